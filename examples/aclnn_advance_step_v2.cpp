@@ -1,0 +1,189 @@
+/**
+ * Calls aclnnAdvanceStepV2 (speculative decoding) the way a CANN operator example does. Only CANN
+ * names are used, so this file builds unchanged against a CANN toolkit or against advstep.
+ *
+ * Eight sequences, eight draft tokens each (E = 9 tokens per sequence), one draft accepted.
+ */
+#include <iostream>
+#include <vector>
+
+#include "acl/acl.h"
+#include "aclnnop/aclnn_advance_step_v2.h"
+
+#define CHECK_RET(cond, return_expr) \
+  do {                               \
+    if (!(cond)) {                   \
+      return_expr;                   \
+    }                                \
+  } while (0)
+
+#define LOG_PRINT(message, ...)     \
+  do {                              \
+    printf(message, ##__VA_ARGS__); \
+  } while (0)
+
+int64_t GetShapeSize(const std::vector<int64_t>& shape) {
+  int64_t shapeSize = 1;
+  for (auto i : shape) {
+    shapeSize *= i;
+  }
+  return shapeSize;
+}
+
+void PrintOutResult(const char* name, std::vector<int64_t>& shape, void** deviceAddr) {
+  auto size = GetShapeSize(shape);
+  std::vector<int64_t> resultData(size, 0);
+  auto ret = aclrtMemcpy(resultData.data(), resultData.size() * sizeof(resultData[0]), *deviceAddr,
+                         size * sizeof(resultData[0]), ACL_MEMCPY_DEVICE_TO_HOST);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("copy result from device to host failed. ERROR: %d\n", ret); return);
+  for (int64_t i = 0; i < size; i++) {
+    LOG_PRINT("%s result[%ld] is: %ld\n", name, i, resultData[i]);
+  }
+}
+
+int Init(int32_t deviceId, aclrtStream* stream) {
+  auto ret = aclInit(nullptr);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("aclInit failed. ERROR: %d\n", ret); return ret);
+  ret = aclrtSetDevice(deviceId);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("aclrtSetDevice failed. ERROR: %d\n", ret); return ret);
+  ret = aclrtCreateStream(stream);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("aclrtCreateStream failed. ERROR: %d\n", ret); return ret);
+  return 0;
+}
+
+template <typename T>
+int CreateAclTensor(const std::vector<T>& hostData, const std::vector<int64_t>& shape, void** deviceAddr,
+                    aclDataType dataType, aclTensor** tensor) {
+  auto size = GetShapeSize(shape) * sizeof(T);
+  auto ret = aclrtMalloc(deviceAddr, size, ACL_MEM_MALLOC_HUGE_FIRST);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("aclrtMalloc failed. ERROR: %d\n", ret); return ret);
+  ret = aclrtMemcpy(*deviceAddr, size, hostData.data(), size, ACL_MEMCPY_HOST_TO_DEVICE);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("aclrtMemcpy failed. ERROR: %d\n", ret); return ret);
+
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; i--) {
+    strides[i] = shape[i + 1] * strides[i + 1];
+  }
+  *tensor = aclCreateTensor(shape.data(), shape.size(), dataType, strides.data(), 0, aclFormat::ACL_FORMAT_ND,
+                            shape.data(), shape.size(), *deviceAddr);
+  return 0;
+}
+
+int main() {
+  // 1. Device and stream.
+  int32_t deviceId = 0;
+  aclrtStream stream;
+  auto ret = Init(deviceId, &stream);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("Init acl failed. ERROR: %d\n", ret); return ret);
+
+  // 2. Inputs: numSeqs = numQueries = 8, specNum 8, so every per-token tensor holds 8 * 9 values.
+  int64_t numSeqs = 8;
+  int64_t numQueries = 8;
+  int64_t blockSize = 8;
+  int64_t specNum = 8;
+  std::vector<int64_t> tokenShape = {numSeqs * (specNum + 1)};
+  std::vector<int64_t> sampledShape = {numSeqs, specNum + 1};
+  std::vector<int64_t> blockTablesShape = {numSeqs, 1000};
+  std::vector<int64_t> specTokenShape = {numSeqs, specNum};
+  std::vector<int64_t> acceptedNumShape = {numSeqs};
+  std::vector<int64_t> inputTokensHost(GetShapeSize(tokenShape), 1);
+  std::vector<int64_t> sampledTokenIdsHost(GetShapeSize(sampledShape), 1);
+  std::vector<int64_t> inputPositionsHost(GetShapeSize(tokenShape), 1);
+  std::vector<int64_t> seqLensHost(GetShapeSize(tokenShape), 8);
+  std::vector<int64_t> slotMappingHost(GetShapeSize(tokenShape), 1);
+  std::vector<int64_t> blockTablesHost(GetShapeSize(blockTablesShape), 1);
+  std::vector<int64_t> specTokenHost(GetShapeSize(specTokenShape), 1);
+  std::vector<int64_t> acceptedNumHost(GetShapeSize(acceptedNumShape), 1);
+  void* inputTokensDeviceAddr = nullptr;
+  void* sampledTokenIdsDeviceAddr = nullptr;
+  void* inputPositionsDeviceAddr = nullptr;
+  void* seqLensDeviceAddr = nullptr;
+  void* slotMappingDeviceAddr = nullptr;
+  void* blockTablesDeviceAddr = nullptr;
+  void* specTokenDeviceAddr = nullptr;
+  void* acceptedNumDeviceAddr = nullptr;
+  aclTensor* inputTokens = nullptr;
+  aclTensor* sampledTokenIds = nullptr;
+  aclTensor* inputPositions = nullptr;
+  aclTensor* seqLens = nullptr;
+  aclTensor* slotMapping = nullptr;
+  aclTensor* blockTables = nullptr;
+  aclTensor* specToken = nullptr;
+  aclTensor* acceptedNum = nullptr;
+
+  ret = CreateAclTensor(inputTokensHost, tokenShape, &inputTokensDeviceAddr, aclDataType::ACL_INT64, &inputTokens);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+  ret = CreateAclTensor(sampledTokenIdsHost, sampledShape, &sampledTokenIdsDeviceAddr, aclDataType::ACL_INT64,
+                        &sampledTokenIds);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+  ret = CreateAclTensor(inputPositionsHost, tokenShape, &inputPositionsDeviceAddr, aclDataType::ACL_INT64,
+                        &inputPositions);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+  ret = CreateAclTensor(seqLensHost, tokenShape, &seqLensDeviceAddr, aclDataType::ACL_INT64, &seqLens);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+  ret = CreateAclTensor(slotMappingHost, tokenShape, &slotMappingDeviceAddr, aclDataType::ACL_INT64, &slotMapping);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+  ret = CreateAclTensor(blockTablesHost, blockTablesShape, &blockTablesDeviceAddr, aclDataType::ACL_INT64,
+                        &blockTables);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+  ret = CreateAclTensor(specTokenHost, specTokenShape, &specTokenDeviceAddr, aclDataType::ACL_INT64, &specToken);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+  ret = CreateAclTensor(acceptedNumHost, acceptedNumShape, &acceptedNumDeviceAddr, aclDataType::ACL_INT64,
+                        &acceptedNum);
+  CHECK_RET(ret == ACL_SUCCESS, return ret);
+
+  // 3. First phase: check the arguments and learn the workspace size.
+  uint64_t workspaceSize = 0;
+  aclOpExecutor* executor;
+  ret = aclnnAdvanceStepV2GetWorkspaceSize(inputTokens, sampledTokenIds, inputPositions, seqLens, slotMapping,
+                                           blockTables, specToken, acceptedNum, numSeqs, numQueries, blockSize,
+                                           &workspaceSize, &executor);
+  CHECK_RET(ret == ACL_SUCCESS,
+            LOG_PRINT("aclnnAdvanceStepV2GetWorkspaceSize failed. ERROR: %d\n[ERROR msg]%s", ret,
+                      aclGetRecentErrMsg());
+            return ret);
+  void* workspaceAddr = nullptr;
+  if (workspaceSize > 0) {
+    ret = aclrtMalloc(&workspaceAddr, workspaceSize, ACL_MEM_MALLOC_HUGE_FIRST);
+    CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("allocate workspace failed. ERROR: %d\n", ret); return ret);
+  }
+
+  // 4. Second phase: queue the operator, then wait for the stream.
+  ret = aclnnAdvanceStepV2(workspaceAddr, workspaceSize, executor, stream);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("aclnnAdvanceStepV2 failed. ERROR: %d\n", ret); return ret);
+  ret = aclrtSynchronizeStream(stream);
+  CHECK_RET(ret == ACL_SUCCESS,
+            LOG_PRINT("aclrtSynchronizeStream failed. ERROR: %d\n[ERROR msg]%s", ret, aclGetRecentErrMsg());
+            return ret);
+
+  // 5. The four updated tensors: positions 1 + 1 + 1 = 3, lengths 4, slots 1 * 8 + 3 = 11, tokens 1.
+  PrintOutResult("inputTokens", tokenShape, &inputTokensDeviceAddr);
+  PrintOutResult("inputPositions", tokenShape, &inputPositionsDeviceAddr);
+  PrintOutResult("seqLens", tokenShape, &seqLensDeviceAddr);
+  PrintOutResult("slotMapping", tokenShape, &slotMappingDeviceAddr);
+
+  // 6. Release tensors, device memory, stream and device, in that order.
+  aclDestroyTensor(inputTokens);
+  aclDestroyTensor(sampledTokenIds);
+  aclDestroyTensor(inputPositions);
+  aclDestroyTensor(seqLens);
+  aclDestroyTensor(slotMapping);
+  aclDestroyTensor(blockTables);
+  aclDestroyTensor(specToken);
+  aclDestroyTensor(acceptedNum);
+  aclrtFree(inputTokensDeviceAddr);
+  aclrtFree(sampledTokenIdsDeviceAddr);
+  aclrtFree(inputPositionsDeviceAddr);
+  aclrtFree(seqLensDeviceAddr);
+  aclrtFree(slotMappingDeviceAddr);
+  aclrtFree(blockTablesDeviceAddr);
+  aclrtFree(specTokenDeviceAddr);
+  aclrtFree(acceptedNumDeviceAddr);
+  if (workspaceSize > 0) {
+    aclrtFree(workspaceAddr);
+  }
+  aclrtDestroyStream(stream);
+  aclrtResetDevice(deviceId);
+  aclFinalize();
+  return 0;
+}

@@ -1,0 +1,21 @@
+/* aclnn initialisation. Either aclInit or aclnnInit suffices; neither is required here. */
+#ifndef ACLNN_ACLNN_BASE_H_
+#define ACLNN_ACLNN_BASE_H_
+
+#include "aclnn/acl_meta.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Initialises the operator library. @param[in] configPath JSON file or NULL (not read). */
+ACL_FUNC_VISIBILITY aclnnStatus aclnnInit(const char *configPath);
+
+/** @brief Finalises the operator library. @return ACLNN_SUCCESS. */
+ACL_FUNC_VISIBILITY aclnnStatus aclnnFinalize(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACLNN_ACLNN_BASE_H_ */

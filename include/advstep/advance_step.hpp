@@ -1,0 +1,69 @@
+// The native C++ API: vLLM's advance_step contract over host (or CUDA device) memory.
+#pragma once
+
+#include <cstdint>
+
+#include "advstep/status.hpp"
+#include "advstep/tensor_view.hpp"
+
+namespace advstep {
+
+/// The draft-token inputs of speculative decoding (S drafts per sequence, E = S + 1).
+struct SpeculativeInputs {
+  TensorView spec_token;    ///< int64 [N, S]: the next step's draft tokens.
+  TensorView accepted_num;  ///< int64 [N]: drafts accepted this step, each in [0, S].
+};
+
+/**
+ * @brief Advances every sequence by one decode step, in place (vLLM's advance_step_flashattn).
+ *
+ * With N = num_seqs, Q = num_queries, B = block_size, W = block_tables row length, for each query row
+ * i < Q (pos = seq_lens[i]): input_tokens[i] = sampled_token_ids[i, 0], input_positions[i] = pos,
+ * seq_lens[i] = pos + 1, slot_mapping[i] = block_tables[i, pos / B] * B + pos % B. Padding rows
+ * Q <= j < N: input_tokens[j] = 0, input_positions[j] = 0, slot_mapping[j] = -1, seq_lens[j] unchanged.
+ *
+ * @param[in,out] input_tokens      int64 [N] or [N, 1].
+ * @param[in]     sampled_token_ids int64 [Q, 1].
+ * @param[in,out] input_positions   int64 [N] or [N, 1].
+ * @param[in,out] seq_lens          int32 or int64 [N] or [N, 1].
+ * @param[in,out] slot_mapping      int64 [N] or [N, 1].
+ * @param[in]     block_tables      int32 or int64 [N, W].
+ * @param[in]     num_seqs          N, 1 <= N < 200000000.
+ * @param[in]     num_queries       Q, 1 <= Q <= N.
+ * @param[in]     block_size        B >= 1.
+ * @param[in]     stream            cudaStream_t for CUDA tensors (null: the default stream); unused on the CPU.
+ * @throws Error code kNullPointer, kInvalidArgument or kOutOfRange for bad arguments, kDataFault when a
+ *         value cannot be advanced (negative length, block index outside the table, negative block id,
+ *         overflow). On any error no tensor is modified.
+ */
+void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                  const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                  const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                  void* stream = nullptr);
+
+/**
+ * @brief The speculative-decoding step: E = S + 1 tokens per sequence, k = i*E + j.
+ *
+ * p = input_positions[k] + accepted_num[i] + 1; input_positions[k] = p; seq_lens[k] = p + 1;
+ * slot_mapping[k] = block_tables[i, p / B] * B + p % B; input_tokens[i*E] = the last token of row i of
+ * sampled_token_ids before its first -1 (the last column when it has none); input_tokens[i*E + 1 + s] =
+ * spec_token[i, s].
+ *
+ * @param[in,out] input_tokens, input_positions, slot_mapping int64 [N*E] or [N, E].
+ * @param[in,out] seq_lens          int32 or int64 [N*E] or [N, E]; written, not read.
+ * @param[in]     sampled_token_ids int64 [N, E]; -1 marks a rejected token.
+ * @param[in]     block_tables      int32 or int64 [N, W].
+ * @param[in]     num_queries       must equal num_seqs.
+ * @param[in]     speculative       spec_token [N, S] and accepted_num [N].
+ * @throws Error as advance_step(); kDataFault also for accepted_num outside [0, S], a sampled row starting
+ *         with -1, or a negative position.
+ */
+void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                  const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                  const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                  const SpeculativeInputs& speculative, void* stream = nullptr);
+
+/// The devices this build can run on: always kCpu; kCuda when built with CUDA and a GPU is visible.
+bool device_available(Device device);
+
+}  // namespace advstep

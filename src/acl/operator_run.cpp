@@ -1,0 +1,72 @@
+#include "acl/operator_run.hpp"
+
+#include <cstring>
+
+#include "core/fault.hpp"
+#include "core/message.hpp"
+#include "cpu/cpu_kernel.hpp"
+#include "runtime/memory.hpp"
+#include "runtime/stream.hpp"
+
+namespace advstep::acl {
+namespace {
+
+Status run_plan(const core::Plan& plan) {
+  const core::RowFault fault = cpu::run(plan);
+  return fault.ok() ? Status() : core::describe_fault(plan, fault);
+}
+
+/// Everything the second phase checks once the executor is known to be live.
+Status check_run(const char* api, void* workspace, uint64_t workspace_size, aclOpExecutor& executor) {
+  if (std::strcmp(executor.run_api, api) != 0) {
+    return core::fail(StatusCode::kInvalidArgument, api, "executor was planned for another operator",
+                      core::concat("an executor from ", api, "GetWorkspaceSize"),
+                      core::concat("one from ", executor.run_api, "GetWorkspaceSize"));
+  }
+  if (workspace == nullptr && workspace_size > 0) {
+    return core::fail(StatusCode::kNullPointer, api, "workspace must not be null when workspaceSize > 0",
+                      "device memory", "nullptr");
+  }
+  if (workspace_size < executor.workspace_size) {
+    return core::fail(StatusCode::kInvalidArgument, api, "workspaceSize is smaller than phase 1 asked for",
+                      core::concat(">= ", executor.workspace_size), workspace_size);
+  }
+  if (executor.addresses_changed) {
+    if (Status s = core::check_memory(executor.plan, &runtime::device_memory_domain()); !s.ok()) return s;
+    executor.addresses_changed = false;
+  }
+  return {};
+}
+
+}  // namespace
+
+Status run_operator(const char* api, void* workspace, uint64_t workspace_size, aclOpExecutor* executor,
+                    aclrtStream stream) {
+  if (executor == nullptr) {
+    return core::fail(StatusCode::kNullPointer, api, "executor must not be null", "an aclOpExecutor*", "nullptr");
+  }
+  if (!is_pool_executor(executor) || executor->state != aclOpExecutor::State::kPlanned) {
+    return core::fail(StatusCode::kInvalidArgument, api,
+                      "executor was already run or did not come from the first phase (make it repeatable to run it again)",
+                      "a planned executor", core::address_string(executor));
+  }
+  Status status = check_run(api, workspace, workspace_size, *executor);
+  if (status.ok()) {
+    const auto target = runtime::find_stream(stream);
+    if (!target) {
+      status = core::fail(StatusCode::kRuntimeError, api, "stream must come from aclrtCreateStream",
+                          "a live stream or NULL", core::address_string(stream));
+    } else if (target->deferred()) {
+      target->submit([plan = executor->plan]() { return run_plan(plan); });
+    } else {
+      target->submit([&plan = executor->plan]() { return run_plan(plan); });
+    }
+  }
+  if (!executor->repeatable) {
+    executor->state = aclOpExecutor::State::kRan;
+    release_executor(executor);
+  }
+  return status;
+}
+
+}  // namespace advstep::acl

@@ -1,0 +1,300 @@
+// Every argument check of advance_step, in the order of spec section 4. Each rule is written once.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "core/message.hpp"
+#include "core/plan.hpp"
+
+namespace advstep::core {
+namespace {
+
+constexpr int64_t kMaxNumSeqs = 200000000;  // CANN's limit (ops-nn issue 439)
+
+constexpr std::array<TensorRole, 4> kInOutRoles = {TensorRole::kInputTokens, TensorRole::kInputPositions,
+                                                   TensorRole::kSeqLens, TensorRole::kSlotMapping};
+
+bool is_written(TensorRole role) {
+  return std::find(kInOutRoles.begin(), kInOutRoles.end(), role) != kInOutRoles.end();
+}
+
+struct Names {
+  const char* num_seqs;
+  const char* num_queries;
+  const char* block_size;
+};
+
+Names attribute_names(Contract contract) {
+  if (contract == Contract::kVllm) return {"num_seqs", "num_queries", "block_size"};
+  return {"numSeqs", "numQueries", "blockSize"};
+}
+
+bool present(const TensorDesc* tensor) { return tensor != nullptr && tensor->numel() != 0; }
+
+// ---- step 1: null pointers --------------------------------------------------------------------
+
+Status check_nulls(const Request& request, Path& path) {
+  const char* api = request.api;
+  for (int32_t r = 0; r < kRequiredRoleCount; ++r) {
+    if (request.tensors[static_cast<size_t>(r)] == nullptr) {
+      return fail(StatusCode::kNullPointer, api,
+                  concat(role_name(static_cast<TensorRole>(r), request.contract), " must not be null"),
+                  "a tensor", "nullptr");
+    }
+  }
+  path = Path::kPlain;
+  if (request.accepts_speculative) {
+    const bool has_spec = present(request.tensors[static_cast<size_t>(TensorRole::kSpecToken)]);
+    const bool has_accepted = present(request.tensors[static_cast<size_t>(TensorRole::kAcceptedNum)]);
+    if (has_spec != has_accepted) {
+      const char* given = role_name(has_spec ? TensorRole::kSpecToken : TensorRole::kAcceptedNum, request.contract);
+      const char* missing =
+          role_name(has_spec ? TensorRole::kAcceptedNum : TensorRole::kSpecToken, request.contract);
+      return fail(StatusCode::kNullPointer, api, concat(missing, " must be given together with ", given),
+                  "both or neither", concat(given, " only"));
+    }
+    if (has_spec) path = Path::kSpeculative;
+  }
+  if (!request.workspace_size_given) {
+    return fail(StatusCode::kNullPointer, api, "workspaceSize must not be null", "a uint64_t*", "nullptr");
+  }
+  if (!request.executor_given) {
+    return fail(StatusCode::kNullPointer, api, "executor must not be null", "an aclOpExecutor**", "nullptr");
+  }
+  return {};
+}
+
+// ---- step 2: dtypes ---------------------------------------------------------------------------
+
+bool allows_int32(Contract contract, TensorRole role) {
+  return contract == Contract::kVllm && (role == TensorRole::kSeqLens || role == TensorRole::kBlockTables);
+}
+
+Status check_dtypes(const Request& request, int32_t role_count) {
+  for (int32_t r = 0; r < role_count; ++r) {
+    const auto role = static_cast<TensorRole>(r);
+    const TensorDesc& tensor = *request.tensors[static_cast<size_t>(r)];
+    const bool ok = tensor.type == ElementType::kInt64 || (tensor.type == ElementType::kInt32 && allows_int32(request.contract, role));
+    if (!ok) {
+      const char* expected = allows_int32(request.contract, role) ? "int32 or int64"
+                             : request.contract == Contract::kVllm ? "int64"
+                                                                   : "INT64";
+      return fail(StatusCode::kInvalidArgument, request.api,
+                  concat(role_name(role, request.contract), " has an unsupported dtype"), expected, tensor.type_name);
+    }
+  }
+  return {};
+}
+
+// ---- step 3: attributes -----------------------------------------------------------------------
+
+Status check_attributes(const Request& request, Path path) {
+  const Names names = attribute_names(request.contract);
+  const char* api = request.api;
+  const auto at_least_one = [&](const char* name, int64_t value) -> Status {
+    if (value >= 1) return {};
+    return fail(StatusCode::kOutOfRange, api, concat(name, " must be at least 1"), ">= 1", value);
+  };
+  if (Status s = at_least_one(names.num_seqs, request.num_seqs); !s.ok()) return s;
+  if (Status s = at_least_one(names.num_queries, request.num_queries); !s.ok()) return s;
+  if (Status s = at_least_one(names.block_size, request.block_size); !s.ok()) return s;
+  if (request.num_seqs >= kMaxNumSeqs) {
+    return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, " must be below ", kMaxNumSeqs),
+                concat("< ", kMaxNumSeqs), request.num_seqs);
+  }
+  if (path == Path::kSpeculative) {
+    if (request.num_queries != request.num_seqs) {
+      return fail(StatusCode::kOutOfRange, api,
+                  concat(names.num_queries, " must equal ", names.num_seqs, " on the speculative path"),
+                  request.num_seqs, request.num_queries);
+    }
+  } else if (request.contract == Contract::kCann) {
+    if (request.num_seqs <= request.num_queries) {
+      return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, " must be greater than ", names.num_queries),
+                  concat("> ", request.num_queries), request.num_seqs);
+    }
+  } else if (request.num_seqs < request.num_queries) {
+    return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, " must be at least ", names.num_queries),
+                concat(">= ", request.num_queries), request.num_seqs);
+  }
+  return {};
+}
+
+// ---- step 4: shapes ---------------------------------------------------------------------------
+
+// The layouts a tensor may take: [rows * columns] flat and/or [rows, columns].
+struct ShapeRule {
+  const char* shape_name;  ///< how the rule reads in a message: "[N] or [N, 1]"
+  const char* rows_name;   ///< "numSeqs" or "numQueries"
+  int64_t rows;
+  int64_t columns;      ///< required dim 1; -1: any >= 1 (block tables)
+  bool flat_allowed;    ///< [rows * columns] accepted as rank 1
+  bool matrix_allowed;  ///< [rows, columns] accepted as rank 2
+};
+
+std::string expected_shape(const ShapeRule& rule) {
+  std::string text;
+  if (rule.flat_allowed) text = concat("[", rule.columns < 0 ? rule.rows : rule.rows * rule.columns, "]");
+  if (rule.flat_allowed && rule.matrix_allowed) text += " or ";
+  if (rule.matrix_allowed) {
+    text += concat("[", rule.rows, ", ", rule.columns < 0 ? std::string("W >= 1") : std::to_string(rule.columns), "]");
+  }
+  return text;
+}
+
+Status check_shape(const Request& request, TensorRole role, const ShapeRule& rule) {
+  const TensorDesc& tensor = *request.tensors[static_cast<size_t>(role)];
+  const char* name = role_name(role, request.contract);
+  const char* api = request.api;
+  if (tensor.numel() < 0 || !((tensor.rank == 1 && rule.flat_allowed) || (tensor.rank == 2 && rule.matrix_allowed))) {
+    return fail(StatusCode::kOutOfRange, api, concat(name, " must be ", rule.shape_name), expected_shape(rule),
+                shape_string(tensor));
+  }
+  const bool flat_holds_columns = tensor.rank == 1 && rule.columns > 1;
+  const int64_t rows = flat_holds_columns ? rule.rows * rule.columns : rule.rows;
+  if (tensor.dim(0) != rows) {
+    const std::string rows_name =
+        flat_holds_columns ? concat(rule.rows_name, " * ", rule.columns) : std::string(rule.rows_name);
+    return fail(StatusCode::kOutOfRange, api, concat(name, " dim 0 must equal ", rows_name), rows, tensor.dim(0));
+  }
+  if (tensor.rank == 2 && rule.columns >= 0 && tensor.dim(1) != rule.columns) {
+    return fail(StatusCode::kOutOfRange, api, concat(name, " must be ", rule.shape_name),
+                expected_shape(rule), shape_string(tensor));
+  }
+  if (tensor.rank == 2 && rule.columns < 0 && tensor.dim(1) < 1) {
+    return fail(StatusCode::kOutOfRange, api, concat(name, " must hold at least one block per sequence"),
+                expected_shape(rule), shape_string(tensor));
+  }
+  return {};
+}
+
+Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
+  const Names names = attribute_names(request.contract);
+  const int64_t n = request.num_seqs;
+  spec_num = 0;
+  if (path == Path::kSpeculative) {
+    const ShapeRule spec{"[N, S]", names.num_seqs, n, -1, false, true};
+    if (Status s = check_shape(request, TensorRole::kSpecToken, spec); !s.ok()) return s;
+    spec_num = request.tensors[static_cast<size_t>(TensorRole::kSpecToken)]->dim(1);
+    const ShapeRule accepted{"[N]", names.num_seqs, n, 1, true, false};
+    if (Status s = check_shape(request, TensorRole::kAcceptedNum, accepted); !s.ok()) return s;
+  }
+  const int64_t width = spec_num + 1;  // E: tokens per sequence
+  const bool speculative = path == Path::kSpeculative;
+  const ShapeRule per_token = speculative ? ShapeRule{"[N*E] or [N, E]", names.num_seqs, n, width, true, true}
+                                          : ShapeRule{"[N] or [N, 1]", names.num_seqs, n, 1, true, true};
+  for (TensorRole role : kInOutRoles) {
+    if (Status s = check_shape(request, role, per_token); !s.ok()) return s;
+  }
+  const ShapeRule table = speculative ? ShapeRule{"[N, W]", names.num_seqs, n, -1, false, true}
+                                      : ShapeRule{"[N, W] or [N]", names.num_seqs, n, -1, true, true};
+  if (Status s = check_shape(request, TensorRole::kBlockTables, table); !s.ok()) return s;
+  const ShapeRule sampled = speculative
+                                ? ShapeRule{"[N, E]", names.num_seqs, n, width, false, true}
+                                : ShapeRule{"[Q, 1]", names.num_queries, request.num_queries, 1, false, true};
+  return check_shape(request, TensorRole::kSampledTokenIds, sampled);
+}
+
+// ---- step 5: layout and memory ----------------------------------------------------------------
+
+Status check_layout(const char* api, const char* name, const TensorDesc& tensor) {
+  if (tensor.offset < 0) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " offset must not be negative"), ">= 0",
+                tensor.offset);
+  }
+  int64_t expected = 1;
+  for (int32_t d = tensor.rank - 1; d >= 0; --d) {
+    if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != expected) {
+      TensorDesc contiguous = tensor;
+      int64_t stride = 1;
+      for (int32_t k = tensor.rank - 1; k >= 0; --k) {
+        contiguous.strides[static_cast<size_t>(k)] = stride;
+        stride *= tensor.dim(k);
+      }
+      return fail(StatusCode::kInvalidArgument, api, concat(name, " must be contiguous"),
+                  concat("strides ", strides_string(contiguous)), concat("strides ", strides_string(tensor)));
+    }
+    expected *= tensor.dim(d);
+  }
+  return {};
+}
+
+struct ByteRange {
+  uintptr_t begin;
+  uintptr_t end;
+};
+
+ByteRange byte_range(const TensorDesc& tensor) {
+  const auto begin = reinterpret_cast<uintptr_t>(tensor.first());
+  return {begin, begin + static_cast<uintptr_t>(tensor.numel() * tensor.element_size())};
+}
+
+}  // namespace
+
+const char* role_name(TensorRole role, Contract contract) {
+  static constexpr std::array<const char*, kRoleCount> kCann = {
+      "inputTokens", "sampledTokenIds", "inputPositions",    "seqLens",
+      "slotMapping", "blockTables",     "specTokenOptional", "acceptedNumOptional"};
+  static constexpr std::array<const char*, kRoleCount> kVllm = {
+      "input_tokens", "sampled_token_ids", "input_positions", "seq_lens",
+      "slot_mapping", "block_tables",      "spec_token",      "accepted_num"};
+  return (contract == Contract::kCann ? kCann : kVllm)[static_cast<size_t>(role)];
+}
+
+Status check_memory(const Plan& plan, const MemoryDomain* memory) {
+  const int32_t count = plan.role_count();
+  for (int32_t r = 0; r < count; ++r) {
+    const auto role = static_cast<TensorRole>(r);
+    const TensorDesc& tensor = plan.tensor(role);
+    const char* name = role_name(role, plan.contract);
+    if (Status s = check_layout(plan.api, name, tensor); !s.ok()) return s;
+    if (memory != nullptr) {
+      if (Status s = memory->check(plan.api, name, tensor, tensor.numel() * tensor.element_size()); !s.ok()) return s;
+    }
+  }
+  for (int32_t a = 0; a < count; ++a) {
+    for (int32_t b = a + 1; b < count; ++b) {
+      const auto role_a = static_cast<TensorRole>(a);
+      const auto role_b = static_cast<TensorRole>(b);
+      if (!is_written(role_a) && !is_written(role_b)) continue;
+      const ByteRange x = byte_range(plan.tensor(role_a));
+      const ByteRange y = byte_range(plan.tensor(role_b));
+      if (x.begin < y.end && y.begin < x.end) {
+        return fail(StatusCode::kInvalidArgument, plan.api,
+                    concat(role_name(role_a, plan.contract), " overlaps ", role_name(role_b, plan.contract)),
+                    "disjoint memory",
+                    concat("bytes ", address_string(reinterpret_cast<void*>(x.begin)), "+", x.end - x.begin, " and ",
+                           address_string(reinterpret_cast<void*>(y.begin)), "+", y.end - y.begin));
+      }
+    }
+  }
+  return {};
+}
+
+Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan) {
+  Path path = Path::kPlain;
+  if (Status s = check_nulls(request, path); !s.ok()) return s;
+  const int32_t role_count = path == Path::kSpeculative ? kRoleCount : kRequiredRoleCount;
+  if (Status s = check_dtypes(request, role_count); !s.ok()) return s;
+  if (Status s = check_attributes(request, path); !s.ok()) return s;
+  int64_t spec_num = 0;
+  if (Status s = check_shapes(request, path, spec_num); !s.ok()) return s;
+
+  Plan checked;
+  checked.api = request.api;
+  checked.contract = request.contract;
+  checked.path = path;
+  for (int32_t r = 0; r < role_count; ++r) checked.tensors[static_cast<size_t>(r)] = *request.tensors[static_cast<size_t>(r)];
+  checked.num_seqs = request.num_seqs;
+  checked.num_queries = request.num_queries;
+  checked.block_size = request.block_size;
+  checked.spec_num = spec_num;
+  const TensorDesc& table = checked.tensor(TensorRole::kBlockTables);
+  checked.table_numel = table.numel();
+  checked.table_stride = checked.table_numel / table.dim(0);
+  if (Status s = check_memory(checked, memory); !s.ok()) return s;
+  plan = checked;
+  return {};
+}
+
+}  // namespace advstep::core

@@ -1,0 +1,84 @@
+// What a caller asks of advance_step, and the checked plan the kernels run.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "advstep/status.hpp"
+#include "core/tensor_desc.hpp"
+
+namespace advstep::core {
+
+/// The tensor arguments, in the operator's input order (the executor address setters use it).
+enum class TensorRole : int32_t {
+  kInputTokens = 0,
+  kSampledTokenIds,
+  kInputPositions,
+  kSeqLens,
+  kSlotMapping,
+  kBlockTables,
+  kSpecToken,
+  kAcceptedNum,
+};
+inline constexpr int32_t kRoleCount = 8;
+inline constexpr int32_t kRequiredRoleCount = 6;
+
+/// Whose rules apply: CANN's (INT64 only, numSeqs > numQueries, camelCase names) or vLLM's
+/// (int32 seq_lens/block_tables allowed, num_seqs >= num_queries, snake_case names).
+enum class Contract : int32_t { kCann, kVllm };
+
+enum class Path : int32_t { kPlain, kSpeculative };
+
+/// Pre-check arguments. A null tensor pointer means "not given".
+struct Request {
+  const char* api = "advance_step";
+  Contract contract = Contract::kCann;
+  bool accepts_speculative = false;  ///< the V2 entry point: specToken/acceptedNum are considered
+  std::array<const TensorDesc*, kRoleCount> tensors{};
+  int64_t num_seqs = 0;
+  int64_t num_queries = 0;
+  int64_t block_size = 0;
+  bool workspace_size_given = true;  ///< C API out-pointers, checked with the null tensors
+  bool executor_given = true;
+};
+
+/// Arguments that passed every check. Tensors are copies, so callers may re-point or drop theirs.
+struct Plan {
+  const char* api = "advance_step";
+  Contract contract = Contract::kCann;
+  Path path = Path::kPlain;
+  std::array<TensorDesc, kRoleCount> tensors{};
+  int64_t num_seqs = 0;
+  int64_t num_queries = 0;
+  int64_t block_size = 1;
+  int64_t spec_num = 0;      ///< S; 0 on the plain path
+  int64_t table_stride = 0;  ///< numel(blockTables) / dim0
+  int64_t table_numel = 0;
+
+  [[nodiscard]] const TensorDesc& tensor(TensorRole role) const {
+    return tensors[static_cast<size_t>(role)];
+  }
+  [[nodiscard]] TensorDesc& tensor(TensorRole role) { return tensors[static_cast<size_t>(role)]; }
+  [[nodiscard]] int32_t role_count() const { return path == Path::kSpeculative ? kRoleCount : kRequiredRoleCount; }
+};
+
+/// Decides whether a tensor's memory may be used: device memory of the runtime, large enough.
+class MemoryDomain {
+ public:
+  virtual ~MemoryDomain() = default;
+  /// @param name the parameter's name for the message; @param bytes the extent from first().
+  [[nodiscard]] virtual Status check(const char* api, const char* name, const TensorDesc& tensor,
+                                     int64_t bytes) const = 0;
+};
+
+/// The parameter's name under the contract: "seqLens" for CANN, "seq_lens" for vLLM.
+const char* role_name(TensorRole role, Contract contract);
+
+/// Runs every check of spec section 4 in its order (null, dtype, attributes, shapes, memory) and
+/// fills @p plan. @p memory may be null: then only layout and overlap are checked.
+Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan);
+
+/// Step 5 alone (layout, memory, overlap), for plans whose addresses changed since make_plan.
+Status check_memory(const Plan& plan, const MemoryDomain* memory);
+
+}  // namespace advstep::core

@@ -1,0 +1,197 @@
+// THE per-row formula of advance_step (spec sections 2 and 3), shared by every kernel.
+//
+// Each function reads one row and either reports a fault or says what the row becomes; the store
+// functions write it. Kernels run a check pass over every row before a write pass, so a fault
+// leaves every tensor as it was. All arithmetic is 64-bit; division only sees non-negative values.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+#include "core/divider.hpp"
+#include "core/host_device.hpp"
+
+namespace advstep::core {
+
+enum class FaultKind : int32_t {
+  kNone = 0,
+  kNegativeSeqLen,         ///< V1: seqLens[i] < 0
+  kSeqLenOverflow,         ///< the new sequence length does not fit seqLens' type
+  kNegativePosition,       ///< V2: inputPositions[k] < 0
+  kPositionOverflow,       ///< V2: inputPositions[k] + acceptedNum[i] + 1 overflows
+  kBlockIndexOutOfTable,   ///< row * stride + position / blockSize >= numel(blockTables)
+  kNegativeBlockId,        ///< the block id read from the table is negative
+  kSlotOverflow,           ///< blockId * blockSize + offset overflows int64
+  kAcceptedOutOfRange,     ///< V2: acceptedNum[i] outside [0, S]
+  kSampledRowStartsEmpty,  ///< V2: sampledTokenIds[i, 0] == -1, so the row has no last token
+};
+
+/// Where and why a row could not be advanced. value/extra carry the values for the message.
+struct RowFault {
+  FaultKind kind = FaultKind::kNone;
+  int64_t sequence = 0;  ///< i
+  int64_t column = 0;    ///< j (0 on the V1 path)
+  int64_t value = 0;     ///< the offending value (seqLen, position, acceptedNum, block id, block index)
+  int64_t extra = 0;     ///< a second value: the position that led to a block index or block id
+
+  [[nodiscard]] ADVSTEP_HOST_DEVICE bool ok() const { return kind == FaultKind::kNone; }
+};
+
+/// The paged block table, row-major, with W = stride entries per sequence.
+template <typename Block>
+struct BlockTable {
+  const Block* entries;
+  int64_t stride;  ///< numel / dim0
+  int64_t numel;
+  Divider block_size;
+};
+
+/// The KV-cache slot of position @p pos of sequence @p seq: bt[seq*stride + pos/B] * B + pos % B.
+template <typename Block>
+ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int64_t seq, int64_t column,
+                                            int64_t pos, int64_t& slot) {
+  const int64_t block_size = table.block_size.divisor();
+  const int64_t block = table.block_size.quotient(pos);
+  const int64_t offset = pos - block * block_size;
+  const int64_t row_start = seq * table.stride;  // < numel: dim0 == N > seq
+  if (block >= table.numel - row_start) {
+    return {FaultKind::kBlockIndexOutOfTable, seq, column, block, pos};
+  }
+  const auto block_id = static_cast<int64_t>(table.entries[row_start + block]);
+  if (block_id < 0) return {FaultKind::kNegativeBlockId, seq, column, block_id, pos};
+  if (block_id > (std::numeric_limits<int64_t>::max() - offset) / block_size) {
+    return {FaultKind::kSlotOverflow, seq, column, block_id, pos};
+  }
+  slot = block_id * block_size + offset;
+  return {};
+}
+
+/// True when @p len + 1 fits in SeqLen.
+template <typename SeqLen>
+ADVSTEP_HOST_DEVICE inline bool next_length_fits(int64_t len) {
+  return len < static_cast<int64_t>(std::numeric_limits<SeqLen>::max());
+}
+
+// ---- V1: one row per sequence ---------------------------------------------------------------
+
+template <typename SeqLen, typename Block>
+struct PlainStep {
+  int64_t* input_tokens;
+  const int64_t* sampled_token_ids;  ///< [Q, 1]
+  int64_t* input_positions;
+  SeqLen* seq_lens;
+  int64_t* slot_mapping;
+  BlockTable<Block> table;
+  int64_t num_queries;
+  int64_t num_seqs;
+};
+
+struct PlainRow {
+  int64_t token;
+  int64_t position;
+  int64_t slot;
+};
+
+/// Query row i < Q: what it becomes, from values read before any write.
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline RowFault plain_row(const PlainStep<SeqLen, Block>& step, int64_t i, PlainRow& row) {
+  const auto pos = static_cast<int64_t>(step.seq_lens[i]);
+  if (pos < 0) return {FaultKind::kNegativeSeqLen, i, 0, pos, 0};
+  if (!next_length_fits<SeqLen>(pos)) return {FaultKind::kSeqLenOverflow, i, 0, pos, 0};
+  row.position = pos;
+  row.token = step.sampled_token_ids[i];
+  return slot_of(step.table, i, 0, pos, row.slot);
+}
+
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline void store_plain_row(const PlainStep<SeqLen, Block>& step, int64_t i,
+                                                const PlainRow& row) {
+  step.input_tokens[i] = row.token;
+  step.input_positions[i] = row.position;
+  step.seq_lens[i] = static_cast<SeqLen>(row.position + 1);
+  step.slot_mapping[i] = row.slot;
+}
+
+/// Padding row Q <= j < N, added so a CUDA-graph batch keeps its size: no token, no slot.
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline void store_padding_row(const PlainStep<SeqLen, Block>& step, int64_t j) {
+  step.input_tokens[j] = 0;
+  step.input_positions[j] = 0;
+  step.slot_mapping[j] = -1;
+}
+
+// ---- V2: E = S + 1 cells per sequence -------------------------------------------------------
+
+template <typename SeqLen, typename Block>
+struct SpeculativeStep {
+  int64_t* input_tokens;             ///< [N*E]
+  const int64_t* sampled_token_ids;  ///< [N, E]
+  int64_t* input_positions;          ///< [N*E]
+  SeqLen* seq_lens;                  ///< [N*E], written only
+  int64_t* slot_mapping;             ///< [N*E]
+  const int64_t* spec_token;         ///< [N, S]
+  const int64_t* accepted_num;       ///< [N]
+  BlockTable<Block> table;
+  int64_t num_seqs;
+  int64_t spec_num;  ///< S
+};
+
+/// Cell (i, j): its new position, from which seqLens is position + 1.
+struct SpeculativeCell {
+  int64_t position;
+  int64_t slot;
+};
+
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline RowFault speculative_cell(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
+                                                     int64_t j, SpeculativeCell& cell) {
+  const int64_t accepted = step.accepted_num[i];
+  if (accepted < 0 || accepted > step.spec_num) return {FaultKind::kAcceptedOutOfRange, i, j, accepted, 0};
+  const int64_t k = i * (step.spec_num + 1) + j;
+  const int64_t old_pos = step.input_positions[k];
+  if (old_pos < 0) return {FaultKind::kNegativePosition, i, j, old_pos, 0};
+  if (old_pos > std::numeric_limits<int64_t>::max() - accepted - 1) {
+    return {FaultKind::kPositionOverflow, i, j, old_pos, accepted};
+  }
+  cell.position = old_pos + accepted + 1;
+  if (!next_length_fits<SeqLen>(cell.position)) return {FaultKind::kSeqLenOverflow, i, j, cell.position, 0};
+  return slot_of(step.table, i, j, cell.position, cell.slot);
+}
+
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline void store_speculative_cell(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
+                                                       int64_t j, const SpeculativeCell& cell) {
+  const int64_t k = i * (step.spec_num + 1) + j;
+  step.input_positions[k] = cell.position;
+  step.seq_lens[k] = static_cast<SeqLen>(cell.position + 1);
+  step.slot_mapping[k] = cell.slot;
+}
+
+/// The token sequence i continues from: the one before the first -1 of its sampled row (the last
+/// column when the row has none). A row that starts with -1 has no such token.
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline RowFault last_token(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
+                                               int64_t& token) {
+  const int64_t width = step.spec_num + 1;
+  const int64_t* sampled = step.sampled_token_ids + i * width;
+  int64_t m = 0;
+  while (m < width && sampled[m] != -1) ++m;
+  if (m == 0) return {FaultKind::kSampledRowStartsEmpty, i, 0, -1, 0};
+  token = sampled[m - 1];
+  return {};
+}
+
+/// Column 0 takes the last accepted token, columns 1..S the new drafts.
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline int64_t next_token(const SpeculativeStep<SeqLen, Block>& step, int64_t i, int64_t j,
+                                              int64_t last) {
+  return j == 0 ? last : step.spec_token[i * step.spec_num + (j - 1)];
+}
+
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline void store_token(const SpeculativeStep<SeqLen, Block>& step, int64_t i, int64_t j,
+                                            int64_t token) {
+  step.input_tokens[i * (step.spec_num + 1) + j] = token;
+}
+
+}  // namespace advstep::core

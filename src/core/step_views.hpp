@@ -1,0 +1,59 @@
+// Typed views of a checked plan, as the row formula consumes them. Host-side; kernels get copies.
+#pragma once
+
+#include <cstdint>
+
+#include "core/plan.hpp"
+#include "core/row.hpp"
+
+namespace advstep::core {
+
+template <typename T>
+T* element_pointer(const Plan& plan, TensorRole role) {
+  return static_cast<T*>(plan.tensor(role).first());
+}
+
+template <typename Block>
+BlockTable<Block> block_table(const Plan& plan) {
+  return {element_pointer<const Block>(plan, TensorRole::kBlockTables), plan.table_stride, plan.table_numel,
+          Divider(plan.block_size)};
+}
+
+template <typename SeqLen, typename Block>
+PlainStep<SeqLen, Block> plain_step(const Plan& plan) {
+  return {element_pointer<int64_t>(plan, TensorRole::kInputTokens),
+          element_pointer<const int64_t>(plan, TensorRole::kSampledTokenIds),
+          element_pointer<int64_t>(plan, TensorRole::kInputPositions),
+          element_pointer<SeqLen>(plan, TensorRole::kSeqLens),
+          element_pointer<int64_t>(plan, TensorRole::kSlotMapping),
+          block_table<Block>(plan),
+          plan.num_queries,
+          plan.num_seqs};
+}
+
+template <typename SeqLen, typename Block>
+SpeculativeStep<SeqLen, Block> speculative_step(const Plan& plan) {
+  return {element_pointer<int64_t>(plan, TensorRole::kInputTokens),
+          element_pointer<const int64_t>(plan, TensorRole::kSampledTokenIds),
+          element_pointer<int64_t>(plan, TensorRole::kInputPositions),
+          element_pointer<SeqLen>(plan, TensorRole::kSeqLens),
+          element_pointer<int64_t>(plan, TensorRole::kSlotMapping),
+          element_pointer<const int64_t>(plan, TensorRole::kSpecToken),
+          element_pointer<const int64_t>(plan, TensorRole::kAcceptedNum),
+          block_table<Block>(plan),
+          plan.num_seqs,
+          plan.spec_num};
+}
+
+/// Calls @p body.template operator()<SeqLen, Block>() with the plan's index types.
+template <typename Body>
+decltype(auto) with_index_types(const Plan& plan, Body&& body) {
+  const bool seq32 = plan.tensor(TensorRole::kSeqLens).type == ElementType::kInt32;
+  const bool table32 = plan.tensor(TensorRole::kBlockTables).type == ElementType::kInt32;
+  if (seq32 && table32) return body.template operator()<int32_t, int32_t>();
+  if (seq32) return body.template operator()<int32_t, int64_t>();
+  if (table32) return body.template operator()<int64_t, int32_t>();
+  return body.template operator()<int64_t, int64_t>();
+}
+
+}  // namespace advstep::core

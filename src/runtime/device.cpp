@@ -1,0 +1,50 @@
+#include "runtime/device.hpp"
+
+#include <atomic>
+#include <string>
+
+namespace advstep::runtime {
+namespace {
+
+constexpr uint32_t kHostDevices = 1;
+
+std::atomic<int64_t> g_references{0};
+
+int32_t& thread_device() {
+  thread_local int32_t device = 0;
+  return device;
+}
+
+Status check_device(const char* api, int32_t device) {
+  if (device >= 0 && static_cast<uint32_t>(device) < device_count()) return {};
+  return {static_cast<StatusCode>(107001), std::string(api) + ": deviceId must name a device (expected 0.." +
+                                               std::to_string(device_count() - 1) + ", got " +
+                                               std::to_string(device) + ")"};
+}
+
+}  // namespace
+
+uint32_t device_count() { return kHostDevices; }
+
+const char* soc_name() { return "CPU"; }
+
+int32_t current_device() { return thread_device(); }
+
+Status set_device(int32_t device) {
+  if (Status s = check_device("aclrtSetDevice", device); !s.ok()) return s;
+  thread_device() = device;
+  g_references.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+Status reset_device(int32_t device, bool force) {
+  if (Status s = check_device(force ? "aclrtResetDeviceForce" : "aclrtResetDevice", device); !s.ok()) return s;
+  if (force) {
+    g_references.store(0, std::memory_order_relaxed);
+  } else if (g_references.load(std::memory_order_relaxed) > 0) {
+    g_references.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return {};
+}
+
+}  // namespace advstep::runtime

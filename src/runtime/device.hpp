@@ -1,0 +1,18 @@
+// Which device the calling thread works on. Device 0 is the host CPU.
+#pragma once
+
+#include <cstdint>
+
+#include "advstep/status.hpp"
+
+namespace advstep::runtime {
+
+uint32_t device_count();
+const char* soc_name();
+int32_t current_device();
+/// Binds the calling thread to @p device and takes a reference; 107001 outside [0, device_count()).
+Status set_device(int32_t device);
+/// Drops one reference (all of them when @p force); 107001 outside [0, device_count()).
+Status reset_device(int32_t device, bool force);
+
+}  // namespace advstep::runtime

@@ -1,0 +1,87 @@
+#include "runtime/memory.hpp"
+
+#include <cstdlib>
+
+#include "core/message.hpp"
+#include "runtime/snapshot_registry.hpp"
+
+namespace advstep::runtime {
+namespace {
+
+constexpr size_t kAlignment = 64;  // aclrtMalloc's documented start alignment
+
+using BlockMap = std::map<uintptr_t, Block>;
+
+SnapshotRegistry<BlockMap>& blocks() {
+  static SnapshotRegistry<BlockMap> registry;
+  return registry;
+}
+
+class DeviceMemoryDomain final : public core::MemoryDomain {
+ public:
+  Status check(const char* api, const char* name, const core::TensorDesc& tensor, int64_t bytes) const override {
+    const void* first = tensor.first();
+    if (find_block(first, static_cast<size_t>(bytes), MemoryKind::kDevice) != nullptr) return {};
+    const Block* holder = find_block_containing(first, MemoryKind::kDevice);
+    if (holder == nullptr) {
+      return core::fail(StatusCode::kInvalidArgument, api,
+                        core::concat(name, " data must be device memory from aclrtMalloc"),
+                        "an address inside a live aclrtMalloc block",
+                        core::concat(core::address_string(first), " (host, freed or unknown memory)"));
+    }
+    const auto room = static_cast<int64_t>(holder->begin + holder->size - reinterpret_cast<uintptr_t>(first));
+    return core::fail(StatusCode::kInvalidArgument, api,
+                      core::concat(name, " runs past the end of its aclrtMalloc block of ", holder->size, " bytes"),
+                      core::concat("at most ", room, " bytes from ", core::address_string(first)),
+                      core::concat(bytes, " bytes"));
+  }
+};
+
+}  // namespace
+
+void* allocate(size_t size, MemoryKind kind) {
+  const size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
+  void* address = std::aligned_alloc(kAlignment, rounded);
+  if (address == nullptr) return nullptr;
+  const auto begin = reinterpret_cast<uintptr_t>(address);
+  blocks().update([&](BlockMap& map) { map[begin] = Block{begin, size, kind}; });
+  return address;
+}
+
+bool release(void* address, MemoryKind kind) {
+  const auto begin = reinterpret_cast<uintptr_t>(address);
+  bool found = false;
+  blocks().update([&](BlockMap& map) {
+    const auto it = map.find(begin);
+    if (it == map.end() || it->second.kind != kind) return;
+    map.erase(it);
+    found = true;
+  });
+  if (found) std::free(address);
+  return found;
+}
+
+const Block* find_block_containing(const void* address, MemoryKind kind) {
+  const BlockMap& map = blocks().read();
+  const auto at = reinterpret_cast<uintptr_t>(address);
+  auto it = map.upper_bound(at);
+  if (it == map.begin()) return nullptr;
+  --it;
+  const Block& block = it->second;
+  if (block.kind != kind || at >= block.begin + block.size) return nullptr;
+  return &block;
+}
+
+const Block* find_block(const void* address, size_t bytes, MemoryKind kind) {
+  const Block* block = find_block_containing(address, kind);
+  if (block == nullptr) return nullptr;
+  const uintptr_t room = block->begin + block->size - reinterpret_cast<uintptr_t>(address);
+  return bytes <= room ? block : nullptr;
+}
+
+const core::MemoryDomain& device_memory_domain() {
+  static const DeviceMemoryDomain kDomain;
+  return kDomain;
+}
+
+}  // namespace advstep::runtime
