@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, only when missing: a compiler, CMake, GoogleTest,
+# Google Benchmark (Debian packages) and, for the Python package, pip packages.
+set -euo pipefail
+
+need_apt=()
+command -v g++ >/dev/null || need_apt+=(g++)
+command -v cmake >/dev/null || need_apt+=(cmake)
+[ -f /usr/include/gtest/gtest.h ] || need_apt+=(libgtest-dev)
+[ -f /usr/include/benchmark/benchmark.h ] || need_apt+=(libbenchmark-dev)
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}"
+fi
