@@ -1,0 +1,32 @@
+# Tests that are programs or builds rather than GoogleTest cases.
+
+# The examples print exactly what spec sections 2 and 3 say.
+if(ADVSTEP_BUILD_EXAMPLES)
+  foreach(example aclnn_advance_step aclnn_advance_step_v2)
+    add_test(NAME example_output.${example}
+             COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:${example}>
+                     -DEXPECTED=${CMAKE_CURRENT_SOURCE_DIR}/expected/${example}.txt
+                     -P ${CMAKE_CURRENT_SOURCE_DIR}/compare_output.cmake)
+  endforeach()
+endif()
+
+# The public C headers compile as C99 and as C++11, as CANN's do.
+add_library(advstep_header_check_c OBJECT headers/all_headers.c)
+target_include_directories(advstep_header_check_c PRIVATE ${PROJECT_SOURCE_DIR}/include)
+set_target_properties(advstep_header_check_c PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+target_compile_options(advstep_header_check_c PRIVATE -Wall -Wextra -Wpedantic -Werror)
+add_library(advstep_header_check_cxx11 OBJECT headers/all_headers.cpp)
+target_include_directories(advstep_header_check_cxx11 PRIVATE ${PROJECT_SOURCE_DIR}/include)
+set_target_properties(advstep_header_check_cxx11 PROPERTIES CXX_STANDARD 11 CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
+target_compile_options(advstep_header_check_cxx11 PRIVATE -Wall -Wextra -Wpedantic -Werror)
+add_dependencies(advstep_tests advstep_header_check_c advstep_header_check_cxx11)
+
+# cmake --install lays out CANN's headers and libadvstep: a client builds with the plain g++ line
+# and with find_package(advstep).
+if(NOT ADVSTEP_SANITIZE)
+  add_test(NAME install.layout_and_clients
+           COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR} -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/install_client
+                   -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install_check -DCXX=${CMAKE_CXX_COMPILER}
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/install_client/check_install.cmake)
+  set_tests_properties(install.layout_and_clients PROPERTIES TIMEOUT 300)
+endif()

@@ -1,0 +1,39 @@
+# Installs the build into a fresh prefix, then builds two clients against it:
+# the CANN-style V1 example with the plain g++ line, and a CMake project using find_package(advstep).
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+foreach(header acl/acl.h acl/acl_base.h acl/acl_rt.h aclnn/acl_meta.h aclnn/aclnn_base.h aclnnop/aclnn_util.h
+               aclnnop/aclnn_advance_step.h aclnnop/aclnn_advance_step_v2.h advstep/advance_step.hpp)
+  if(NOT EXISTS ${prefix}/include/${header})
+    message(FATAL_ERROR "missing installed header include/${header}")
+  endif()
+endforeach()
+file(GLOB libdirs ${prefix}/lib*)
+list(GET libdirs 0 libdir)
+
+# 1. g++ app.cpp -I$PREFIX/include -L$PREFIX/lib -ladvstep, exactly as a CANN example builds.
+run(${CXX} ${SOURCE_DIR}/../../examples/aclnn_advance_step.cpp -I${prefix}/include -L${libdir} -ladvstep
+    -o ${WORK_DIR}/gxx_client)
+run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${WORK_DIR}/gxx_client)
+file(READ ${SOURCE_DIR}/../expected/aclnn_advance_step.txt expected)
+if(NOT last_output STREQUAL expected)
+  message(FATAL_ERROR "installed client printed:\n${last_output}")
+endif()
+
+# 2. find_package(advstep) giving advstep::advstep.
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/cmake_client -DCMAKE_PREFIX_PATH=${prefix})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake_client)
+run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${WORK_DIR}/cmake_client/native_client)
+if(NOT last_output MATCHES "slot 104")
+  message(FATAL_ERROR "find_package client printed:\n${last_output}")
+endif()
