@@ -3,6 +3,8 @@
 #define ACLNN_ACLNN_BASE_H_
 
 #include "aclnn/acl_meta.h"
+/* A superset of CANN's header: the status macros too, so clients can name the codes they check. */
+#include "aclnn/opdev/op_errno.h"
 
 #ifdef __cplusplus
 extern "C" {

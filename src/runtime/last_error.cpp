@@ -47,7 +47,11 @@ std::string timestamp() {
 }  // namespace
 
 void report_error(int32_t code, const std::string& message) {
-  pending().lines.push_back("[PID: " + std::to_string(getpid()) + "] " + timestamp() + " " + error_tag(code) + ": " +
+  // A program that never reads its errors must not grow without bound: keep the newest few.
+  constexpr size_t kKeptMessages = 16;
+  auto& lines = pending().lines;
+  if (lines.size() == kKeptMessages) lines.erase(lines.begin());
+  lines.push_back("[PID: " + std::to_string(getpid()) + "] " + timestamp() + " " + error_tag(code) + ": " +
                             message);
 }
 
