@@ -30,6 +30,15 @@ if(NOT last_output STREQUAL expected)
   message(FATAL_ERROR "installed client printed:\n${last_output}")
 endif()
 
+# The V2 example the same way.
+run(${CXX} ${SOURCE_DIR}/../../examples/aclnn_advance_step_v2.cpp -I${prefix}/include -L${libdir} -ladvstep
+    -o ${WORK_DIR}/gxx_client_v2)
+run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${WORK_DIR}/gxx_client_v2)
+file(READ ${SOURCE_DIR}/../expected/aclnn_advance_step_v2.txt expected)
+if(NOT last_output STREQUAL expected)
+  message(FATAL_ERROR "installed V2 client printed:\n${last_output}")
+endif()
+
 # 2. find_package(advstep) giving advstep::advstep.
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/cmake_client -DCMAKE_PREFIX_PATH=${prefix})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake_client)
