@@ -1,0 +1,146 @@
+"""advstep: vLLM's / CANN's advance_step for numpy, PyTorch and CuPy arrays.
+
+After every decode step a serving engine turns the sampled tokens into the next step's inputs:
+tokens, positions, sequence lengths and the KV-cache slot of each new token. ``advance_step`` does
+that in place, with the signature of ``torch_npu.npu_advance_step_flashattn`` and vLLM's contract,
+over the same C++ library as advstep's CANN C API and native C++ API.
+
+Any array that speaks DLPack or the buffer protocol is accepted without a copy: numpy arrays and
+torch CPU tensors always, torch CUDA tensors and CuPy arrays when advstep was built with CUDA
+(``device_available("cuda")``). When torch (2.4 or newer) is installed, importing advstep also
+registers the operator ``torch.ops.advstep.advance_step`` for ``torch.compile`` and CUDA graphs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import warnings
+from typing import Any, Optional
+
+from . import _core
+from ._errors import ArgumentError, DataFaultError, DeviceError, Error
+from ._launch import launch as _launch
+
+__all__ = [
+    "ArgumentError",
+    "DataFaultError",
+    "DeviceError",
+    "Error",
+    "advance_step",
+    "device_available",
+]
+__version__ = "0.1.0"
+
+
+def advance_step(
+    input_tokens: Any,
+    sampled_token_ids: Any,
+    input_positions: Any,
+    seq_lens: Any,
+    slot_mapping: Any,
+    block_tables: Any,
+    num_seqs: int,
+    num_queries: int,
+    block_size: int,
+    *,
+    spec_token: Optional[Any] = None,
+    accepted_num: Optional[Any] = None,
+) -> None:
+    """Advance every sequence by one decode step, in place.
+
+    N = ``num_seqs``, Q = ``num_queries``, B = ``block_size``, W = ``block_tables`` row length,
+    S = drafts per sequence (``spec_token.shape[1]``), E = S + 1.
+
+    Without ``spec_token``/``accepted_num`` (vLLM's ``advance_step_flashattn``), for each query row
+    i < Q with ``pos = seq_lens[i]``: ``input_tokens[i] = sampled_token_ids[i, 0]``,
+    ``input_positions[i] = pos``, ``seq_lens[i] = pos + 1``,
+    ``slot_mapping[i] = block_tables[i, pos // B] * B + pos % B``. Padding rows Q <= j < N get
+    ``input_tokens[j] = 0``, ``input_positions[j] = 0``, ``slot_mapping[j] = -1``; ``seq_lens[j]`` is
+    kept.
+
+    With both (speculative decoding), for sequence i and column j < E, k = i*E + j:
+    ``p = input_positions[k] + accepted_num[i] + 1``; ``input_positions[k] = p``;
+    ``seq_lens[k] = p + 1``; ``slot_mapping[k] = block_tables[i, p // B] * B + p % B``;
+    ``input_tokens[i*E]`` = the last token of ``sampled_token_ids[i]`` before its first -1 (its last
+    column when it has none); ``input_tokens[i*E + 1 + s] = spec_token[i, s]``.
+
+    Parameters
+    ----------
+    input_tokens : array, int64, [N] or [N, 1]; speculative: [N*E] or [N, E]
+        Mutated: the next step's input tokens.
+    sampled_token_ids : array, int64, [Q, 1]; speculative: [N, E]
+        The tokens the sampler produced; -1 marks a rejected draft (speculative path). Read only.
+    input_positions : array, int64, same shape as input_tokens
+        Mutated: each token's position (speculative path: read, then advanced).
+    seq_lens : array, int32 or int64, same shape as input_tokens
+        Mutated: sequence lengths, advanced by one (speculative path: written only).
+    slot_mapping : array, int64, same shape as input_tokens
+        Mutated: each token's KV-cache slot; -1 for padding rows.
+    block_tables : array, int32 or int64, [N, W] (also [N] without speculation)
+        The paged KV-cache block ids of each sequence. Read only. A block index is bounded by the
+        whole table, not by the row (vLLM's and Ascend's reading).
+    num_seqs : int
+        N, the batch size including padding rows; 1 <= N < 200000000.
+    num_queries : int
+        Q, the rows that hold a sampled token; 1 <= Q <= N (speculative path: Q == N).
+    block_size : int
+        B, tokens per KV-cache block; B >= 1.
+    spec_token : array, int64, [N, S], optional
+        The next step's draft tokens. Read only. Give both or neither of spec_token, accepted_num.
+    accepted_num : array, int64, [N], optional
+        Drafts accepted this step, each in [0, S]. Read only.
+
+    Raises
+    ------
+    ArgumentError (a ValueError)
+        A bad argument: dtype, shape, contiguity, overlapping outputs, read-only output, device,
+        the counts' rules, or only one of spec_token/accepted_num (code 161001). ``code`` is the
+        CANN status (161001, 161002 or 561002).
+    DataFaultError (a RuntimeError)
+        A value cannot be advanced: a negative length or position, a block index outside the
+        table, a negative block id, an overflowing slot or length, accepted_num outside [0, S], a
+        sampled row starting with -1. ``code`` is 507015.
+    DeviceError (a RuntimeError)
+        The CUDA device or stream failed (code 361001).
+    TypeError
+        An argument is not an array (or not an integer, for the counts).
+
+    Every array is left exactly as it was when an exception is raised. Arrays are never copied or
+    cast: every array must be contiguous, and the mutated ones writable. CUDA arrays run on their
+    framework's current stream (torch, CuPy) of their device, with the GIL released.
+    """
+    if _torch_op is not None and _torch_op.all_tensors(
+        (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables),
+        (spec_token, accepted_num),
+    ):
+        _torch_op.call(
+            input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
+            num_seqs, num_queries, block_size, spec_token, accepted_num,
+        )
+        return None
+    _launch(
+        input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
+        num_seqs, num_queries, block_size, spec_token, accepted_num,
+    )
+    return None
+
+
+def device_available(device: str) -> bool:
+    """Whether this build and machine run advance_step on ``device``: "cpu" (always) or "cuda"."""
+    return _core.device_available(device)
+
+
+def _register_torch_op() -> Any:
+    """Registers torch.ops.advstep.advance_step when torch >= 2.4 is installed; else None."""
+    if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
+        return None
+    try:
+        from . import _torch_op as module
+    except ImportError as error:  # torch present but unusable, or too old for torch.library.custom_op
+        warnings.warn(f"advstep: torch.ops.advstep.advance_step is not registered: {error}", stacklevel=2)
+        return None
+    return module
+
+
+_torch_op = _register_torch_op()

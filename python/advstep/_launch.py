@@ -1,0 +1,88 @@
+"""Runs the native operator on the arrays' device and, for CUDA arrays, on the current stream."""
+
+from __future__ import annotations
+
+import operator
+import sys
+from typing import Any, Optional
+
+from . import _core
+from ._errors import OUT_OF_RANGE, ArgumentError
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_DLPACK_CUDA = 2
+_DLPACK_CUDA_MANAGED = 13
+
+
+def _int64(name: str, value: Any) -> int:
+    """``value`` as a Python int (numpy and torch integer scalars included) within int64."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"advstep::advance_step: {name} must be an integer (got {type(value).__name__})"
+        ) from None
+    if not _INT64_MIN <= number <= _INT64_MAX:
+        raise ArgumentError(
+            f"advstep::advance_step: {name} does not fit int64 (expected a value in "
+            f"[-2^63, 2^63), got {number})",
+            OUT_OF_RANGE,
+        )
+    return number
+
+
+def _cuda_ordinal(array: Any) -> Optional[int]:
+    """The CUDA device index of ``array``, or None for host memory and non-DLPack objects."""
+    dlpack_device = getattr(array, "__dlpack_device__", None)
+    if dlpack_device is None:
+        return None
+    device_type, device_id = dlpack_device()
+    if int(device_type) in (_DLPACK_CUDA, _DLPACK_CUDA_MANAGED):
+        return int(device_id)
+    return None
+
+
+def launch(
+    input_tokens: Any,
+    sampled_token_ids: Any,
+    input_positions: Any,
+    seq_lens: Any,
+    slot_mapping: Any,
+    block_tables: Any,
+    num_seqs: Any,
+    num_queries: Any,
+    block_size: Any,
+    spec_token: Any = None,
+    accepted_num: Any = None,
+) -> None:
+    """Calls the extension with the stream and device that ``input_tokens``'s library uses now.
+
+    torch CUDA tensors run on ``torch.cuda.current_stream()`` of their device and CuPy arrays on
+    ``cupy.cuda.get_current_stream()``, both under a guard that makes their device current; other
+    CUDA producers run on the default stream. Host arrays need no stream.
+    """
+    arrays = (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables)
+    counts = (
+        _int64("num_seqs", num_seqs),
+        _int64("num_queries", num_queries),
+        _int64("block_size", block_size),
+    )
+    optional = {"spec_token": spec_token, "accepted_num": accepted_num}
+    ordinal = _cuda_ordinal(input_tokens)
+    if ordinal is None:
+        _core.advance_step(*arrays, *counts, **optional)
+        return
+    framework = type(input_tokens).__module__.partition(".")[0]
+    if framework == "torch":
+        torch = sys.modules["torch"]
+        with torch.cuda.device(ordinal):
+            stream = torch.cuda.current_stream(ordinal).cuda_stream
+            _core.advance_step(*arrays, *counts, **optional, stream=stream)
+    elif framework == "cupy":
+        cupy = sys.modules["cupy"]
+        with cupy.cuda.Device(ordinal):
+            stream = cupy.cuda.get_current_stream().ptr
+            _core.advance_step(*arrays, *counts, **optional, stream=stream)
+    else:
+        _core.advance_step(*arrays, *counts, **optional)

@@ -1,0 +1,94 @@
+"""torch.ops.advstep.advance_step: the operator as a PyTorch custom op (torch >= 2.4).
+
+The schema is torch_npu's ``npu_advance_step_flashattn`` schema, with its mutation annotations, so
+``torch.compile`` functionalises the call and CUDA graphs capture it; the fake implementation lets
+tracing run without touching data. The real implementation is advstep's own launch path.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Optional
+
+import torch
+
+from ._launch import launch
+
+if not hasattr(torch.library, "custom_op"):
+    raise ImportError(f"torch {torch.__version__} has no torch.library.custom_op (needs 2.4 or newer)")
+
+SCHEMA = (
+    "(Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
+    "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
+    "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None) -> ()"
+)
+MUTATED = ("input_tokens", "input_positions", "seq_lens", "slot_mapping")
+
+
+@torch.library.custom_op("advstep::advance_step", mutates_args=MUTATED, schema=SCHEMA)
+def advance_step(
+    input_tokens: torch.Tensor,
+    sampled_token_ids: torch.Tensor,
+    input_positions: torch.Tensor,
+    seq_lens: torch.Tensor,
+    slot_mapping: torch.Tensor,
+    block_tables: torch.Tensor,
+    num_seqs: int,
+    num_queries: int,
+    block_size: int,
+    *,
+    spec_token: Optional[torch.Tensor] = None,
+    accepted_num: Optional[torch.Tensor] = None,
+) -> None:
+    """advstep.advance_step on torch tensors (CPU, or CUDA on the current stream), in place."""
+    launch(
+        input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
+        num_seqs, num_queries, block_size, spec_token, accepted_num,
+    )
+
+
+@advance_step.register_fake
+def _advance_step_fake(
+    input_tokens: torch.Tensor,
+    sampled_token_ids: torch.Tensor,
+    input_positions: torch.Tensor,
+    seq_lens: torch.Tensor,
+    slot_mapping: torch.Tensor,
+    block_tables: torch.Tensor,
+    num_seqs: int,
+    num_queries: int,
+    block_size: int,
+    *,
+    spec_token: Optional[torch.Tensor] = None,
+    accepted_num: Optional[torch.Tensor] = None,
+) -> None:
+    """Nothing to infer: the operator only mutates its inputs."""
+    return None
+
+
+def all_tensors(required: tuple[Any, ...], optional: tuple[Any, ...]) -> bool:
+    """True when every required argument is a torch.Tensor and each optional one is one or None."""
+    return all(isinstance(a, torch.Tensor) for a in required) and all(
+        a is None or isinstance(a, torch.Tensor) for a in optional
+    )
+
+
+def call(
+    input_tokens: torch.Tensor,
+    sampled_token_ids: torch.Tensor,
+    input_positions: torch.Tensor,
+    seq_lens: torch.Tensor,
+    slot_mapping: torch.Tensor,
+    block_tables: torch.Tensor,
+    num_seqs: Any,
+    num_queries: Any,
+    block_size: Any,
+    spec_token: Optional[torch.Tensor],
+    accepted_num: Optional[torch.Tensor],
+) -> None:
+    """Runs torch.ops.advstep.advance_step (visible to torch.compile as one opaque, mutating op)."""
+    torch.ops.advstep.advance_step(
+        input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
+        operator.index(num_seqs), operator.index(num_queries), operator.index(block_size),
+        spec_token=spec_token, accepted_num=accepted_num,
+    )

@@ -1,0 +1,97 @@
+// advstep._core: the nanobind module under the Python package advstep.
+//
+// One function does the work: it maps every argument onto advstep::TensorView and calls the native
+// advance_step with the GIL released. The public Python function (advstep/__init__.py) picks the
+// CUDA stream and device; argument rules and their messages all come from the library.
+#include <cstdint>
+#include <string>
+
+#include <nanobind/nanobind.h>
+
+#include "advstep/advance_step.hpp"
+#include "tensor_from_array.hpp"
+
+namespace nb = nanobind;
+
+namespace advstep::python {
+namespace {
+
+constexpr const char* kDoc = R"doc(Runs advstep::advance_step on DLPack / buffer-protocol arrays, in place.
+
+The low-level entry point behind advstep.advance_step: spec_token and accepted_num are None when not
+given, and stream is the cudaStream_t (as an int) to run on for CUDA arrays, 0 for the default stream.
+Raises advstep.ArgumentError (a ValueError) for bad arguments and advstep.DataFaultError (a
+RuntimeError) for values that cannot be advanced; no array is modified when it raises.)doc";
+
+void check_same_cuda_device(const ImportedArray& first, const ImportedArray& other, const char* name) {
+  if (first.view.device != Device::kCuda || other.view.device != Device::kCuda) return;
+  if (first.device_id == other.device_id) return;
+  const std::string message = std::string("advstep::advance_step: ") + name +
+                              " must be on the same device as input_tokens (expected cuda:" +
+                              std::to_string(first.device_id) + ", got cuda:" + std::to_string(other.device_id) + ")";
+  raise_status(static_cast<int32_t>(StatusCode::kInvalidArgument), message.c_str());
+}
+
+void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
+                         nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
+                         int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
+                         uintptr_t stream) {
+  const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
+  const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
+  const ImportedArray positions = import_array(input_positions, "input_positions", true);
+  const ImportedArray lens = import_array(seq_lens, "seq_lens", true);
+  const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
+  const ImportedArray tables = import_array(block_tables, "block_tables", false);
+  const bool speculative = !spec_token.is_none() || !accepted_num.is_none();
+  ImportedArray spec;
+  ImportedArray accepted;
+  if (!spec_token.is_none()) spec = import_array(spec_token, "spec_token", false);
+  if (!accepted_num.is_none()) accepted = import_array(accepted_num, "accepted_num", false);
+  // A missing optional is an empty view: the library itself reports "give both or neither".
+  if (spec_token.is_none()) spec.view = absent_view();
+  if (accepted_num.is_none()) accepted.view = absent_view();
+
+  const struct {
+    const ImportedArray* array;
+    const char* name;
+  } others[] = {{&sampled, "sampled_token_ids"}, {&positions, "input_positions"}, {&lens, "seq_lens"},
+                {&slots, "slot_mapping"},         {&tables, "block_tables"},        {&spec, "spec_token"},
+                {&accepted, "accepted_num"}};
+  for (const auto& other : others) check_same_cuda_device(tokens, *other.array, other.name);
+
+  void* const cuda_stream = reinterpret_cast<void*>(stream);
+  try {
+    nb::gil_scoped_release release;
+    if (speculative) {
+      advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                   num_queries, block_size, SpeculativeInputs{spec.view, accepted.view}, cuda_stream);
+    } else {
+      advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                   num_queries, block_size, cuda_stream);
+    }
+  } catch (const Error& error) {  // the GIL is held again here
+    raise_status(static_cast<int32_t>(error.code()), error.what());
+  }
+}
+
+bool device_available_by_name(const std::string& device) {
+  if (device == "cpu") return advstep::device_available(Device::kCpu);
+  if (device == "cuda") return advstep::device_available(Device::kCuda);
+  throw nb::value_error(("advstep.device_available: unknown device (expected 'cpu' or 'cuda', got '" + device + "')")
+                            .c_str());
+}
+
+}  // namespace
+}  // namespace advstep::python
+
+NB_MODULE(_core, m) {
+  using namespace advstep::python;
+  m.doc() = "advstep's native extension; use the functions of the package advstep.";
+  m.def("advance_step", &advance_step_arrays, nb::arg("input_tokens"), nb::arg("sampled_token_ids"),
+        nb::arg("input_positions"), nb::arg("seq_lens"), nb::arg("slot_mapping"), nb::arg("block_tables"),
+        nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"), nb::kw_only(),
+        nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
+        nb::arg("stream") = 0, kDoc);
+  m.def("device_available", &device_available_by_name, nb::arg("device"),
+        "True when this build and machine can run advance_step on 'cpu' (always) or 'cuda' arrays.");
+}
