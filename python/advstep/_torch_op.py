@@ -14,19 +14,18 @@ import torch
 
 from ._launch import launch
 
-if not hasattr(torch.library, "custom_op"):
-    raise ImportError(f"torch {torch.__version__} has no torch.library.custom_op (needs 2.4 or newer)")
+if not hasattr(torch.library, "register_fake"):
+    raise ImportError(f"torch {torch.__version__} has no torch.library.register_fake (needs 2.4 or newer)")
 
+#: torch_npu.npu_advance_step_flashattn's schema, keyword-only optionals included.
 SCHEMA = (
-    "(Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
+    "advance_step(Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
     "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
     "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None) -> ()"
 )
-MUTATED = ("input_tokens", "input_positions", "seq_lens", "slot_mapping")
 
 
-@torch.library.custom_op("advstep::advance_step", mutates_args=MUTATED, schema=SCHEMA)
-def advance_step(
+def _advance_step(
     input_tokens: torch.Tensor,
     sampled_token_ids: torch.Tensor,
     input_positions: torch.Tensor,
@@ -47,7 +46,6 @@ def advance_step(
     )
 
 
-@advance_step.register_fake
 def _advance_step_fake(
     input_tokens: torch.Tensor,
     sampled_token_ids: torch.Tensor,
@@ -62,8 +60,17 @@ def _advance_step_fake(
     spec_token: Optional[torch.Tensor] = None,
     accepted_num: Optional[torch.Tensor] = None,
 ) -> None:
-    """Nothing to infer: the operator only mutates its inputs."""
+    """Nothing to infer: the operator only mutates its inputs, which keep their shapes."""
     return None
+
+
+# torch.library.custom_op cannot declare keyword-only tensors, so the op is defined the lower-level
+# way: the schema, one kernel per device, and the fake kernel for tracing.
+_LIBRARY = torch.library.Library("advstep", "DEF")
+_LIBRARY.define(SCHEMA)
+_LIBRARY.impl("advance_step", _advance_step, "CPU")
+_LIBRARY.impl("advance_step", _advance_step, "CUDA")
+torch.library.register_fake("advstep::advance_step", _advance_step_fake, lib=_LIBRARY)
 
 
 def all_tensors(required: tuple[Any, ...], optional: tuple[Any, ...]) -> bool:
