@@ -25,9 +25,11 @@ const std::shared_ptr<Stream>& default_stream() {
 }  // namespace
 
 Status Stream::synchronize() {
+  if (!pending_.load(std::memory_order_acquire)) return {};
   std::deque<std::function<Status()>> work;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    pending_.store(false, std::memory_order_relaxed);  // set again by work that fails below
     work.swap(queued_);
   }
   for (auto& task : work) record(task());
@@ -46,6 +48,7 @@ void Stream::record(Status status) {
   if (status.ok()) return;
   std::lock_guard<std::mutex> lock(mutex_);
   if (failure_.ok()) failure_ = std::move(status);
+  pending_.store(true, std::memory_order_release);
 }
 
 bool deferred_mode_requested() {

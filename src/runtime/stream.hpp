@@ -1,6 +1,7 @@
 // An ordered queue of work on the host device, and the table of live streams.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -27,6 +28,7 @@ class Stream {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     queued_.emplace_back(std::forward<Task>(task));
+    pending_.store(true, std::memory_order_release);
   }
 
   /// Runs everything queued, then returns (and clears) the first failure since the last call.
@@ -44,6 +46,9 @@ class Stream {
   std::mutex mutex_;
   std::deque<std::function<Status()>> queued_;
   Status failure_;
+  /// Set with queued work or a kept failure, so that synchronising an idle eager stream takes no lock
+  /// and builds no queue (the hot path of a two-phase call ends in aclrtSynchronizeStream).
+  std::atomic<bool> pending_{false};
 };
 
 /// Whether new streams defer their work (read from ADVSTEP_STREAM_MODE at each creation).
