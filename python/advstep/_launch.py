@@ -43,6 +43,27 @@ def _cuda_ordinal(array: Any) -> Optional[int]:
     return None
 
 
+def run(
+    arrays: tuple[Any, ...],
+    num_seqs: Any,
+    num_queries: Any,
+    block_size: Any,
+    spec_token: Any,
+    accepted_num: Any,
+    stream: int = 0,
+) -> None:
+    """The extension call: the six required arrays in torch_npu's order, counts as int64."""
+    _core.advance_step(
+        *arrays,
+        _int64("num_seqs", num_seqs),
+        _int64("num_queries", num_queries),
+        _int64("block_size", block_size),
+        spec_token=spec_token,
+        accepted_num=accepted_num,
+        stream=stream,
+    )
+
+
 def launch(
     input_tokens: Any,
     sampled_token_ids: Any,
@@ -56,33 +77,26 @@ def launch(
     spec_token: Any = None,
     accepted_num: Any = None,
 ) -> None:
-    """Calls the extension with the stream and device that ``input_tokens``'s library uses now.
+    """Runs on the device and the current stream of ``input_tokens``'s array library.
 
     torch CUDA tensors run on ``torch.cuda.current_stream()`` of their device and CuPy arrays on
     ``cupy.cuda.get_current_stream()``, both under a guard that makes their device current; other
     CUDA producers run on the default stream. Host arrays need no stream.
     """
     arrays = (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables)
-    counts = (
-        _int64("num_seqs", num_seqs),
-        _int64("num_queries", num_queries),
-        _int64("block_size", block_size),
-    )
-    optional = {"spec_token": spec_token, "accepted_num": accepted_num}
+    counts = (num_seqs, num_queries, block_size, spec_token, accepted_num)
     ordinal = _cuda_ordinal(input_tokens)
     if ordinal is None:
-        _core.advance_step(*arrays, *counts, **optional)
+        run(arrays, *counts)
         return
     framework = type(input_tokens).__module__.partition(".")[0]
     if framework == "torch":
         torch = sys.modules["torch"]
         with torch.cuda.device(ordinal):
-            stream = torch.cuda.current_stream(ordinal).cuda_stream
-            _core.advance_step(*arrays, *counts, **optional, stream=stream)
+            run(arrays, *counts, stream=torch.cuda.current_stream(ordinal).cuda_stream)
     elif framework == "cupy":
         cupy = sys.modules["cupy"]
         with cupy.cuda.Device(ordinal):
-            stream = cupy.cuda.get_current_stream().ptr
-            _core.advance_step(*arrays, *counts, **optional, stream=stream)
+            run(arrays, *counts, stream=cupy.cuda.get_current_stream().ptr)
     else:
-        _core.advance_step(*arrays, *counts, **optional)
+        run(arrays, *counts)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
 
 #include "advstep/advance_step.hpp"
 #include "tensor_from_array.hpp"
@@ -87,8 +88,10 @@ bool device_available_by_name(const std::string& device) {
 NB_MODULE(_core, m) {
   using namespace advstep::python;
   m.doc() = "advstep's native extension; use the functions of the package advstep.";
-  m.def("advance_step", &advance_step_arrays, nb::arg("input_tokens"), nb::arg("sampled_token_ids"),
-        nb::arg("input_positions"), nb::arg("seq_lens"), nb::arg("slot_mapping"), nb::arg("block_tables"),
+  // .none(): None reaches import_array, which names the parameter in its TypeError.
+  m.def("advance_step", &advance_step_arrays, nb::arg("input_tokens").none(), nb::arg("sampled_token_ids").none(),
+        nb::arg("input_positions").none(), nb::arg("seq_lens").none(), nb::arg("slot_mapping").none(),
+        nb::arg("block_tables").none(),
         nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"), nb::kw_only(),
         nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
         nb::arg("stream") = 0, kDoc);

@@ -1,0 +1,169 @@
+"""The torch integration: torch.ops.advstep.advance_step, torch.compile, fake tensors, CUDA graphs."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+import advstep
+from cases import REQUIRED, build_arrays, call_kwargs, contents, outputs_dict, random_v1, random_v2
+from conftest import make_lib
+
+torch = pytest.importorskip("torch")
+
+SCHEMA_ARGS = ("Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
+               "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
+               "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None")
+
+
+def op_args(kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    args = tuple(kwargs[n] for n in REQUIRED) + (kwargs["num_seqs"], kwargs["num_queries"], kwargs["block_size"])
+    return args, {k: kwargs[k] for k in ("spec_token", "accepted_num") if k in kwargs}
+
+
+def test_schema_is_torch_npus() -> None:
+    schema = str(torch.ops.advstep.advance_step.default._schema)
+    assert schema == f"advstep::advance_step({SCHEMA_ARGS}) -> ()"
+
+
+@pytest.mark.parametrize("make,seed", [(random_v1, 1), (random_v1, 2), (random_v2, 3), (random_v2, 4)])
+def test_torch_ops_call(make: Any, seed: int) -> None:
+    lib = make_lib("torch-cpu")
+    case = make(random.Random(seed))
+    arrays = build_arrays(lib, case)
+    args, kwargs = op_args(call_kwargs(case, arrays))
+    assert torch.ops.advstep.advance_step(*args, **kwargs) is None
+    expected = outputs_dict(case.expected())
+    got = contents(lib, arrays)
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_errors_cross_the_dispatcher_unchanged() -> None:
+    lib = make_lib("torch-cpu")
+    case = random_v1(random.Random(5))
+    arrays = build_arrays(lib, case)
+    arrays["input_tokens"] = arrays["input_tokens"].float()
+    before = contents(lib, arrays)
+    args, kwargs = op_args(call_kwargs(case, arrays))
+    with pytest.raises(advstep.ArgumentError, match="input_tokens has an unsupported dtype") as raised:
+        torch.ops.advstep.advance_step(*args, **kwargs)
+    assert raised.value.code == 161002
+    assert contents(lib, arrays) == before
+
+
+def test_data_fault_through_torch() -> None:
+    lib = make_lib("torch-cpu")
+    case = random_v1(random.Random(6))
+    arrays = build_arrays(lib, case)
+    arrays["seq_lens"].view(-1)[0] = -1
+    before = contents(lib, arrays)
+    with pytest.raises(advstep.DataFaultError, match="seq_lens\\[0\\] is negative"):
+        advstep.advance_step(**call_kwargs(case, arrays))
+    assert contents(lib, arrays) == before
+
+
+def test_non_contiguous_and_overlapping_tensors() -> None:
+    n = 4
+    wide = torch.zeros(n, 2, dtype=torch.int64)
+    tokens = torch.zeros(n, dtype=torch.int64)
+    sampled = torch.ones(n, 1, dtype=torch.int64)
+    tables = torch.arange(n * 2, dtype=torch.int64).reshape(n, 2)
+    with pytest.raises(advstep.ArgumentError, match="input_positions must be contiguous"):
+        advstep.advance_step(tokens, sampled, wide[:, 0], torch.zeros(n, dtype=torch.int64),
+                             torch.zeros(n, dtype=torch.int64), tables, n, n, 4)
+    with pytest.raises(advstep.ArgumentError, match="block_tables must be contiguous"):
+        advstep.advance_step(tokens, sampled, torch.zeros(n, dtype=torch.int64), torch.zeros(n, dtype=torch.int64),
+                             torch.zeros(n, dtype=torch.int64), tables.t().contiguous().t(), n, n, 4)
+    with pytest.raises(advstep.ArgumentError, match="input_tokens overlaps slot_mapping"):
+        advstep.advance_step(tokens, sampled, torch.zeros(n, dtype=torch.int64), torch.zeros(n, dtype=torch.int64),
+                             tokens, tables, n, n, 4)
+
+
+def test_one_optional_through_torch_ops() -> None:
+    case = random_v2(random.Random(8))
+    arrays = build_arrays(make_lib("torch-cpu"), case)
+    args, kwargs = op_args(call_kwargs(case, arrays))
+    del kwargs["accepted_num"]
+    with pytest.raises(advstep.ArgumentError, match="accepted_num must be given together with spec_token"):
+        torch.ops.advstep.advance_step(*args, **kwargs)
+
+
+def test_fake_tensors_run_nothing() -> None:
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    case = random_v2(random.Random(9))
+    with FakeTensorMode():
+        arrays = build_arrays(make_lib("torch-cpu"), case)
+        args, kwargs = op_args(call_kwargs(case, arrays))
+        assert torch.ops.advstep.advance_step(*args, **kwargs) is None
+
+
+@pytest.mark.parametrize("make,seed", [(random_v1, 10), (random_v2, 11)])
+def test_opcheck(make: Any, seed: int) -> None:
+    case = make(random.Random(seed))
+    arrays = build_arrays(make_lib("torch-cpu"), case)
+    args, kwargs = op_args(call_kwargs(case, arrays))
+    torch.library.opcheck(torch.ops.advstep.advance_step.default, args, kwargs)
+
+
+@pytest.mark.parametrize("make,seed", [(random_v1, 12), (random_v2, 13)])
+def test_torch_compile_fullgraph(make: Any, seed: int) -> None:
+    """One graph, no break: the mutations are functionalised and written back into the inputs."""
+    lib = make_lib("torch-cpu")
+    case = make(random.Random(seed))
+    arrays = build_arrays(lib, case)
+    kwargs = call_kwargs(case, arrays)
+
+    def step(**kw: Any) -> Any:
+        advstep.advance_step(**kw)
+        return kw["seq_lens"] + 0
+
+    torch._dynamo.reset()
+    compiled = torch.compile(step, fullgraph=True, backend="aot_eager")
+    result = compiled(**kwargs)
+    expected = outputs_dict(case.expected())
+    got = contents(lib, arrays)
+    assert {k: got[k] for k in expected} == expected
+    assert result.reshape(-1).tolist() == expected["seq_lens"]
+
+
+def _cuda_lib() -> Any:
+    return make_lib("torch-cuda")  # skips without a GPU or without advstep's CUDA backend
+
+
+def test_cuda_side_stream() -> None:
+    lib = _cuda_lib()
+    case = random_v2(random.Random(14))
+    side = torch.cuda.Stream()
+    arrays = build_arrays(lib, case)
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        advstep.advance_step(**call_kwargs(case, arrays))
+    side.synchronize()
+    expected = outputs_dict(case.expected())
+    got = contents(lib, arrays)
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_cuda_graph_capture_and_replay() -> None:
+    lib = _cuda_lib()
+    case = random_v1(random.Random(15))
+    arrays = build_arrays(lib, case)
+    kwargs = call_kwargs(case, arrays)
+    expected = outputs_dict(case.expected())
+    originals = {k: v.clone() for k, v in arrays.items()}
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):  # warm-up outside the capture, as CUDA graphs require
+        advstep.advance_step(**kwargs)
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        advstep.advance_step(**kwargs)
+    for name, tensor in arrays.items():
+        tensor.copy_(originals[name])
+    graph.replay()
+    got = contents(lib, arrays)
+    assert {k: got[k] for k in expected} == expected
