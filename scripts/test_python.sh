@@ -34,7 +34,7 @@ fi
 [ ${#need_apt[@]} -eq 0 ] || apt_install "${need_apt[@]}"
 
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-vpy="$venv/bin/python"
+vpy="$(cd "$venv" && pwd)/bin/python"
 "$vpy" -m pip install -q --disable-pip-version-check "numpy>=1.22" "pytest>=7" "scikit-build-core>=0.10" "nanobind>=2.4"
 # Whatever else the build needs here (CMake or Ninja from PyPI when the system's are missing or old).
 mapfile -t build_requires < <("$vpy" -c 'import scikit_build_core.build as b; [print(r) for r in b.get_requires_for_build_wheel()]')
@@ -48,7 +48,7 @@ echo "== pip install . (into $venv) =="
 echo "== pytest python/tests =="
 cd python/tests  # run against the installed package, not the source tree
 status=0
-"../../$vpy" -m pytest -q -rs -p no:cacheprovider . || status=$?
+"$vpy" -m pytest -q -rs -p no:cacheprovider . || status=$?
 if [ "$status" -eq 5 ]; then
   echo "error: pytest collected no tests" >&2
 fi

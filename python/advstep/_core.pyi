@@ -1,28 +1,18 @@
 """advstep's native extension; use the functions of the package advstep."""
 
-from typing import Any, Optional
 
-def advance_step(
-    input_tokens: Any,
-    sampled_token_ids: Any,
-    input_positions: Any,
-    seq_lens: Any,
-    slot_mapping: Any,
-    block_tables: Any,
-    num_seqs: int,
-    num_queries: int,
-    block_size: int,
-    *,
-    spec_token: Optional[Any] = None,
-    accepted_num: Optional[Any] = None,
-    stream: int = 0,
-) -> None:
-    """Runs advstep::advance_step on DLPack / buffer-protocol arrays, in place.
 
-    ``stream`` is the cudaStream_t (as an int) for CUDA arrays, 0 for the default stream. Raises
-    advstep.ArgumentError (a ValueError) or advstep.DataFaultError (a RuntimeError); no array is
-    modified when it raises.
+def advance_step(input_tokens: object | None, sampled_token_ids: object | None, input_positions: object | None, seq_lens: object | None, slot_mapping: object | None, block_tables: object | None, num_seqs: int, num_queries: int, block_size: int, *, spec_token: object | None = None, accepted_num: object | None = None, stream: int = 0) -> None:
+    """
+    Runs advstep::advance_step on DLPack / buffer-protocol arrays, in place.
+
+    The low-level entry point behind advstep.advance_step: spec_token and accepted_num are None when not
+    given, and stream is the cudaStream_t (as an int) to run on for CUDA arrays, 0 for the default stream.
+    Raises advstep.ArgumentError (a ValueError) for bad arguments and advstep.DataFaultError (a
+    RuntimeError) for values that cannot be advanced; no array is modified when it raises.
     """
 
 def device_available(device: str) -> bool:
-    """True when this build and machine can run advance_step on 'cpu' (always) or 'cuda' arrays."""
+    """
+    True when this build and machine can run advance_step on 'cpu' (always) or 'cuda' arrays.
+    """
