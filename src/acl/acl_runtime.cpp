@@ -39,7 +39,8 @@ Status check_copy_range(const char* api, const char* side, const void* address, 
                            advstep::core::address_string(address) + ")");
 }
 
-Status copy_bytes(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind) {
+/// Every argument rule of a copy; the async form applies them at the call, as CANN's runtime does.
+Status check_copy(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind) {
   if (count == 0) return {};
   if (dst == nullptr) return null_argument(api, "dst");
   if (src == nullptr) return null_argument(api, "src");
@@ -61,11 +62,17 @@ Status copy_bytes(const char* api, void* dst, size_t dest_max, const void* src, 
   if (src_device) {
     if (Status s = check_copy_range(api, "src", src, count); !s.ok()) return s;
   }
+  return {};
+}
+
+/// Checks again when it runs: queued work may find a block freed since the call.
+Status copy_bytes(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind) {
+  if (Status s = check_copy(api, dst, dest_max, src, count, kind); !s.ok() || count == 0) return s;
   std::memmove(dst, src, count);
   return {};
 }
 
-Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, size_t count) {
+Status check_fill(const char* api, void* dst, size_t max_count, size_t count) {
   if (count == 0) return {};
   if (dst == nullptr) return null_argument(api, "devPtr");
   if (count > max_count) {
@@ -76,6 +83,11 @@ Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, s
   if (runtime::find_block_containing(dst, runtime::MemoryKind::kDevice) != nullptr) {
     if (Status s = check_copy_range(api, "devPtr", dst, count); !s.ok()) return s;
   }
+  return {};
+}
+
+Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, size_t count) {
+  if (Status s = check_fill(api, dst, max_count, count); !s.ok() || count == 0) return s;
   std::memset(dst, static_cast<unsigned char>(value), count);
   return {};
 }
@@ -272,6 +284,7 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
   return guarded("aclrtMemcpyAsync", [&]() -> Status {
     const auto found = runtime::find_stream(stream);
     if (!found) return unknown_stream("aclrtMemcpyAsync", stream);
+    if (Status s = check_copy("aclrtMemcpyAsync", dst, destMax, src, count, kind); !s.ok()) return s;
     found->submit([=]() { return copy_bytes("aclrtMemcpyAsync", dst, destMax, src, count, kind); });
     return {};
   });
@@ -285,6 +298,7 @@ aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t c
   return guarded("aclrtMemsetAsync", [&]() -> Status {
     const auto found = runtime::find_stream(stream);
     if (!found) return unknown_stream("aclrtMemsetAsync", stream);
+    if (Status s = check_fill("aclrtMemsetAsync", devPtr, maxCount, count); !s.ok()) return s;
     found->submit([=]() { return fill_bytes("aclrtMemsetAsync", devPtr, maxCount, value, count); });
     return {};
   });

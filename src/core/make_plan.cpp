@@ -130,6 +130,7 @@ struct ShapeRule {
   int64_t columns;      ///< required dim 1; -1: any >= 1 (block tables)
   bool flat_allowed;    ///< [rows * columns] accepted as rank 1
   bool matrix_allowed;  ///< [rows, columns] accepted as rank 2
+  const char* any_columns = "W";  ///< how a free dim 1 (columns -1) reads: "W" for tables, "S" for specToken
 };
 
 std::string expected_shape(const ShapeRule& rule) {
@@ -137,7 +138,9 @@ std::string expected_shape(const ShapeRule& rule) {
   if (rule.flat_allowed) text = concat("[", rule.columns < 0 ? rule.rows : rule.rows * rule.columns, "]");
   if (rule.flat_allowed && rule.matrix_allowed) text += " or ";
   if (rule.matrix_allowed) {
-    text += concat("[", rule.rows, ", ", rule.columns < 0 ? std::string("W >= 1") : std::to_string(rule.columns), "]");
+    const std::string columns =
+        rule.columns < 0 ? concat(rule.any_columns, " >= 1") : std::to_string(rule.columns);
+    text += concat("[", rule.rows, ", ", columns, "]");
   }
   return text;
 }
@@ -173,7 +176,7 @@ Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
   const int64_t n = request.num_seqs;
   spec_num = 0;
   if (path == Path::kSpeculative) {
-    const ShapeRule spec{"[N, S]", names.num_seqs, n, -1, false, true};
+    const ShapeRule spec{"[N, S]", names.num_seqs, n, -1, false, true, "S"};
     if (Status s = check_shape(request, TensorRole::kSpecToken, spec); !s.ok()) return s;
     spec_num = request.tensors[static_cast<size_t>(TensorRole::kSpecToken)]->dim(1);
     const ShapeRule accepted{"[N]", names.num_seqs, n, 1, true, false};
