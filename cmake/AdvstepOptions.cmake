@@ -16,15 +16,20 @@ endif()
 set(CMAKE_CXX_EXTENSIONS OFF)
 
 if(ADVSTEP_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  # Host code only: nvcc does not take these flags.
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=address,undefined;-fno-sanitize-recover=all;-fno-omit-frame-pointer>")
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# Warnings for the project's own targets.
+# Warnings for the project's own targets. nvcc takes its own flags; the host half of a .cu file gets
+# the host compiler's -Wall -Wextra (the stricter set trips over the code nvcc generates).
 function(advstep_apply_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
+  set(cxx_warnings -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
+  target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${cxx_warnings}>"
+                                           "$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>")
   if(ADVSTEP_WERROR)
-    target_compile_options(${target} PRIVATE -Werror)
+    target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:-Werror>"
+                                             "$<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings;-Xcompiler=-Werror>")
   endif()
 endfunction()
 set(ADVSTEP_CUDA "AUTO" CACHE STRING "Build the CUDA backend: ON, OFF or AUTO (on when nvcc is found)")

@@ -1,6 +1,9 @@
 /* The ACL runtime: initialisation, devices, streams, memory and the last error message.
  * Signatures, enum values and status codes are CANN's; the header compiles as C99 and as C++11.
- * Device 0 is the host CPU; with the CUDA backend built and a GPU visible, devices are GPUs. */
+ * Device 0 is the host CPU; with the CUDA backend built and a GPU visible, devices are GPUs.
+ * ADVSTEP_DEVICE=cpu|cuda|auto (read once, at the first runtime call; unset means auto) chooses:
+ * auto takes the GPUs when there are any; cuda without a usable GPU makes device calls fail with
+ * ACL_ERROR_RT_NO_DEVICE (207004) and a message saying why. */
 #ifndef ACL_ACL_RT_H_
 #define ACL_ACL_RT_H_
 
@@ -91,7 +94,8 @@ ACL_FUNC_VISIBILITY aclError aclrtSynchronizeDevice(void);
 
 /**
  * @brief Creates a stream on the calling thread's device. Work on one stream runs in order.
- * @param[out] stream the new stream.
+ * @param[out] stream the new stream. On a GPU it is the cudaStream_t itself, usable with CUDA calls
+ *                    (cudaStreamBeginCapture, events) as well.
  * @return ACL_SUCCESS; ACL_ERROR_INVALID_PARAM (100000) for a null @p stream.
  */
 ACL_FUNC_VISIBILITY aclError aclrtCreateStream(aclrtStream *stream);

@@ -1,4 +1,11 @@
 // The native C++ API: vLLM's advance_step contract over host (or CUDA device) memory.
+//
+// Tensors say where they live (TensorView::device); every tensor of a call must be on that device.
+// Device::kCpu runs in the calling thread. Device::kCuda (a build with the CUDA backend and a visible
+// GPU: see device_available()) takes GPU memory (cudaMalloc'd or managed, all on one GPU), enqueues
+// the kernels on `stream` and synchronises `stream` before returning, because the API is synchronous
+// and reports data faults as exceptions; it is therefore not for CUDA-graph capture (use
+// aclnnAdvanceStep on a stream for that, whose faults surface at aclrtSynchronizeStream).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +38,8 @@ struct SpeculativeInputs {
  * @param[in]     num_seqs          N, 1 <= N < 200000000.
  * @param[in]     num_queries       Q, 1 <= Q <= N.
  * @param[in]     block_size        B >= 1.
- * @param[in]     stream            cudaStream_t for CUDA tensors (null: the default stream); unused on the CPU.
+ * @param[in]     stream            cudaStream_t for CUDA tensors (null: the legacy default stream), which is
+ *                                  synchronised before the call returns; unused on the CPU.
  * @throws Error code kNullPointer, kInvalidArgument or kOutOfRange for bad arguments, kDataFault when a
  *         value cannot be advanced (negative length, block index outside the table, negative block id,
  *         overflow). On any error no tensor is modified.
@@ -63,7 +71,12 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
                   const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                   const SpeculativeInputs& speculative, void* stream = nullptr);
 
-/// The devices this build can run on: always kCpu; kCuda when built with CUDA and a GPU is visible.
+/**
+ * @brief Whether advance_step() can run on tensors of @p device in this process.
+ * @return true for Device::kCpu; for Device::kCuda, true when the library was built with the CUDA
+ *         backend and cudaGetDeviceCount() sees at least one GPU (checked once, then remembered).
+ *         Independent of ADVSTEP_DEVICE, which only chooses the device of the CANN C API.
+ */
 bool device_available(Device device);
 
 }  // namespace advstep

@@ -1,4 +1,4 @@
-// aclInit, devices, streams and memory on the host device.
+// aclInit, devices, streams and memory on the runtime's device (the host, or CUDA GPUs).
 #include <cstring>
 #include <mutex>
 
@@ -7,6 +7,7 @@
 #include "acl/boundary.hpp"
 #include "core/message.hpp"
 #include "runtime/device.hpp"
+#include "runtime/device_backend.hpp"
 #include "runtime/last_error.hpp"
 #include "runtime/memory.hpp"
 #include "runtime/stream.hpp"
@@ -39,8 +40,31 @@ Status check_copy_range(const char* api, const char* side, const void* address, 
                            advstep::core::address_string(address) + ")");
 }
 
-/// Every argument rule of a copy; the async form applies them at the call, as CANN's runtime does.
-Status check_copy(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind) {
+runtime::CopyDirection direction_of(aclrtMemcpyKind kind) {
+  switch (kind) {
+    case ACL_MEMCPY_HOST_TO_HOST:
+      return runtime::CopyDirection::kHostToHost;
+    case ACL_MEMCPY_HOST_TO_DEVICE:
+    case ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE:
+      return runtime::CopyDirection::kHostToDevice;
+    case ACL_MEMCPY_DEVICE_TO_HOST:
+      return runtime::CopyDirection::kDeviceToHost;
+    case ACL_MEMCPY_DEVICE_TO_DEVICE:
+      return runtime::CopyDirection::kDeviceToDevice;
+    default:
+      return runtime::CopyDirection::kInfer;
+  }
+}
+
+/// A device's failure under the calling API's name.
+Status named(const char* api, Status status) {
+  if (status.ok()) return status;
+  return {status.code(), std::string(api) + ": " + status.message()};
+}
+
+/// @p queue: the stream's device queue, or null for a copy now (aclrtMemcpy).
+Status copy_bytes(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind,
+                  runtime::DeviceQueue* queue) {
   if (count == 0) return {};
   if (dst == nullptr) return null_argument(api, "dst");
   if (src == nullptr) return null_argument(api, "src");
@@ -62,17 +86,13 @@ Status check_copy(const char* api, void* dst, size_t dest_max, const void* src, 
   if (src_device) {
     if (Status s = check_copy_range(api, "src", src, count); !s.ok()) return s;
   }
-  return {};
+  const runtime::CopyDirection direction = direction_of(kind);
+  return named(api, queue != nullptr ? queue->copy(dst, src, count, direction)
+                                     : runtime::backend().copy(dst, src, count, direction));
 }
 
-/// Checks again when it runs: queued work may find a block freed since the call.
-Status copy_bytes(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind) {
-  if (Status s = check_copy(api, dst, dest_max, src, count, kind); !s.ok() || count == 0) return s;
-  std::memmove(dst, src, count);
-  return {};
-}
-
-Status check_fill(const char* api, void* dst, size_t max_count, size_t count) {
+Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, size_t count,
+                  runtime::DeviceQueue* queue) {
   if (count == 0) return {};
   if (dst == nullptr) return null_argument(api, "devPtr");
   if (count > max_count) {
@@ -83,13 +103,7 @@ Status check_fill(const char* api, void* dst, size_t max_count, size_t count) {
   if (runtime::find_block_containing(dst, runtime::MemoryKind::kDevice) != nullptr) {
     if (Status s = check_copy_range(api, "devPtr", dst, count); !s.ok()) return s;
   }
-  return {};
-}
-
-Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, size_t count) {
-  if (Status s = check_fill(api, dst, max_count, count); !s.ok() || count == 0) return s;
-  std::memset(dst, static_cast<unsigned char>(value), count);
-  return {};
+  return named(api, queue != nullptr ? queue->fill(dst, value, count) : runtime::backend().fill(dst, value, count));
 }
 
 Status unknown_stream(const char* api, aclrtStream stream) {
@@ -156,6 +170,7 @@ aclError aclrtGetDevice(int32_t* deviceId) {
 aclError aclrtGetDeviceCount(uint32_t* count) {
   return guarded("aclrtGetDeviceCount", [&]() -> Status {
     if (count == nullptr) return null_argument("aclrtGetDeviceCount", "count");
+    if (Status s = runtime::device_ready("aclrtGetDeviceCount"); !s.ok()) return s;
     *count = runtime::device_count();
     return {};
   });
@@ -176,8 +191,8 @@ aclError aclrtSynchronizeDevice(void) {
 aclError aclrtCreateStream(aclrtStream* stream) {
   return guarded("aclrtCreateStream", [&]() -> Status {
     if (stream == nullptr) return null_argument("aclrtCreateStream", "stream");
-    *stream = runtime::create_stream();
-    return {};
+    if (Status s = runtime::device_ready("aclrtCreateStream"); !s.ok()) return s;
+    return named("aclrtCreateStream", runtime::create_stream(*stream));
   });
 }
 
@@ -231,6 +246,7 @@ aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy /*policy*/
   return guarded("aclrtMalloc", [&]() -> Status {
     if (devPtr == nullptr) return null_argument("aclrtMalloc", "devPtr");
     if (size == 0) return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtMalloc", "size must be greater than 0 (expected > 0, got 0)");
+    if (Status s = runtime::device_ready("aclrtMalloc"); !s.ok()) return s;
     *devPtr = runtime::allocate(size, runtime::MemoryKind::kDevice);
     if (*devPtr == nullptr) {
       return runtime_error(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtMalloc", "out of device memory (expected " + std::to_string(size) + " bytes, got none)");
@@ -255,6 +271,7 @@ aclError aclrtMallocHost(void** hostPtr, size_t size) {
   return guarded("aclrtMallocHost", [&]() -> Status {
     if (hostPtr == nullptr) return null_argument("aclrtMallocHost", "hostPtr");
     if (size == 0) return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtMallocHost", "size must be greater than 0 (expected > 0, got 0)");
+    if (Status s = runtime::device_ready("aclrtMallocHost"); !s.ok()) return s;
     *hostPtr = runtime::allocate(size, runtime::MemoryKind::kHost);
     if (*hostPtr == nullptr) {
       return runtime_error(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtMallocHost", "out of host memory (expected " + std::to_string(size) + " bytes, got none)");
@@ -276,7 +293,10 @@ aclError aclrtFreeHost(void* hostPtr) {
 }
 
 aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind) {
-  return guarded("aclrtMemcpy", [&]() { return copy_bytes("aclrtMemcpy", dst, destMax, src, count, kind); });
+  return guarded("aclrtMemcpy", [&]() -> Status {
+    if (Status s = runtime::device_ready("aclrtMemcpy"); !s.ok()) return s;
+    return copy_bytes("aclrtMemcpy", dst, destMax, src, count, kind, nullptr);
+  });
 }
 
 aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind,
@@ -284,22 +304,27 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
   return guarded("aclrtMemcpyAsync", [&]() -> Status {
     const auto found = runtime::find_stream(stream);
     if (!found) return unknown_stream("aclrtMemcpyAsync", stream);
-    if (Status s = check_copy("aclrtMemcpyAsync", dst, destMax, src, count, kind); !s.ok()) return s;
-    found->submit([=]() { return copy_bytes("aclrtMemcpyAsync", dst, destMax, src, count, kind); });
+    found->submit([=, device = &found->device()]() {
+      return copy_bytes("aclrtMemcpyAsync", dst, destMax, src, count, kind, device);
+    });
     return {};
   });
 }
 
 aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count) {
-  return guarded("aclrtMemset", [&]() { return fill_bytes("aclrtMemset", devPtr, maxCount, value, count); });
+  return guarded("aclrtMemset", [&]() -> Status {
+    if (Status s = runtime::device_ready("aclrtMemset"); !s.ok()) return s;
+    return fill_bytes("aclrtMemset", devPtr, maxCount, value, count, nullptr);
+  });
 }
 
 aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t count, aclrtStream stream) {
   return guarded("aclrtMemsetAsync", [&]() -> Status {
     const auto found = runtime::find_stream(stream);
     if (!found) return unknown_stream("aclrtMemsetAsync", stream);
-    if (Status s = check_fill("aclrtMemsetAsync", devPtr, maxCount, count); !s.ok()) return s;
-    found->submit([=]() { return fill_bytes("aclrtMemsetAsync", devPtr, maxCount, value, count); });
+    found->submit([=, device = &found->device()]() {
+      return fill_bytes("aclrtMemsetAsync", devPtr, maxCount, value, count, device);
+    });
     return {};
   });
 }

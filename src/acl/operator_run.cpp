@@ -2,19 +2,12 @@
 
 #include <cstring>
 
-#include "core/fault.hpp"
 #include "core/message.hpp"
-#include "cpu/cpu_kernel.hpp"
 #include "runtime/memory.hpp"
 #include "runtime/stream.hpp"
 
 namespace advstep::acl {
 namespace {
-
-Status run_plan(const core::Plan& plan) {
-  const core::RowFault fault = cpu::run(plan);
-  return fault.ok() ? Status() : core::describe_fault(plan, fault);
-}
 
 /// Everything the second phase checks once the executor is known to be live.
 Status check_run(const char* api, void* workspace, uint64_t workspace_size, aclOpExecutor& executor) {
@@ -57,9 +50,11 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
       status = core::fail(StatusCode::kRuntimeError, api, "stream must come from aclrtCreateStream",
                           "a live stream or NULL", core::address_string(stream));
     } else if (target->deferred()) {
-      target->submit([plan = executor->plan]() { return run_plan(plan); });
+      target->submit([plan = executor->plan, &device = target->device()]() { return device.run(plan); });
     } else {
-      target->submit([&plan = executor->plan]() { return run_plan(plan); });
+      // The device runs the plan in place (host) or enqueues its kernels (GPU): a data fault is kept
+      // by the stream, or by the GPU's fault record, for the next synchronisation.
+      target->submit([&plan = executor->plan, &device = target->device()]() { return device.run(plan); });
     }
   }
   if (!executor->repeatable) {

@@ -42,7 +42,8 @@ void run(const std::array<const TensorView*, core::kRoleCount>& views, int64_t n
   request.block_size = block_size;
   const Device device = views[0]->device;
   core::Plan plan;
-  if (Status s = core::make_plan(request, &native::memory_domain(device), plan); !s.ok()) throw Error(s);
+  const native::NativeMemory memory(device);
+  if (Status s = core::make_plan(request, &memory, plan); !s.ok()) throw Error(s);
   if (Status s = native::execute(plan, device, stream); !s.ok()) throw Error(s);
 }
 

@@ -5,47 +5,36 @@
 #include "core/fault.hpp"
 #include "core/message.hpp"
 #include "cpu/cpu_kernel.hpp"
+#include "cuda/cuda_entry.hpp"
 
 namespace advstep::native {
 namespace {
 
 const char* device_name(Device device) { return device == Device::kCuda ? "cuda" : "cpu"; }
 
-/// Native tensors are caller-owned memory on one device; the CPU takes any host address.
-class SingleDevice final : public core::MemoryDomain {
- public:
-  explicit SingleDevice(Device device) : device_(device) {}
-
-  Status check(const char* api, const char* name, const core::TensorDesc& tensor, int64_t /*bytes*/) const override {
-    if (tensor.device != device_) {
-      return core::fail(StatusCode::kInvalidArgument, api, core::concat(name, " must be on the same device as input_tokens"),
-                        device_name(device_), device_name(tensor.device));
-    }
-    if (!device_available(device_)) {
-      return core::fail(StatusCode::kInvalidArgument, api,
-                        core::concat(name, " is on a device this build or machine cannot run"), "cpu",
-                        device_name(tensor.device));
-    }
-    if (tensor.data == nullptr) {
-      return core::fail(StatusCode::kNullPointer, api, core::concat(name, " data must not be null"), "an address",
-                        "nullptr");
-    }
-    return {};
-  }
-
- private:
-  Device device_;
-};
-
 }  // namespace
 
-const core::MemoryDomain& memory_domain(Device device) {
-  static const SingleDevice kCpu(Device::kCpu);
-  static const SingleDevice kCuda(Device::kCuda);
-  return device == Device::kCuda ? kCuda : kCpu;
+Status NativeMemory::check(const char* api, const char* name, const core::TensorDesc& tensor,
+                           int64_t /*bytes*/) const {
+  if (tensor.device != device_) {
+    return core::fail(StatusCode::kInvalidArgument, api, core::concat(name, " must be on the same device as input_tokens"),
+                      device_name(device_), device_name(tensor.device));
+  }
+  if (!device_available(device_)) {
+    return core::fail(StatusCode::kInvalidArgument, api,
+                      core::concat(name, " is on a device this build or machine cannot run"), "cpu",
+                      device_name(tensor.device));
+  }
+  if (tensor.data == nullptr) {
+    return core::fail(StatusCode::kNullPointer, api, core::concat(name, " data must not be null"), "an address",
+                      "nullptr");
+  }
+  if (device_ == Device::kCuda) return cuda::check_native_tensor(api, name, tensor, gpu_);
+  return {};
 }
 
-Status execute(const core::Plan& plan, Device /*device*/, void* /*stream*/) {
+Status execute(const core::Plan& plan, Device device, void* stream) {
+  if (device == Device::kCuda) return cuda::run_native(plan, stream);
   const core::RowFault fault = cpu::run(plan);
   if (!fault.ok()) return core::describe_fault(plan, fault);
   return {};
@@ -55,6 +44,6 @@ Status execute(const core::Plan& plan, Device /*device*/, void* /*stream*/) {
 
 namespace advstep {
 
-bool device_available(Device device) { return device == Device::kCpu; }
+bool device_available(Device device) { return device == Device::kCpu || (device == Device::kCuda && cuda::available()); }
 
 }  // namespace advstep

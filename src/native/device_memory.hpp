@@ -1,16 +1,31 @@
 // Where the native API's tensors may live, and how a plan runs there.
 #pragma once
 
+#include <cstdint>
+
 #include "advstep/status.hpp"
 #include "advstep/tensor_view.hpp"
 #include "core/plan.hpp"
 
 namespace advstep::native {
 
-/// Accepts tensors on @p device (and only there); the CPU accepts any host address.
-const core::MemoryDomain& memory_domain(Device device);
+/// The memory rule of one native call: every tensor on @p device. The CPU takes any host address;
+/// CUDA tensors must be GPU memory (device or managed), all on one GPU. Keeps that GPU between
+/// checks, so each call makes its own.
+class NativeMemory final : public core::MemoryDomain {
+ public:
+  explicit NativeMemory(Device device) : device_(device) {}
 
-/// Runs @p plan on @p device and waits for it; a data fault comes back as kDataFault.
+  [[nodiscard]] Status check(const char* api, const char* name, const core::TensorDesc& tensor,
+                             int64_t bytes) const override;
+
+ private:
+  Device device_;
+  mutable int32_t gpu_ = -1;  ///< the GPU of the CUDA tensors checked so far
+};
+
+/// Runs @p plan on @p device and waits for it: on a GPU, enqueues the kernels on @p stream (a
+/// cudaStream_t; null: the default stream) and synchronises it. A data fault comes back as kDataFault.
 Status execute(const core::Plan& plan, Device device, void* stream);
 
 }  // namespace advstep::native

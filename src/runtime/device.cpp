@@ -3,10 +3,10 @@
 #include <atomic>
 #include <string>
 
+#include "runtime/device_backend.hpp"
+
 namespace advstep::runtime {
 namespace {
-
-constexpr uint32_t kHostDevices = 1;
 
 std::atomic<int64_t> g_references{0};
 
@@ -24,14 +24,21 @@ Status check_device(const char* api, int32_t device) {
 
 }  // namespace
 
-uint32_t device_count() { return kHostDevices; }
+uint32_t device_count() { return backend().device_count(); }
 
-const char* soc_name() { return "CPU"; }
+const char* soc_name() {
+  const int32_t device = thread_device();
+  return static_cast<uint32_t>(device) < device_count() ? backend().soc_name(device) : "";
+}
 
 int32_t current_device() { return thread_device(); }
 
 Status set_device(int32_t device) {
+  if (Status s = device_ready("aclrtSetDevice"); !s.ok()) return s;
   if (Status s = check_device("aclrtSetDevice", device); !s.ok()) return s;
+  if (Status s = backend().set_device(device); !s.ok()) {
+    return {s.code(), "aclrtSetDevice: " + s.message()};
+  }
   thread_device() = device;
   g_references.fetch_add(1, std::memory_order_relaxed);
   return {};

@@ -1,4 +1,5 @@
-// Which device the calling thread works on. Device 0 is the host CPU.
+// Which device the calling thread works on: device 0 is the host CPU, or devices are the GPUs of
+// the CUDA backend (runtime/device_backend.hpp chooses).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,8 @@ namespace advstep::runtime {
 uint32_t device_count();
 const char* soc_name();
 int32_t current_device();
-/// Binds the calling thread to @p device and takes a reference; 107001 outside [0, device_count()).
+/// Binds the calling thread to @p device and takes a reference; 107001 outside [0, device_count()),
+/// 207004 when the requested backend cannot run (ADVSTEP_DEVICE=cuda without a GPU).
 Status set_device(int32_t device);
 /// Drops one reference (all of them when @p force); 107001 outside [0, device_count()).
 Status reset_device(int32_t device, bool force);

@@ -1,14 +1,11 @@
 #include "runtime/memory.hpp"
 
-#include <cstdlib>
-
 #include "core/message.hpp"
+#include "runtime/device_backend.hpp"
 #include "runtime/snapshot_registry.hpp"
 
 namespace advstep::runtime {
 namespace {
-
-constexpr size_t kAlignment = 64;  // aclrtMalloc's documented start alignment
 
 using BlockMap = std::map<uintptr_t, Block>;
 
@@ -40,8 +37,7 @@ class DeviceMemoryDomain final : public core::MemoryDomain {
 }  // namespace
 
 void* allocate(size_t size, MemoryKind kind) {
-  const size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
-  void* address = std::aligned_alloc(kAlignment, rounded);
+  void* address = backend().allocate(size, kind);
   if (address == nullptr) return nullptr;
   const auto begin = reinterpret_cast<uintptr_t>(address);
   blocks().update([&](BlockMap& map) { map[begin] = Block{begin, size, kind}; });
@@ -57,7 +53,7 @@ bool release(void* address, MemoryKind kind) {
     map.erase(it);
     found = true;
   });
-  if (found) std::free(address);
+  if (found) backend().deallocate(address, kind);
   return found;
 }
 

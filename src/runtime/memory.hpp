@@ -18,7 +18,8 @@ struct Block {
   MemoryKind kind;
 };
 
-/// Allocates @p size bytes, 64-byte aligned, and records the block. Null when memory is exhausted.
+/// Allocates @p size bytes of @p kind on the backend's current device (host memory, or cudaMalloc /
+/// cudaMallocHost), at least 64-byte aligned, and records the block. Null when memory is exhausted.
 void* allocate(size_t size, MemoryKind kind);
 
 /// Forgets and frees a block that starts at @p address; false when there is none of @p kind there.

@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "runtime/device.hpp"
 #include "runtime/snapshot_registry.hpp"
 
 namespace advstep::runtime {
@@ -17,14 +18,49 @@ SnapshotRegistry<StreamMap>& streams() {
   return registry;
 }
 
-const std::shared_ptr<Stream>& default_stream() {
-  static const std::shared_ptr<Stream> stream = std::make_shared<Stream>(deferred_mode_requested());
-  return stream;
+bool defers() { return deferred_mode_requested() && backend().supports_deferred(); }
+
+/// Default streams, one per device, made at their first use and kept for the process.
+struct DefaultStreams {
+  std::mutex mutex;
+  std::map<int32_t, std::shared_ptr<Stream>> by_device;
+};
+
+DefaultStreams& default_streams() {
+  static DefaultStreams streams;
+  return streams;
+}
+
+std::shared_ptr<Stream> default_stream() {
+  const int32_t device = current_device();
+  thread_local int32_t cached_device = -1;
+  thread_local std::shared_ptr<Stream> cached;  // the common case takes no lock
+  if (cached && cached_device == device) return cached;
+  DefaultStreams& streams = default_streams();
+  std::lock_guard<std::mutex> lock(streams.mutex);
+  std::shared_ptr<Stream>& slot = streams.by_device[device];
+  if (!slot) {
+    std::unique_ptr<DeviceQueue> queue;
+    if (Status s = backend().create_queue(true, queue); !s.ok()) {
+      // Not kept: its work fails with the reason, and the next use tries again.
+      return std::make_shared<Stream>(false, make_failing_queue(std::move(s)));
+    }
+    slot = std::make_shared<Stream>(defers(), std::move(queue));
+  }
+  cached_device = device;
+  cached = slot;
+  return slot;
 }
 
 }  // namespace
 
 Status Stream::synchronize() {
+  Status failure = finish_tasks();
+  Status found = device_->wait();  // a GPU's faults are known once it has finished
+  return failure.ok() ? found : failure;
+}
+
+Status Stream::finish_tasks() {
   if (!pending_.load(std::memory_order_acquire)) return {};
   std::deque<std::function<Status()>> work;
   {
@@ -56,11 +92,15 @@ bool deferred_mode_requested() {
   return mode != nullptr && std::strcmp(mode, "deferred") == 0;
 }
 
-void* create_stream() {
-  auto stream = std::make_shared<Stream>(deferred_mode_requested());
-  void* handle = stream.get();
-  streams().update([&](StreamMap& map) { map.emplace(handle, std::move(stream)); });
-  return handle;
+Status create_stream(void*& handle) {
+  std::unique_ptr<DeviceQueue> queue;
+  if (Status s = backend().create_queue(false, queue); !s.ok()) return s;
+  void* native = queue->native_handle();
+  auto stream = std::make_shared<Stream>(defers(), std::move(queue));
+  void* key = native != nullptr ? native : stream.get();
+  streams().update([&](StreamMap& map) { map.emplace(key, std::move(stream)); });
+  handle = key;
+  return {};
 }
 
 std::shared_ptr<Stream> find_stream(void* handle) {
@@ -77,7 +117,13 @@ bool destroy_stream(void* handle) {
 }
 
 Status synchronize_all() {
-  std::vector<std::shared_ptr<Stream>> all{default_stream()};
+  (void)default_stream();  // the calling thread's device has one, as before its first use
+  std::vector<std::shared_ptr<Stream>> all;
+  {
+    DefaultStreams& defaults = default_streams();
+    std::lock_guard<std::mutex> lock(defaults.mutex);
+    for (const auto& [device, stream] : defaults.by_device) all.push_back(stream);
+  }
   for (const auto& [handle, stream] : streams().read()) all.push_back(stream);
   Status first;
   for (const auto& stream : all) {

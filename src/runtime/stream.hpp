@@ -1,4 +1,4 @@
-// An ordered queue of work on the host device, and the table of live streams.
+// An ordered queue of work on the runtime's device, and the table of live streams.
 #pragma once
 
 #include <atomic>
@@ -9,15 +9,17 @@
 #include <utility>
 
 #include "advstep/status.hpp"
+#include "runtime/device_backend.hpp"
 
 namespace advstep::runtime {
 
 /// Work runs in submission order. Eager streams run it at once in the submitting thread; deferred
 /// streams (ADVSTEP_STREAM_MODE=deferred) hold it until synchronize(), as an NPU's results are not
 /// there before the stream is synchronised. A failed task's status is kept and reported once.
+/// Tasks reach the device through device(): the host runs them in place, a GPU asynchronously.
 class Stream {
  public:
-  explicit Stream(bool deferred) : deferred_(deferred) {}
+  Stream(bool deferred, std::unique_ptr<DeviceQueue> device) : device_(std::move(device)), deferred_(deferred) {}
 
   /// Runs or queues @p task, a callable returning Status. Eager submission does not allocate.
   template <typename Task>
@@ -31,7 +33,8 @@ class Stream {
     pending_.store(true, std::memory_order_release);
   }
 
-  /// Runs everything queued, then returns (and clears) the first failure since the last call.
+  /// Runs everything queued, waits for the device, then returns (and clears) the first failure
+  /// since the last call: a task's, else one the device found since then.
   Status synchronize();
 
   /// Drops queued work without running it.
@@ -39,9 +42,15 @@ class Stream {
 
   [[nodiscard]] bool deferred() const { return deferred_; }
 
+  /// Where the stream's copies, fills and operators go; lives as long as the stream.
+  [[nodiscard]] DeviceQueue& device() const { return *device_; }
+
  private:
   void record(Status status);
+  /// Runs queued work; returns (and clears) the first failure kept by a task.
+  Status finish_tasks();
 
+  std::unique_ptr<DeviceQueue> device_;  // first: queued tasks refer to it, so it is destroyed last
   bool deferred_;
   std::mutex mutex_;
   std::deque<std::function<Status()>> queued_;
@@ -54,16 +63,18 @@ class Stream {
 /// Whether new streams defer their work (read from ADVSTEP_STREAM_MODE at each creation).
 bool deferred_mode_requested();
 
-/// Creates a stream and returns its handle.
-void* create_stream();
+/// Creates a stream on the calling thread's device and sets @p handle: the device's own stream
+/// handle when it has one (a cudaStream_t), else the runtime's.
+Status create_stream(void*& handle);
 
-/// The stream behind @p handle (null: the default stream), or null for an unknown handle.
+/// The stream behind @p handle (null: the calling thread's device's default stream), or null for an
+/// unknown handle.
 std::shared_ptr<Stream> find_stream(void* handle);
 
 /// Forgets @p handle; false when it is unknown. The stream is destroyed once no one uses it.
 bool destroy_stream(void* handle);
 
-/// Synchronises every live stream and the default stream; returns the first failure.
+/// Synchronises every live stream and the default streams; returns the first failure.
 Status synchronize_all();
 
 /// Drops every created stream (aclFinalize).

@@ -1,0 +1,235 @@
+// advance_step on NVIDIA GPUs: the row formula of core/row.hpp, walked by CUDA threads.
+//
+// Like the CPU loop, every launch checks all rows before it writes any, so a fault leaves every
+// tensor as it was. A fault is named by a key that orders faults as the CPU's loops meet them
+// (row i on the plain path; on the speculative path sequence i's last token, then its cells), so
+// the smallest key is the fault the CPU would report; its values are recomputed from that key.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <string>
+
+#include "core/row.hpp"
+#include "core/step_views.hpp"
+#include "cuda/cuda_status.hpp"
+#include "cuda/fault_record.hpp"
+#include "cuda/launch.hpp"
+
+namespace advstep::cuda {
+namespace {
+
+using core::RowFault;
+
+constexpr int32_t kFusedThreads = 1024;
+constexpr int64_t kFusedItems = 4096;  ///< up to this many rows (cells) run as one single-block launch
+constexpr int32_t kThreads = 256;
+
+// ---- one item of work: a row of the plain path, a cell of the speculative path -------------------
+
+template <typename SeqLen, typename Block>
+struct PlainWork {
+  core::PlainStep<SeqLen, Block> step;
+
+  __host__ __device__ int64_t check_count() const { return step.num_queries; }
+  __host__ __device__ int64_t write_count() const { return step.num_seqs; }
+
+  /// Row i's fault key (i itself), or kNoFault.
+  __device__ unsigned long long check(int64_t i) const {
+    core::PlainRow row{};
+    return core::plain_row(step, i, row).ok() ? kNoFault : static_cast<unsigned long long>(i);
+  }
+
+  __device__ RowFault fault_at(unsigned long long key) const {
+    core::PlainRow row{};
+    return core::plain_row(step, static_cast<int64_t>(key), row);
+  }
+
+  /// Query rows from values read before any write (each row reads only what its thread writes);
+  /// padding rows after them.
+  __device__ void write(int64_t i) const {
+    if (i < step.num_queries) {
+      core::PlainRow row{};
+      (void)core::plain_row(step, i, row);
+      core::store_plain_row(step, i, row);
+    } else {
+      core::store_padding_row(step, i);
+    }
+  }
+};
+
+template <typename SeqLen, typename Block>
+struct SpeculativeWork {
+  core::SpeculativeStep<SeqLen, Block> step;
+  core::Divider width;  ///< E = S + 1 cells per sequence
+
+  __host__ __device__ int64_t check_count() const { return step.num_seqs * width.divisor(); }
+  __host__ __device__ int64_t write_count() const { return check_count(); }
+
+  /// Sequence i owns keys i*(E+1) (its last token) and i*(E+1) + 1 + j (cell j), in the CPU's order.
+  __device__ unsigned long long key_base(int64_t i) const {
+    return static_cast<unsigned long long>(i) * static_cast<unsigned long long>(width.divisor() + 1);
+  }
+
+  __device__ unsigned long long check(int64_t k) const {
+    const int64_t i = width.quotient(k);
+    const int64_t j = k - i * width.divisor();
+    if (j == 0) {
+      int64_t last = 0;
+      if (!core::last_token(step, i, last).ok()) return key_base(i);
+    }
+    core::SpeculativeCell cell{};
+    return core::speculative_cell(step, i, j, cell).ok() ? kNoFault : key_base(i) + 1 + static_cast<unsigned long long>(j);
+  }
+
+  __device__ RowFault fault_at(unsigned long long key) const {
+    const auto per_sequence = static_cast<unsigned long long>(width.divisor() + 1);
+    const auto i = static_cast<int64_t>(key / per_sequence);
+    const auto part = static_cast<int64_t>(key % per_sequence);
+    if (part == 0) {
+      int64_t last = 0;
+      return core::last_token(step, i, last);
+    }
+    core::SpeculativeCell cell{};
+    return core::speculative_cell(step, i, part - 1, cell);
+  }
+
+  /// Cell k = (i, j): each cell reads only what its own thread writes, plus read-only inputs.
+  __device__ void write(int64_t k) const {
+    const int64_t i = width.quotient(k);
+    const int64_t j = k - i * width.divisor();
+    int64_t last = 0;
+    if (j == 0) (void)core::last_token(step, i, last);
+    core::SpeculativeCell cell{};
+    (void)core::speculative_cell(step, i, j, cell);
+    core::store_speculative_cell(step, i, j, cell);
+    core::store_token(step, i, j, core::next_token(step, i, j, last));
+  }
+};
+
+// ---- kernels --------------------------------------------------------------------------------------
+
+/// Keeps @p fault for the host unless an earlier one is still unread (the first fault is reported).
+__device__ void keep_fault(FaultRecord* record, const RowFault& fault, const FaultContext& context) {
+  if (atomicCAS(&record->report.claimed, 0u, 1u) != 0u) return;
+  record->report.fault = fault;
+  record->report.context = context;
+}
+
+/// Small plans in one launch: the block checks every row, agrees on the smallest fault key, and
+/// then either writes every row or keeps the fault.
+template <typename Work>
+__global__ void __launch_bounds__(kFusedThreads) fused_kernel(const Work work, FaultRecord* record,
+                                                              const FaultContext context) {
+  __shared__ unsigned long long first_key;
+  if (threadIdx.x == 0) first_key = kNoFault;
+  __syncthreads();
+  const int64_t checks = work.check_count();
+  for (int64_t k = threadIdx.x; k < checks; k += blockDim.x) {
+    const unsigned long long key = work.check(k);
+    if (key != kNoFault) {
+      atomicMin(&first_key, key);
+      break;  // this thread's later items have larger keys
+    }
+  }
+  __syncthreads();
+  const unsigned long long key = first_key;
+  if (key != kNoFault) {
+    if (threadIdx.x == 0) keep_fault(record, work.fault_at(key), context);
+    return;
+  }
+  const int64_t writes = work.write_count();
+  for (int64_t k = threadIdx.x; k < writes; k += blockDim.x) work.write(k);
+}
+
+/// Pass 1 of large plans: the smallest fault key of all rows. The last block to finish publishes it
+/// as the verdict for pass 2, keeps the fault, and restores the record's scratch fields.
+template <typename Work>
+__global__ void __launch_bounds__(kThreads) check_kernel(const Work work, FaultRecord* record,
+                                                         const FaultContext context) {
+  const int64_t checks = work.check_count();
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < checks; k += stride) {
+    const unsigned long long key = work.check(k);
+    if (key != kNoFault) {
+      atomicMin(&record->launch_key, key);
+      break;
+    }
+  }
+  __shared__ bool last_block;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    __threadfence();  // the block's keys are in place before the block is counted
+    last_block = atomicAdd(&record->blocks_done, 1u) == gridDim.x - 1;
+  }
+  __syncthreads();
+  if (!last_block || threadIdx.x != 0) return;
+  __threadfence();  // every block has been counted, so every block's keys are visible
+  const unsigned long long key = atomicExch(&record->launch_key, kNoFault);
+  record->blocks_done = 0;
+  record->verdict = key;
+  if (key != kNoFault) keep_fault(record, work.fault_at(key), context);
+}
+
+/// Pass 2 of large plans: writes every row, unless pass 1 found a fault.
+template <typename Work>
+__global__ void __launch_bounds__(kThreads) write_kernel(const Work work, const FaultRecord* record) {
+  if (record->verdict != kNoFault) return;
+  const int64_t writes = work.write_count();
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < writes; k += stride) {
+    work.write(k);
+  }
+}
+
+// ---- host side ------------------------------------------------------------------------------------
+
+Status launched(const core::Plan& plan, const char* kernel, cudaError_t error) {
+  if (error == cudaSuccess) return {};
+  return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": the " + kernel + " kernel could not be launched",
+                 error);
+}
+
+/// One thread per item, capped at @p max_blocks: the kernels stride over the rest.
+unsigned int grid_for(int64_t items, int32_t max_blocks) {
+  const int64_t needed = (items + kThreads - 1) / kThreads;
+  return static_cast<unsigned int>(std::clamp<int64_t>(needed, 1, std::max<int32_t>(max_blocks, 1)));
+}
+
+template <typename Work>
+Status launch_work(const core::Plan& plan, const Work& work, const LaunchTarget& target) {
+  const FaultContext context = fault_context(plan);
+  cudaLaunchConfig_t config{};
+  config.stream = target.stream;
+  const int64_t writes = work.write_count();  // >= check_count()
+  if (writes <= kFusedItems) {
+    const int64_t threads = std::min<int64_t>(kFusedThreads, (writes + 31) / 32 * 32);
+    config.gridDim = dim3(1);
+    config.blockDim = dim3(static_cast<unsigned int>(threads));
+    return launched(plan, "single-block", cudaLaunchKernelEx(&config, fused_kernel<Work>, work, target.record, context));
+  }
+  config.blockDim = dim3(kThreads);
+  config.gridDim = dim3(grid_for(work.check_count(), target.max_blocks));
+  if (Status s = launched(plan, "check", cudaLaunchKernelEx(&config, check_kernel<Work>, work, target.record, context));
+      !s.ok()) {
+    return s;
+  }
+  config.gridDim = dim3(grid_for(writes, target.max_blocks));
+  const FaultRecord* record = target.record;
+  return launched(plan, "write", cudaLaunchKernelEx(&config, write_kernel<Work>, work, record));
+}
+
+}  // namespace
+
+Status launch(const core::Plan& plan, const LaunchTarget& target) {
+  return core::with_index_types(plan, [&]<typename SeqLen, typename Block>() -> Status {
+    if (plan.path == core::Path::kSpeculative) {
+      const SpeculativeWork<SeqLen, Block> work{core::speculative_step<SeqLen, Block>(plan),
+                                                core::Divider(plan.spec_num + 1)};
+      return launch_work(plan, work, target);
+    }
+    const PlainWork<SeqLen, Block> work{core::plain_step<SeqLen, Block>(plan)};
+    return launch_work(plan, work, target);
+  });
+}
+
+}  // namespace advstep::cuda

@@ -1,0 +1,117 @@
+// The ACL runtime on CUDA GPUs: device i is GPU i, aclrtMalloc is cudaMalloc, streams are CUDA streams.
+#include <cuda_runtime_api.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cuda/cuda_entry.hpp"
+#include "cuda/cuda_memory.hpp"
+#include "cuda/cuda_queue.hpp"
+#include "cuda/cuda_status.hpp"
+
+namespace advstep::cuda {
+namespace {
+
+constexpr int32_t kBlocksPerSm = 8;  // 8 blocks of 256 threads fill an SM of 2048 threads
+
+struct GpuInfo {
+  std::string name;    ///< cudaDeviceProp::name, e.g. "NVIDIA H100 80GB HBM3"
+  int32_t max_blocks;  ///< grid cap of the two-pass kernels
+};
+
+class CudaBackend final : public runtime::DeviceBackend {
+ public:
+  explicit CudaBackend(std::vector<GpuInfo> gpus) : gpus_(std::move(gpus)) {}
+
+  [[nodiscard]] const char* name() const override { return "cuda"; }
+  [[nodiscard]] uint32_t device_count() const override { return static_cast<uint32_t>(gpus_.size()); }
+
+  [[nodiscard]] const char* soc_name(int32_t device) const override {
+    return gpus_[static_cast<size_t>(device)].name.c_str();
+  }
+
+  Status set_device(int32_t device) override {
+    if (cudaError_t e = cudaSetDevice(device); e != cudaSuccess) return failure("cudaSetDevice failed", e);
+    return {};
+  }
+
+  void* allocate(size_t size, runtime::MemoryKind kind) override {
+    void* address = nullptr;
+    const cudaError_t error =
+        kind == runtime::MemoryKind::kDevice ? cudaMalloc(&address, size) : cudaMallocHost(&address, size);
+    if (error != cudaSuccess) {
+      (void)cudaGetLastError();  // reported as 207001 by the caller; must not resurface elsewhere
+      return nullptr;
+    }
+    return address;
+  }
+
+  void deallocate(void* address, runtime::MemoryKind kind) override {
+    const cudaError_t error = kind == runtime::MemoryKind::kDevice ? cudaFree(address) : cudaFreeHost(address);
+    if (error != cudaSuccess) (void)cudaGetLastError();  // the block is forgotten either way
+  }
+
+  Status copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction) override {
+    return cuda::copy(dst, src, count, direction, false, nullptr);
+  }
+
+  Status fill(void* dst, int32_t value, size_t count) override { return cuda::fill(dst, value, count, false, nullptr); }
+
+  Status create_queue(bool default_stream, std::unique_ptr<runtime::DeviceQueue>& queue) override {
+    int device = 0;
+    if (cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return failure("cudaGetDevice failed", e);
+    return CudaQueue::create(device, default_stream, gpus_[static_cast<size_t>(device)].max_blocks, queue);
+  }
+
+  [[nodiscard]] bool supports_deferred() const override { return false; }
+
+ private:
+  std::vector<GpuInfo> gpus_;
+};
+
+std::string error_text(const char* call, cudaError_t error) {
+  (void)cudaGetLastError();
+  return std::string(call) + ": " + cudaGetErrorName(error) + ": " + cudaGetErrorString(error);
+}
+
+/// The visible GPUs, or empty with @p why_not.
+std::vector<GpuInfo> visible_gpus(std::string& why_not) {
+  int count = 0;
+  if (cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
+    why_not = error_text("cudaGetDeviceCount", e);
+    return {};
+  }
+  if (count == 0) {
+    why_not = "cudaGetDeviceCount: 0 devices";
+    return {};
+  }
+  std::vector<GpuInfo> gpus;
+  for (int device = 0; device < count; ++device) {
+    cudaDeviceProp properties{};
+    if (cudaError_t e = cudaGetDeviceProperties(&properties, device); e != cudaSuccess) {
+      why_not = error_text("cudaGetDeviceProperties", e);
+      return {};
+    }
+    gpus.push_back({properties.name, properties.multiProcessorCount * kBlocksPerSm});
+  }
+  return gpus;
+}
+
+}  // namespace
+
+std::unique_ptr<runtime::DeviceBackend> make_backend(std::string& why_not) {
+  std::vector<GpuInfo> gpus = visible_gpus(why_not);
+  if (gpus.empty()) return nullptr;
+  return std::make_unique<CudaBackend>(std::move(gpus));
+}
+
+bool available() {
+  static const bool visible = [] {
+    std::string why_not;
+    return !visible_gpus(why_not).empty();
+  }();
+  return visible;
+}
+
+}  // namespace advstep::cuda

@@ -1,0 +1,43 @@
+// Copies and fills on a CUDA device, for aclrtMemcpy/aclrtMemset and their async forms.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "advstep/status.hpp"
+#include "runtime/device_backend.hpp"
+
+namespace advstep::cuda {
+
+/// One T in device memory (cudaMalloc).
+template <typename T>
+cudaError_t allocate_device(T*& object) {
+  void* address = nullptr;
+  const cudaError_t error = cudaMalloc(&address, sizeof(T));
+  object = static_cast<T*>(address);
+  return error;
+}
+
+/// One T in pinned host memory (cudaMallocHost), which copies reach without staging.
+template <typename T>
+cudaError_t allocate_pinned(T*& object) {
+  void* address = nullptr;
+  const cudaError_t error = cudaMallocHost(&address, sizeof(T));
+  object = static_cast<T*>(address);
+  return error;
+}
+
+/// Copies @p count bytes in @p direction: on @p stream when @p async, else synchronously for the host.
+/// An explicit direction is passed on to CUDA as it is (kInfer becomes cudaMemcpyDefault), after
+/// checking that its host side is not GPU memory, which CUDA would otherwise misread.
+Status copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction, bool async,
+            cudaStream_t stream);
+
+/// Fills @p count bytes with @p value: cudaMemset(Async) for memory the GPU can address (device,
+/// managed, pinned host); plain host memory is filled by the host, after @p stream's earlier work
+/// when @p async.
+Status fill(void* dst, int32_t value, size_t count, bool async, cudaStream_t stream);
+
+}  // namespace advstep::cuda

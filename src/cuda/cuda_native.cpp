@@ -1,0 +1,120 @@
+// The native C++ API on CUDA tensors: caller-owned device memory and the caller's stream.
+#include <cuda_runtime_api.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/message.hpp"
+#include "cuda/cuda_entry.hpp"
+#include "cuda/cuda_memory.hpp"
+#include "cuda/cuda_queue.hpp"
+#include "cuda/cuda_status.hpp"
+#include "cuda/launch.hpp"
+
+namespace advstep::cuda {
+namespace {
+
+constexpr int32_t kBlocksPerSm = 8;
+
+/// The calling thread's fault record on one GPU. A native call synchronises before it returns, so a
+/// thread never has two launches in flight and one record per GPU serves all its streams.
+struct NativeRecord {
+  int32_t device = -1;
+  FaultRecord* record = nullptr;
+  FaultReport* readback = nullptr;
+  int32_t max_blocks = 1;
+
+  NativeRecord() = default;
+  NativeRecord(const NativeRecord&) = delete;
+  NativeRecord& operator=(const NativeRecord&) = delete;
+  ~NativeRecord() {
+    const DeviceGuard guard(device);
+    if (record != nullptr) (void)cudaFree(record);
+    if (readback != nullptr) (void)cudaFreeHost(readback);
+    (void)cudaGetLastError();
+  }
+};
+
+/// Allocated at a thread's first call on @p device (the current GPU), kept until the thread ends.
+Status native_record(int32_t device, NativeRecord*& found) {
+  thread_local std::vector<std::unique_ptr<NativeRecord>> records;
+  for (const auto& record : records) {
+    if (record->device == device) {
+      found = record.get();
+      return {};
+    }
+  }
+  auto fresh = std::make_unique<NativeRecord>();
+  fresh->device = device;
+  int sms = 0;
+  if (cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device); e != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, "cudaDeviceGetAttribute failed", e);
+  }
+  fresh->max_blocks = sms * kBlocksPerSm;
+  if (cudaError_t e = allocate_device(fresh->record); e != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, "cudaMalloc of the thread's fault record failed", e);
+  }
+  if (cudaError_t e = allocate_pinned(fresh->readback); e != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, "cudaMallocHost of the thread's fault read-back failed", e);
+  }
+  *fresh->readback = FaultReport{};
+  const FaultRecord initial = initial_fault_record();
+  if (cudaError_t e = cudaMemcpy(fresh->record, &initial, sizeof(FaultRecord), cudaMemcpyHostToDevice);
+      e != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, "initialising the thread's fault record failed", e);
+  }
+  found = fresh.get();
+  records.push_back(std::move(fresh));
+  return {};
+}
+
+const char* memory_name(cudaMemoryType type) {
+  switch (type) {
+    case cudaMemoryTypeHost:
+      return "pinned host memory";
+    case cudaMemoryTypeUnregistered:
+      return "host memory";
+    default:
+      return "GPU memory";
+  }
+}
+
+}  // namespace
+
+Status check_native_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device) {
+  cudaPointerAttributes attributes{};
+  if (cudaError_t e = cudaPointerGetAttributes(&attributes, tensor.first()); e != cudaSuccess) {
+    return failure(StatusCode::kInvalidArgument, core::concat(api, ": ", name, " must be CUDA device memory"), e);
+  }
+  if (attributes.type != cudaMemoryTypeDevice && attributes.type != cudaMemoryTypeManaged) {
+    return core::fail(StatusCode::kInvalidArgument, api,
+                      core::concat(name, " is a CUDA tensor, so its data must be GPU memory"),
+                      "device or managed memory", memory_name(attributes.type));
+  }
+  if (device >= 0 && attributes.device != device) {
+    return core::fail(StatusCode::kInvalidArgument, api, core::concat(name, " must be on the same GPU as input_tokens"),
+                      core::concat("cuda:", device), core::concat("cuda:", attributes.device));
+  }
+  device = attributes.device;
+  return {};
+}
+
+Status run_native(const core::Plan& plan, void* stream) {
+  const auto on_stream = static_cast<cudaStream_t>(stream);
+  const auto runtime_failure = [&](const Status& status) {
+    return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
+  };
+  int32_t device = -1;
+  const core::TensorDesc& first = plan.tensor(core::TensorRole::kInputTokens);
+  if (Status s = check_native_tensor(plan.api, "input_tokens", first, device); !s.ok()) return s;
+  const DeviceGuard guard(device);
+  if (guard.error() != cudaSuccess) return runtime_failure(failure("cudaSetDevice failed", guard.error()));
+  NativeRecord* record = nullptr;
+  if (Status s = native_record(device, record); !s.ok()) return runtime_failure(s);
+  if (Status s = launch(plan, {on_stream, record->record, record->max_blocks}); !s.ok()) return s;
+  if (Status s = read_back(record->record, record->readback, on_stream); !s.ok()) return runtime_failure(s);
+  return take_fault(record->record, record->readback, on_stream);
+}
+
+}  // namespace advstep::cuda

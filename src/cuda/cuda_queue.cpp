@@ -1,0 +1,120 @@
+#include "cuda/cuda_queue.hpp"
+
+#include <utility>
+
+#include "cuda/cuda_memory.hpp"
+#include "cuda/cuda_status.hpp"
+#include "cuda/launch.hpp"
+
+namespace advstep::cuda {
+namespace {
+
+/// Frees what create() allocated so far when a later step fails.
+void release(cudaStream_t stream, bool owns_stream, FaultRecord* record, FaultReport* readback) {
+  if (owns_stream && stream != nullptr) (void)cudaStreamDestroy(stream);
+  if (record != nullptr) (void)cudaFree(record);
+  if (readback != nullptr) (void)cudaFreeHost(readback);
+  (void)cudaGetLastError();
+}
+
+}  // namespace
+
+Status CudaQueue::create(int32_t device, bool default_stream, int32_t max_blocks,
+                         std::unique_ptr<runtime::DeviceQueue>& queue) {
+  cudaStream_t stream = nullptr;
+  FaultRecord* record = nullptr;
+  FaultReport* readback = nullptr;
+  const bool owns_stream = !default_stream;
+  const auto fail = [&](const char* what, cudaError_t error) {
+    release(stream, owns_stream, record, readback);
+    return failure(what, error);
+  };
+  if (owns_stream) {
+    if (cudaError_t e = cudaStreamCreate(&stream); e != cudaSuccess) return fail("cudaStreamCreate failed", e);
+  }
+  if (cudaError_t e = allocate_device(record); e != cudaSuccess) {
+    return fail("cudaMalloc of the stream's fault record failed", e);
+  }
+  if (cudaError_t e = allocate_pinned(readback); e != cudaSuccess) {
+    return fail("cudaMallocHost of the stream's fault read-back failed", e);
+  }
+  *readback = FaultReport{};
+  // From a static host copy, which outlives the copy; the stream is synchronised right after.
+  static const FaultRecord kInitial = initial_fault_record();
+  if (cudaError_t e = cudaMemcpyAsync(record, &kInitial, sizeof(FaultRecord), cudaMemcpyHostToDevice, stream);
+      e != cudaSuccess) {
+    return fail("initialising the stream's fault record failed", e);
+  }
+  if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess) {
+    return fail("initialising the stream's fault record failed", e);
+  }
+  queue.reset(new CudaQueue(device, stream, owns_stream, record, readback, max_blocks));
+  return {};
+}
+
+CudaQueue::CudaQueue(int32_t device, cudaStream_t stream, bool owns_stream, FaultRecord* record,
+                     FaultReport* readback, int32_t max_blocks)
+    : device_(device),
+      stream_(stream),
+      owns_stream_(owns_stream),
+      record_(record),
+      readback_(readback),
+      max_blocks_(max_blocks) {}
+
+CudaQueue::~CudaQueue() {
+  // cudaFree waits for the device, so kernels still using the record finish first.
+  const DeviceGuard guard(device_);
+  release(stream_, owns_stream_, record_, readback_);
+}
+
+Status CudaQueue::copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction) {
+  const DeviceGuard guard(device_);
+  if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
+  return cuda::copy(dst, src, count, direction, true, stream_);
+}
+
+Status CudaQueue::fill(void* dst, int32_t value, size_t count) {
+  const DeviceGuard guard(device_);
+  if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
+  return cuda::fill(dst, value, count, true, stream_);
+}
+
+Status CudaQueue::run(const core::Plan& plan) {
+  const DeviceGuard guard(device_);
+  if (guard.error() != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaSetDevice failed", guard.error());
+  }
+  return launch(plan, {stream_, record_, max_blocks_});
+}
+
+Status CudaQueue::wait() {
+  const std::lock_guard<std::mutex> lock(wait_mutex_);
+  const DeviceGuard guard(device_);
+  if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
+  if (Status s = read_back(record_, readback_, stream_); !s.ok()) return s;
+  return take_fault(record_, readback_, stream_);
+}
+
+Status read_back(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {
+  // The copy is ordered after every launch before it, and the one synchronisation covers both.
+  if (cudaError_t e = cudaMemcpyAsync(readback, &record->report, sizeof(FaultReport), cudaMemcpyDeviceToHost, stream);
+      e != cudaSuccess) {
+    return failure("reading the stream's fault record failed", e);
+  }
+  if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess) return failure("cudaStreamSynchronize failed", e);
+  return {};
+}
+
+Status take_fault(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {
+  if (readback->claimed == 0) return {};
+  const FaultReport report = *readback;
+  readback->claimed = 0;
+  // Should the clear fail, the fault is still the news: the broken stream reports itself next time.
+  if (cudaMemsetAsync(&record->report.claimed, 0, sizeof(record->report.claimed), stream) != cudaSuccess ||
+      cudaStreamSynchronize(stream) != cudaSuccess) {
+    (void)cudaGetLastError();
+  }
+  return describe(report);
+}
+
+}  // namespace advstep::cuda

@@ -1,0 +1,56 @@
+// A stream of the ACL runtime on a CUDA GPU: a cudaStream_t and its fault record.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "runtime/device_backend.hpp"
+#include "cuda/fault_record.hpp"
+
+namespace advstep::cuda {
+
+/// Work goes to the GPU in submission order and runs asynchronously; wait() synchronises the
+/// stream and turns a fault the kernels kept into its status, once.
+class CudaQueue final : public runtime::DeviceQueue {
+ public:
+  /// A queue on the calling thread's GPU @p device: a new blocking stream, or the legacy default
+  /// stream when @p default_stream. Allocates the fault record (device) and its read-back (pinned).
+  static Status create(int32_t device, bool default_stream, int32_t max_blocks,
+                       std::unique_ptr<runtime::DeviceQueue>& queue);
+  ~CudaQueue() override;
+  CudaQueue(const CudaQueue&) = delete;
+  CudaQueue& operator=(const CudaQueue&) = delete;
+
+  /// The cudaStream_t (null for the default stream), so an aclrtStream works with CUDA calls too.
+  [[nodiscard]] void* native_handle() const override { return stream_; }
+  Status copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction) override;
+  Status fill(void* dst, int32_t value, size_t count) override;
+  /// Enqueues the kernels; no allocation, no synchronisation (capturable in a CUDA graph).
+  Status run(const core::Plan& plan) override;
+  Status wait() override;
+
+ private:
+  CudaQueue(int32_t device, cudaStream_t stream, bool owns_stream, FaultRecord* record, FaultReport* readback,
+            int32_t max_blocks);
+
+  int32_t device_;
+  cudaStream_t stream_;
+  bool owns_stream_;
+  FaultRecord* record_;    ///< device memory
+  FaultReport* readback_;  ///< pinned host memory that wait() copies the report into
+  int32_t max_blocks_;
+  std::mutex wait_mutex_;  ///< one reader of the record at a time, so a fault is reported once
+};
+
+/// Copies @p record's report into @p readback (pinned host memory) on @p stream and synchronises
+/// @p stream. Fails only when CUDA does.
+Status read_back(FaultRecord* record, FaultReport* readback, cudaStream_t stream);
+
+/// After read_back(): when the report holds a fault, clears it on the device (and waits for that,
+/// so no later launch on any stream can race the clear) and returns it as kDataFault; else ok.
+Status take_fault(FaultRecord* record, FaultReport* readback, cudaStream_t stream);
+
+}  // namespace advstep::cuda

@@ -1,0 +1,29 @@
+// Enqueues advance_step on a CUDA stream: the host side of the kernels.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "advstep/status.hpp"
+#include "core/plan.hpp"
+#include "cuda/fault_record.hpp"
+
+namespace advstep::cuda {
+
+/// Where a launch goes.
+struct LaunchTarget {
+  cudaStream_t stream;   ///< null: the legacy default stream
+  FaultRecord* record;   ///< device memory on the stream's GPU, used by one stream at a time
+  int32_t max_blocks;    ///< grid cap of the two-pass form: enough blocks to fill the GPU
+};
+
+/// Enqueues @p plan (checked, tensors on the current GPU) on @p target.stream. Up to 4096 rows
+/// (cells on the speculative path) run as one single-block kernel that checks every row, then
+/// writes; larger plans run a check kernel and a write kernel that writes nothing when the check
+/// found a fault. A fault is kept in @p target.record for the host to read after synchronising.
+/// Allocates nothing and never synchronises, so it can be captured in a CUDA graph.
+/// @return ok, or kRuntimeError when a launch was refused (the message names the CUDA error).
+Status launch(const core::Plan& plan, const LaunchTarget& target);
+
+}  // namespace advstep::cuda

@@ -1,0 +1,13 @@
+// The host CPU as the runtime's device: device 0, host memory, streams that run work in place.
+#pragma once
+
+#include <memory>
+
+#include "runtime/device_backend.hpp"
+
+namespace advstep::runtime {
+
+/// The backend of ADVSTEP_DEVICE=cpu, and of "auto" when no GPU can be used.
+std::unique_ptr<DeviceBackend> make_cpu_backend();
+
+}  // namespace advstep::runtime
