@@ -44,7 +44,7 @@ def _cuda_ordinal(array: Any) -> Optional[int]:
 
 
 def run(
-    arrays: tuple[Any, ...],
+    arrays: tuple[Any, Any, Any, Any, Any, Any],
     num_seqs: Any,
     num_queries: Any,
     block_size: Any,
@@ -53,8 +53,14 @@ def run(
     stream: int = 0,
 ) -> None:
     """The extension call: the six required arrays in torch_npu's order, counts as int64."""
+    input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables = arrays
     _core.advance_step(
-        *arrays,
+        input_tokens,
+        sampled_token_ids,
+        input_positions,
+        seq_lens,
+        slot_mapping,
+        block_tables,
         _int64("num_seqs", num_seqs),
         _int64("num_queries", num_queries),
         _int64("block_size", block_size),

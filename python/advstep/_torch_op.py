@@ -42,9 +42,9 @@ def _advance_step(
 ) -> None:
     """advstep.advance_step on torch tensors (CPU, or CUDA on the current stream), in place."""
     # to_dlpack hands the extension a capsule directly: several times faster than __dlpack__().
-    arrays = tuple(
-        to_dlpack(t)
-        for t in (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables)
+    arrays = (
+        to_dlpack(input_tokens), to_dlpack(sampled_token_ids), to_dlpack(input_positions),
+        to_dlpack(seq_lens), to_dlpack(slot_mapping), to_dlpack(block_tables),
     )
     spec = None if spec_token is None else to_dlpack(spec_token)
     accepted = None if accepted_num is None else to_dlpack(accepted_num)
