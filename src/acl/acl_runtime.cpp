@@ -40,6 +40,32 @@ Status check_copy_range(const char* api, const char* side, const void* address, 
                            advstep::core::address_string(address) + ")");
 }
 
+/// Every argument rule of a copy; the async form applies them at the call, as CANN's runtime does.
+Status check_copy(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind) {
+  if (count == 0) return {};
+  if (dst == nullptr) return null_argument(api, "dst");
+  if (src == nullptr) return null_argument(api, "src");
+  if (!known_copy_kind(kind)) {
+    return runtime_error(ACL_ERROR_INVALID_PARAM, api,
+                         "kind must name a copy direction (expected 0..5, got " + std::to_string(kind) + ")");
+  }
+  if (count > dest_max) {
+    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
+                         "count must not exceed destMax (expected <= " + std::to_string(dest_max) + ", got " +
+                             std::to_string(count) + ")");
+  }
+  const bool dst_device = kind == ACL_MEMCPY_HOST_TO_DEVICE || kind == ACL_MEMCPY_DEVICE_TO_DEVICE ||
+                          kind == ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE;
+  const bool src_device = kind == ACL_MEMCPY_DEVICE_TO_HOST || kind == ACL_MEMCPY_DEVICE_TO_DEVICE;
+  if (dst_device) {
+    if (Status s = check_copy_range(api, "dst", dst, count); !s.ok()) return s;
+  }
+  if (src_device) {
+    if (Status s = check_copy_range(api, "src", src, count); !s.ok()) return s;
+  }
+  return {};
+}
+
 runtime::CopyDirection direction_of(aclrtMemcpyKind kind) {
   switch (kind) {
     case ACL_MEMCPY_HOST_TO_HOST:
@@ -62,37 +88,17 @@ Status named(const char* api, Status status) {
   return {status.code(), std::string(api) + ": " + status.message()};
 }
 
-/// @p queue: the stream's device queue, or null for a copy now (aclrtMemcpy).
+/// Checks again when it runs: queued work may find a block freed since the call. @p queue: the
+/// stream's device queue, or null for a copy now (aclrtMemcpy).
 Status copy_bytes(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind,
                   runtime::DeviceQueue* queue) {
-  if (count == 0) return {};
-  if (dst == nullptr) return null_argument(api, "dst");
-  if (src == nullptr) return null_argument(api, "src");
-  if (!known_copy_kind(kind)) {
-    return runtime_error(ACL_ERROR_INVALID_PARAM, api,
-                         "kind must name a copy direction (expected 0..5, got " + std::to_string(kind) + ")");
-  }
-  if (count > dest_max) {
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
-                         "count must not exceed destMax (expected <= " + std::to_string(dest_max) + ", got " +
-                             std::to_string(count) + ")");
-  }
-  const bool dst_device = kind == ACL_MEMCPY_HOST_TO_DEVICE || kind == ACL_MEMCPY_DEVICE_TO_DEVICE ||
-                          kind == ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE;
-  const bool src_device = kind == ACL_MEMCPY_DEVICE_TO_HOST || kind == ACL_MEMCPY_DEVICE_TO_DEVICE;
-  if (dst_device) {
-    if (Status s = check_copy_range(api, "dst", dst, count); !s.ok()) return s;
-  }
-  if (src_device) {
-    if (Status s = check_copy_range(api, "src", src, count); !s.ok()) return s;
-  }
+  if (Status s = check_copy(api, dst, dest_max, src, count, kind); !s.ok() || count == 0) return s;
   const runtime::CopyDirection direction = direction_of(kind);
   return named(api, queue != nullptr ? queue->copy(dst, src, count, direction)
                                      : runtime::backend().copy(dst, src, count, direction));
 }
 
-Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, size_t count,
-                  runtime::DeviceQueue* queue) {
+Status check_fill(const char* api, void* dst, size_t max_count, size_t count) {
   if (count == 0) return {};
   if (dst == nullptr) return null_argument(api, "devPtr");
   if (count > max_count) {
@@ -103,6 +109,12 @@ Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, s
   if (runtime::find_block_containing(dst, runtime::MemoryKind::kDevice) != nullptr) {
     if (Status s = check_copy_range(api, "devPtr", dst, count); !s.ok()) return s;
   }
+  return {};
+}
+
+Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, size_t count,
+                  runtime::DeviceQueue* queue) {
+  if (Status s = check_fill(api, dst, max_count, count); !s.ok() || count == 0) return s;
   return named(api, queue != nullptr ? queue->fill(dst, value, count) : runtime::backend().fill(dst, value, count));
 }
 
@@ -304,6 +316,7 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
   return guarded("aclrtMemcpyAsync", [&]() -> Status {
     const auto found = runtime::find_stream(stream);
     if (!found) return unknown_stream("aclrtMemcpyAsync", stream);
+    if (Status s = check_copy("aclrtMemcpyAsync", dst, destMax, src, count, kind); !s.ok()) return s;
     found->submit([=, device = &found->device()]() {
       return copy_bytes("aclrtMemcpyAsync", dst, destMax, src, count, kind, device);
     });
@@ -322,6 +335,7 @@ aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t c
   return guarded("aclrtMemsetAsync", [&]() -> Status {
     const auto found = runtime::find_stream(stream);
     if (!found) return unknown_stream("aclrtMemsetAsync", stream);
+    if (Status s = check_fill("aclrtMemsetAsync", devPtr, maxCount, count); !s.ok()) return s;
     found->submit([=, device = &found->device()]() {
       return fill_bytes("aclrtMemsetAsync", devPtr, maxCount, value, count, device);
     });
