@@ -2,7 +2,8 @@
 //
 // One function does the work: it maps every argument onto advstep::TensorView and calls the native
 // advance_step with the GIL released. The public Python function (advstep/__init__.py) picks the
-// CUDA stream and device; argument rules and their messages all come from the library.
+// CUDA stream and device; argument rules (devices and GPUs included) and their messages all come
+// from the library.
 #include <cstdint>
 #include <string>
 
@@ -24,15 +25,6 @@ given, and stream is the cudaStream_t (as an int) to run on for CUDA arrays, 0 f
 Raises advstep.ArgumentError (a ValueError) for bad arguments and advstep.DataFaultError (a
 RuntimeError) for values that cannot be advanced; no array is modified when it raises.)doc";
 
-void check_same_cuda_device(const ImportedArray& first, const ImportedArray& other, const char* name) {
-  if (first.view.device != Device::kCuda || other.view.device != Device::kCuda) return;
-  if (first.device_id == other.device_id) return;
-  const std::string message = std::string("advstep::advance_step: ") + name +
-                              " must be on the same device as input_tokens (expected cuda:" +
-                              std::to_string(first.device_id) + ", got cuda:" + std::to_string(other.device_id) + ")";
-  raise_status(static_cast<int32_t>(StatusCode::kInvalidArgument), message.c_str());
-}
-
 void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
                          nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
                          int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
@@ -51,14 +43,6 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
   // A missing optional is an empty view: the library itself reports "give both or neither".
   if (spec_token.is_none()) spec.view = absent_view();
   if (accepted_num.is_none()) accepted.view = absent_view();
-
-  const struct {
-    const ImportedArray* array;
-    const char* name;
-  } others[] = {{&sampled, "sampled_token_ids"}, {&positions, "input_positions"}, {&lens, "seq_lens"},
-                {&slots, "slot_mapping"},         {&tables, "block_tables"},        {&spec, "spec_token"},
-                {&accepted, "accepted_num"}};
-  for (const auto& other : others) check_same_cuda_device(tokens, *other.array, other.name);
 
   void* const cuda_stream = reinterpret_cast<void*>(stream);
   try {

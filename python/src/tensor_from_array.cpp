@@ -87,7 +87,6 @@ ImportedArray import_array(nb::handle array, const char* name, bool written) {
   // convert=false: an array is never copied or cast, so in-place results land in the caller's memory.
   if (written && nb::try_cast(array, imported.writable, false)) {
     imported.view = describe(imported.writable, name);
-    imported.device_id = imported.writable.device_id();
     return imported;
   }
   if (nb::try_cast(array, imported.readable, false)) {
@@ -95,7 +94,6 @@ ImportedArray import_array(nb::handle array, const char* name, bool written) {
       argument_error(std::string(name) + " must be writable", "a writable array", "a read-only " + python_type_name(array));
     }
     imported.view = describe(imported.readable, name);
-    imported.device_id = imported.readable.device_id();
     return imported;
   }
   throw nb::type_error((std::string(kApi) + ": " + name +

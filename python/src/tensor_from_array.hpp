@@ -20,7 +20,6 @@ struct ImportedArray {
   nanobind::ndarray<> writable;              ///< set for arrays the operator writes
   nanobind::ndarray<nanobind::ro> readable;  ///< set for arrays it only reads
   TensorView view;
-  int32_t device_id = 0;  ///< the CUDA ordinal (0 for host memory)
 };
 
 /// Imports @p array, the parameter @p name of advance_step; @p written: the operator stores into it.

@@ -54,15 +54,6 @@ def test_mixed_host_and_cuda_arrays() -> None:
                  "block_tables must be on the same device as input_tokens (expected cpu, got cuda)", V1)
 
 
-def test_arrays_on_two_gpus() -> None:
-    arrays = v1_arrays()
-    for name in arrays:
-        arrays[name] = FakeArray(arrays[name], CUDA, device_id=0)
-    arrays["seq_lens"] = FakeArray(arrays["seq_lens"].host, CUDA, device_id=1)
-    expect_error(arrays, advstep.ArgumentError, ARGUMENT,
-                 "seq_lens must be on the same device as input_tokens (expected cuda:0, got cuda:1)", V1)
-
-
 def test_unsupported_device() -> None:
     arrays = v1_arrays()
     arrays["input_positions"] = FakeArray(arrays["input_positions"], METAL)
