@@ -26,7 +26,7 @@ void enqueue_v1(CallCase& c, aclrtStream stream) {
   ASSERT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, stream), ACL_SUCCESS) << last_error_message();
 }
 
-TEST(Deferred, ResultsOnlyAfterSynchronize) {
+TEST(DeferredStream, ResultsOnlyAfterSynchronize) {
   CallCase c = CallCase::official_v1();
   const auto before = c.bytes();
   const std::string outer = environment_mode();
@@ -39,7 +39,7 @@ TEST(Deferred, ResultsOnlyAfterSynchronize) {
   EXPECT_EQ(c.values(kSlots), kSlotsAfter);
 }
 
-TEST(Deferred, EagerStreamRunsAtOnce) {
+TEST(DeferredStream, EagerStreamRunsAtOnce) {
   CallCase c = CallCase::official_v1();
   const StreamHandle stream(false);
   enqueue_v1(c, stream.get());
@@ -47,7 +47,7 @@ TEST(Deferred, EagerStreamRunsAtOnce) {
   EXPECT_EQ(aclrtSynchronizeStream(stream.get()), ACL_SUCCESS);
 }
 
-TEST(Deferred, CopiesAndFillsKeepOrder) {
+TEST(DeferredStream, CopiesAndFillsKeepOrder) {
   const DeviceTensor buffer(std::vector<int64_t>(4, 0), {4});
   const StreamHandle stream(true);
   const std::vector<int64_t> source = {7, 8};
@@ -67,7 +67,7 @@ TEST(Deferred, CopiesAndFillsKeepOrder) {
   EXPECT_EQ(read_back, want);
 }
 
-TEST(Deferred, AsyncArgumentsCheckedAtCall) {
+TEST(DeferredStream, AsyncArgumentsCheckedAtCall) {
   const DeviceTensor buffer(std::vector<int64_t>(2, 3), {2});
   const StreamHandle stream(true);
   const std::vector<int64_t> source = {1, 2, 3};
@@ -86,7 +86,7 @@ TEST(Deferred, AsyncArgumentsCheckedAtCall) {
   EXPECT_EQ(buffer.values(), (std::vector<int64_t>{3, 3}));
 }
 
-TEST(Deferred, BlockFreedBeforeSyncIsNotWritten) {
+TEST(DeferredStream, BlockFreedBeforeSyncIsNotWritten) {
   void* block = nullptr;
   ASSERT_EQ(aclrtMalloc(&block, 16, ACL_MEM_MALLOC_HUGE_FIRST), ACL_SUCCESS);
   const StreamHandle stream(true);
@@ -99,7 +99,7 @@ TEST(Deferred, BlockFreedBeforeSyncIsNotWritten) {
   EXPECT_EQ(aclrtSynchronizeStream(stream.get()), ACL_SUCCESS);
 }
 
-TEST(Deferred, StepSeesEarlierCopies) {
+TEST(DeferredStream, StepSeesEarlierCopies) {
   CallCase c = CallCase::official_v1();
   const StreamHandle stream(true);
   const std::vector<int64_t> lens = {6, 5, 4, 3, 0, 0, 0, 0};
@@ -118,25 +118,25 @@ TEST(Deferred, StepSeesEarlierCopies) {
   EXPECT_EQ(c.values(kSeqLens), (std::vector<int64_t>{7, 6, 5, 4, 0, 0, 0, 0}));
 }
 
-TEST(Deferred, V1FaultOnceNothingWritten) {
+TEST(DeferredStream, V1FaultOnceNothingWritten) {
   CallCase c = CallCase::official_v1();
   c.set(kSeqLens, {0, 1, 2, -9, 4, 5, 6, 7}, {8, 1});
   EXPECT_TRUE(c.faults(false, {"row 3", "seqLens[3] is negative", "got -9"}, true));
 }
 
-TEST(Deferred, V2FaultOnceNothingWritten) {
+TEST(DeferredStream, V2FaultOnceNothingWritten) {
   CallCase c = CallCase::speculative_v2();
   c.set(kAccepted, {1, 5}, {2});
   EXPECT_TRUE(c.faults(true, {"sequence 1", "acceptedNumOptional[1]", "got 5"}, true));
 }
 
-TEST(Deferred, V2RunsAtSync) {
+TEST(DeferredStream, V2RunsAtSync) {
   CallCase c = CallCase::speculative_v2();
   ASSERT_TRUE(c.runs(true, true));
   EXPECT_EQ(c.values(kSlots), speculative_expected().slots);
 }
 
-TEST(Deferred, QueuedRunKeepsItsAddresses) {
+TEST(DeferredStream, QueuedRunKeepsItsAddresses) {
   // A repeatable executor re-pointed between two queued runs: each run uses the addresses it was
   // queued with, as the launch parameters of an NPU kernel are fixed at launch.
   CallCase c = CallCase::official_v1();
@@ -155,7 +155,7 @@ TEST(Deferred, QueuedRunKeepsItsAddresses) {
   EXPECT_EQ(c.values(kPositions), (std::vector<int64_t>{2, 2, 2, 2, 0, 0, 0, 0}));  // the second run wrote last
 }
 
-TEST(Deferred, DestroyStreamFinishesWork) {
+TEST(DeferredStream, DestroyStreamFinishesWork) {
   CallCase c = CallCase::official_v1();
   StreamHandle handle(true);
   aclrtStream stream = handle.release();
@@ -165,7 +165,7 @@ TEST(Deferred, DestroyStreamFinishesWork) {
   EXPECT_EQ(c.values(kSeqLens), kSeqLensAfter);
 }
 
-TEST(Deferred, DestroyStreamForceDropsWork) {
+TEST(DeferredStream, DestroyStreamForceDropsWork) {
   CallCase c = CallCase::official_v1();
   const auto before = c.bytes();
   StreamHandle handle(true);
@@ -175,7 +175,7 @@ TEST(Deferred, DestroyStreamForceDropsWork) {
   EXPECT_EQ(c.bytes(), before);
 }
 
-TEST(Deferred, SynchronizeDeviceRunsEveryStream) {
+TEST(DeferredStream, SynchronizeDeviceRunsEveryStream) {
   CallCase a = CallCase::official_v1();
   CallCase b = CallCase::official_v1();
   const StreamHandle first(true);

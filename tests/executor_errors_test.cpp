@@ -23,7 +23,7 @@ CallCase planned_repeatable() {
   return c;
 }
 
-TEST(Phase2, NullExecutor) {
+TEST(ExecutorPhase2, NullExecutor) {
   clear_messages();
   EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, nullptr, nullptr), 161001);
   EXPECT_TRUE(message_has("aclnnAdvanceStep", {"executor must not be null", "got nullptr"}));
@@ -31,7 +31,7 @@ TEST(Phase2, NullExecutor) {
   EXPECT_TRUE(message_has("aclnnAdvanceStepV2", {"executor", "got nullptr"}));
 }
 
-TEST(Phase2, NullWorkspaceWithSize) {
+TEST(ExecutorPhase2, NullWorkspaceWithSize) {
   CallCase c = CallCase::official_v1();
   const auto before = c.bytes();
   const StreamHandle stream;
@@ -43,7 +43,7 @@ TEST(Phase2, NullWorkspaceWithSize) {
   EXPECT_EQ(c.bytes(), before);
 }
 
-TEST(Phase2, LargerWorkspaceAccepted) {
+TEST(ExecutorPhase2, LargerWorkspaceAccepted) {
   CallCase c = CallCase::official_v1();
   const DeviceTensor workspace(std::vector<int64_t>(8, 0), {8});
   ASSERT_EQ(c.plan_v1(), ACL_SUCCESS);
@@ -52,7 +52,7 @@ TEST(Phase2, LargerWorkspaceAccepted) {
   EXPECT_EQ(c.values(kSeqLens), kSeqLensAfter);
 }
 
-TEST(Phase2, SingleUseExecutorRunsOnce) {
+TEST(ExecutorPhase2, SingleUseExecutorRunsOnce) {
   CallCase c = CallCase::official_v1();
   ASSERT_EQ(c.plan_v1(), ACL_SUCCESS);
   ASSERT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, nullptr), ACL_SUCCESS);
@@ -65,14 +65,14 @@ TEST(Phase2, SingleUseExecutorRunsOnce) {
   EXPECT_EQ(c.bytes(), after_one);
 }
 
-TEST(Phase2, ForeignPointerIsNotAnExecutor) {
+TEST(ExecutorPhase2, ForeignPointerIsNotAnExecutor) {
   int64_t not_an_executor[64] = {};
   clear_messages();
   EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, reinterpret_cast<aclOpExecutor*>(not_an_executor), nullptr), 161002);
   EXPECT_TRUE(message_has("aclnnAdvanceStep", {"expected a planned executor"}));
 }
 
-TEST(Phase2, DestroyedStreamRefused) {
+TEST(ExecutorPhase2, DestroyedStreamRefused) {
   CallCase c = CallCase::official_v1();
   const auto before = c.bytes();
   aclrtStream stream = nullptr;
@@ -85,7 +85,7 @@ TEST(Phase2, DestroyedStreamRefused) {
   EXPECT_EQ(c.bytes(), before);
 }
 
-TEST(Phase2, V1ExecutorGivenToV2) {
+TEST(ExecutorPhase2, V1ExecutorGivenToV2) {
   CallCase c = CallCase::official_v1();
   const auto before = c.bytes();
   ASSERT_EQ(c.plan_v1(), ACL_SUCCESS);
@@ -97,7 +97,7 @@ TEST(Phase2, V1ExecutorGivenToV2) {
   EXPECT_EQ(c.bytes(), before);
 }
 
-TEST(Phase2, V2ExecutorGivenToV1) {
+TEST(ExecutorPhase2, V2ExecutorGivenToV1) {
   CallCase c = CallCase::speculative_v2();
   const auto before = c.bytes();
   ASSERT_EQ(c.plan_v2(), ACL_SUCCESS);
@@ -107,7 +107,7 @@ TEST(Phase2, V2ExecutorGivenToV1) {
   EXPECT_EQ(c.bytes(), before);
 }
 
-TEST(Phase2, V2NullWorkspaceAndSingleUse) {
+TEST(ExecutorPhase2, V2NullWorkspaceAndSingleUse) {
   CallCase c = CallCase::speculative_v2();
   const auto before = c.bytes();
   ASSERT_EQ(c.plan_v2(), ACL_SUCCESS) << last_error_message();
@@ -122,7 +122,7 @@ TEST(Phase2, V2NullWorkspaceAndSingleUse) {
 
 // ---- repeatable executors ------------------------------------------------------------------------
 
-TEST(Repeatable, RunsManyTimes) {
+TEST(RepeatableExecutor, RunsManyTimes) {
   CallCase c = planned_repeatable();
   for (int32_t step = 1; step <= 3; ++step) {
     ASSERT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, nullptr), ACL_SUCCESS) << last_error_message();
@@ -136,7 +136,7 @@ TEST(Repeatable, RunsManyTimes) {
   EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS) << last_error_message();
 }
 
-TEST(Repeatable, DestroyedExecutorRefused) {
+TEST(RepeatableExecutor, DestroyedExecutorRefused) {
   CallCase c = planned_repeatable();
   ASSERT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS);
   const auto before = c.bytes();
@@ -148,7 +148,7 @@ TEST(Repeatable, DestroyedExecutorRefused) {
   EXPECT_EQ(c.bytes(), before);
 }
 
-TEST(Repeatable, ExecutorApisRejectNull) {
+TEST(RepeatableExecutor, ExecutorApisRejectNull) {
   int64_t address = 0;
   clear_messages();
   EXPECT_EQ(aclSetAclOpExecutorRepeatable(nullptr), 561103);
@@ -162,7 +162,7 @@ TEST(Repeatable, ExecutorApisRejectNull) {
   clear_messages();
 }
 
-TEST(Repeatable, SetterIndexOutOfRange) {
+TEST(RepeatableExecutor, SetterIndexOutOfRange) {
   CallCase c = planned_repeatable();
   void* address = c.tensors[kTokens].address();
   clear_messages();
@@ -175,7 +175,7 @@ TEST(Repeatable, SetterIndexOutOfRange) {
   EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS);
 }
 
-TEST(Repeatable, SettersRepointToNewBuffers) {
+TEST(RepeatableExecutor, SettersRepointToNewBuffers) {
   CallCase c = planned_repeatable();
   ASSERT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, nullptr), ACL_SUCCESS);
   ASSERT_EQ(aclrtSynchronizeStream(nullptr), ACL_SUCCESS);
@@ -206,7 +206,7 @@ TEST(Repeatable, SettersRepointToNewBuffers) {
   EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS);
 }
 
-TEST(Repeatable, BadNewAddressRefusedAtRun) {
+TEST(RepeatableExecutor, BadNewAddressRefusedAtRun) {
   CallCase c = planned_repeatable();
   std::vector<int64_t> host = {0, 1, 2, 3, 4, 5, 6, 7};
   const auto before = c.bytes();
@@ -226,7 +226,7 @@ TEST(Repeatable, BadNewAddressRefusedAtRun) {
   EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS);
 }
 
-TEST(Repeatable, RepointedOverlapRefusedAtRun) {
+TEST(RepeatableExecutor, RepointedOverlapRefusedAtRun) {
   CallCase c = planned_repeatable();
   const auto before = c.bytes();
   ASSERT_EQ(aclSetOutputTensorAddr(c.executor, 1, nullptr, c.tensors[kTokens].address()), ACL_SUCCESS);
@@ -237,7 +237,7 @@ TEST(Repeatable, RepointedOverlapRefusedAtRun) {
   EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS);
 }
 
-TEST(Repeatable, FreedNewAddressRefusedAtRun) {
+TEST(RepeatableExecutor, FreedNewAddressRefusedAtRun) {
   CallCase c = planned_repeatable();
   void* block = nullptr;
   ASSERT_EQ(aclrtMalloc(&block, 64, ACL_MEM_MALLOC_HUGE_FIRST), ACL_SUCCESS);
@@ -251,7 +251,7 @@ TEST(Repeatable, FreedNewAddressRefusedAtRun) {
   EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS);
 }
 
-TEST(Repeatable, V2SpeculativeRepointsOptionals) {
+TEST(RepeatableExecutor, V2SpeculativeRepointsOptionals) {
   CallCase c = CallCase::speculative_v2();
   ASSERT_EQ(c.plan_v2(), ACL_SUCCESS) << last_error_message();
   ASSERT_EQ(aclSetAclOpExecutorRepeatable(c.executor), ACL_SUCCESS);

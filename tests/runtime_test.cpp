@@ -38,7 +38,7 @@ TEST(AclInit, RuntimeWorksWithoutInit) {
   EXPECT_EQ(aclnnFinalize(), ACL_SUCCESS);
 }
 
-TEST(Device, OnlyDeviceZero) {
+TEST(RtDevice, OnlyDeviceZero) {
   clear_messages();
   EXPECT_EQ(aclrtSetDevice(1), ACL_ERROR_RT_INVALID_DEVICEID);
   EXPECT_TRUE(message_has("aclrtSetDevice", {"deviceId", "expected 0..0", "got 1"}));
@@ -53,7 +53,7 @@ TEST(Device, OnlyDeviceZero) {
   EXPECT_EQ(aclrtResetDevice(0), ACL_SUCCESS);
 }
 
-TEST(Device, CountSocAndRunMode) {
+TEST(RtDevice, CountSocAndRunMode) {
   uint32_t count = 0;
   EXPECT_EQ(aclrtGetDeviceCount(&count), ACL_SUCCESS);
   EXPECT_EQ(count, 1u);
@@ -70,7 +70,7 @@ TEST(Device, CountSocAndRunMode) {
 
 // ---- streams -------------------------------------------------------------------------------------
 
-TEST(Stream, NullAndUnknownHandles) {
+TEST(RtStream, NullAndUnknownHandles) {
   clear_messages();
   EXPECT_EQ(aclrtCreateStream(nullptr), ACL_ERROR_INVALID_PARAM);
   EXPECT_TRUE(message_has("aclrtCreateStream", {"stream", "got nullptr"}));
@@ -86,7 +86,7 @@ TEST(Stream, NullAndUnknownHandles) {
   EXPECT_EQ(aclrtSynchronizeStream(nullptr), ACL_SUCCESS);  // the default stream
 }
 
-TEST(Stream, TimeoutAndConfig) {
+TEST(RtStream, TimeoutAndConfig) {
   aclrtStream stream = nullptr;
   ASSERT_EQ(aclrtCreateStreamWithConfig(&stream, 0, 0), ACL_SUCCESS);
   EXPECT_EQ(aclrtSynchronizeStreamWithTimeout(stream, 100), ACL_SUCCESS);
@@ -100,7 +100,7 @@ TEST(Stream, TimeoutAndConfig) {
 
 // ---- device and host memory ----------------------------------------------------------------------
 
-TEST(Memory, MallocRejectsZeroAndNull) {
+TEST(RtMemory, MallocRejectsZeroAndNull) {
   void* block = nullptr;
   clear_messages();
   EXPECT_EQ(aclrtMalloc(&block, 0, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_INVALID_PARAM);
@@ -110,7 +110,7 @@ TEST(Memory, MallocRejectsZeroAndNull) {
   EXPECT_TRUE(message_has("aclrtMalloc", {"devPtr", "got nullptr"}));
 }
 
-TEST(Memory, MallocAlignsAndFrees) {
+TEST(RtMemory, MallocAlignsAndFrees) {
   void* block = nullptr;
   ASSERT_EQ(aclrtMalloc(&block, 3, ACL_MEM_MALLOC_HUGE_ONLY), ACL_SUCCESS);
   ASSERT_NE(block, nullptr);
@@ -119,7 +119,7 @@ TEST(Memory, MallocAlignsAndFrees) {
   EXPECT_EQ(aclrtFree(block), ACL_SUCCESS);
 }
 
-TEST(Memory, FreeOfUnknownPointers) {
+TEST(RtMemory, FreeOfUnknownPointers) {
   std::vector<int64_t> host(4, 0);
   clear_messages();
   EXPECT_EQ(aclrtFree(host.data()), ACL_ERROR_RT_MEMORY_FREE);
@@ -136,7 +136,7 @@ TEST(Memory, FreeOfUnknownPointers) {
   EXPECT_TRUE(message_has("aclrtFree", {"devPtr"}));
 }
 
-TEST(Memory, MallocHostAndFreeHost) {
+TEST(RtMemory, MallocHostAndFreeHost) {
   void* host = nullptr;
   ASSERT_EQ(aclrtMallocHost(&host, 16), ACL_SUCCESS);
   ASSERT_NE(host, nullptr);
@@ -158,12 +158,12 @@ TEST(Memory, MallocHostAndFreeHost) {
 
 // ---- copies and fills ----------------------------------------------------------------------------
 
-TEST(Memcpy, CountZeroNeedsNoPointers) {
+TEST(RtMemcpy, CountZeroNeedsNoPointers) {
   EXPECT_EQ(aclrtMemcpy(nullptr, 0, nullptr, 0, ACL_MEMCPY_HOST_TO_DEVICE), ACL_SUCCESS);
   EXPECT_EQ(aclrtMemset(nullptr, 0, 1, 0), ACL_SUCCESS);
 }
 
-TEST(Memcpy, CountAboveDestMax) {
+TEST(RtMemcpy, CountAboveDestMax) {
   const DeviceTensor device(std::vector<int64_t>(2, 9), {2});
   const std::vector<int64_t> host = {1, 2};
   clear_messages();
@@ -172,7 +172,7 @@ TEST(Memcpy, CountAboveDestMax) {
   EXPECT_EQ(device.values(), (std::vector<int64_t>{9, 9}));
 }
 
-TEST(Memcpy, NullPointersAndBadKind) {
+TEST(RtMemcpy, NullPointersAndBadKind) {
   const DeviceTensor device(std::vector<int64_t>(2, 9), {2});
   int64_t host[2] = {1, 2};
   clear_messages();
@@ -185,7 +185,7 @@ TEST(Memcpy, NullPointersAndBadKind) {
   EXPECT_EQ(device.values(), (std::vector<int64_t>{9, 9}));
 }
 
-TEST(Memcpy, EveryKind) {
+TEST(RtMemcpy, EveryKind) {
   const DeviceTensor a(std::vector<int64_t>(2, 0), {2});
   const DeviceTensor b(std::vector<int64_t>(2, 0), {2});
   const std::vector<int64_t> source = {11, 22};
@@ -204,7 +204,7 @@ TEST(Memcpy, EveryKind) {
   EXPECT_EQ(b.values(), (std::vector<int64_t>{33, 22}));
 }
 
-TEST(Memcpy, DeviceSideMustBeDeviceMemory) {
+TEST(RtMemcpy, DeviceSideMustBeDeviceMemory) {
   const DeviceTensor device(std::vector<int64_t>(2, 9), {2});
   std::vector<int64_t> host = {1, 2};
   std::vector<int64_t> target = {5, 5};
@@ -220,7 +220,7 @@ TEST(Memcpy, DeviceSideMustBeDeviceMemory) {
   EXPECT_EQ(device.values(), (std::vector<int64_t>{9, 9}));
 }
 
-TEST(Memset, FillsBytes) {
+TEST(RtMemset, FillsBytes) {
   const DeviceTensor device(std::vector<int64_t>(2, 0), {2});
   ASSERT_EQ(aclrtMemset(device.address(), 16, 0x1ab, 8), ACL_SUCCESS);  // the value is cast to a byte
   const std::vector<uint8_t> bytes = device.raw();
@@ -230,7 +230,7 @@ TEST(Memset, FillsBytes) {
   EXPECT_EQ(host, (std::vector<uint8_t>{3, 3, 3, 3}));
 }
 
-TEST(Memset, Refusals) {
+TEST(RtMemset, Refusals) {
   const DeviceTensor device(std::vector<int64_t>(2, 0), {2});
   clear_messages();
   EXPECT_EQ(aclrtMemset(device.address(), 8, 1, 16), ACL_ERROR_RT_PARAM_INVALID);

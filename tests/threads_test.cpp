@@ -100,21 +100,21 @@ void run_threads(bool deferred) {
   for (int32_t t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], "") << "thread " << t;
 }
 
-TEST(Threads, EagerStreamsAtOnce) {
+TEST(ThreadedSteps, EagerStreamsAtOnce) {
   run_threads(false);
 }
 
-TEST(Threads, DeferredStreamsAtOnce) {
+TEST(ThreadedSteps, DeferredStreamsAtOnce) {
   run_threads(true);
 }
 
-TEST(Threads, CheckResultCatchesAnError) {
+TEST(ThreadedSteps, CheckResultCatchesAnError) {
   // The checker must be able to fail: one step short is reported.
   CallCase c = thread_case(1);
   EXPECT_EQ(check_result(c, 1).rfind("thread 1 row 0", 0), 0u);
 }
 
-TEST(Threads, FaultsStayWithTheirThread) {
+TEST(ThreadedSteps, FaultsStayWithTheirThread) {
   std::vector<CallCase> cases;
   std::vector<std::unique_ptr<StreamHandle>> streams;
   for (int32_t t = 0; t < kThreads; ++t) {
