@@ -8,7 +8,8 @@ over the same C++ library as advstep's CANN C API and native C++ API.
 Any array that speaks DLPack or the buffer protocol is accepted without a copy: numpy arrays and
 torch CPU tensors always, torch CUDA tensors and CuPy arrays when advstep was built with CUDA
 (``device_available("cuda")``). When torch (2.4 or newer) is installed, importing advstep also
-registers the operator ``torch.ops.advstep.advance_step`` for ``torch.compile`` and CUDA graphs.
+registers the operator ``torch.ops.advstep.advance_step`` (torch_npu's schema, with its mutation
+annotations) so that ``torch.compile`` traces calls on torch tensors as one operator.
 """
 
 from __future__ import annotations

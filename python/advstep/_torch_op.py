@@ -1,8 +1,10 @@
 """torch.ops.advstep.advance_step: the operator as a PyTorch custom op (torch >= 2.4).
 
 The schema is torch_npu's ``npu_advance_step_flashattn`` schema, with its mutation annotations, so
-``torch.compile`` functionalises the call and CUDA graphs capture it; the fake implementation lets
-tracing run without touching data. The real implementation is advstep's own launch path.
+``torch.compile`` functionalises the call; the fake implementation lets tracing run without touching
+data. CUDA tensors run on the current stream, which is what CUDA-graph capture records (capture also
+needs the CUDA backend not to synchronise that stream). The real implementation hands the tensors
+to the extension as DLPack capsules.
 """
 
 from __future__ import annotations
