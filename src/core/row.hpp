@@ -44,6 +44,9 @@ struct BlockTable {
   int64_t stride;  ///< numel / dim0
   int64_t numel;
   Divider block_size;
+  /// (max - (B - 1)) / B: no slot of a block id up to it overflows, whatever the offset, so rows
+  /// below it skip the exact test. Any value is correct (the exact test follows); -1 is only slower.
+  int64_t always_fits = -1;
 };
 
 /// The KV-cache slot of position @p pos of sequence @p seq: bt[seq*stride + pos/B] * B + pos % B.
@@ -59,7 +62,9 @@ ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int6
   }
   const auto block_id = static_cast<int64_t>(table.entries[row_start + block]);
   if (block_id < 0) return {FaultKind::kNegativeBlockId, seq, column, block_id, pos};
-  if (block_id > (std::numeric_limits<int64_t>::max() - offset) / block_size) {
+  // The divider, not a hardware divide, and only for block ids above the table's always_fits.
+  if (block_id > table.always_fits &&
+      block_id > table.block_size.quotient(std::numeric_limits<int64_t>::max() - offset)) {
     return {FaultKind::kSlotOverflow, seq, column, block_id, pos};
   }
   slot = block_id * block_size + offset;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "core/plan.hpp"
 #include "core/row.hpp"
@@ -15,8 +16,10 @@ T* element_pointer(const Plan& plan, TensorRole role) {
 
 template <typename Block>
 BlockTable<Block> block_table(const Plan& plan) {
-  return {element_pointer<const Block>(plan, TensorRole::kBlockTables), plan.table_stride, plan.table_numel,
-          Divider(plan.block_size)};
+  const Divider divider(plan.block_size);
+  const int64_t always_fits = divider.quotient(std::numeric_limits<int64_t>::max() - (plan.block_size - 1));
+  return {element_pointer<const Block>(plan, TensorRole::kBlockTables), plan.table_stride, plan.table_numel, divider,
+          always_fits};
 }
 
 template <typename SeqLen, typename Block>
