@@ -3,6 +3,7 @@ option(ADVSTEP_BUILD_TESTS "Build the GoogleTest suite" ON)
 option(ADVSTEP_BUILD_EXAMPLES "Build the examples" ON)
 option(ADVSTEP_WERROR "Treat warnings as errors" OFF)
 option(ADVSTEP_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(ADVSTEP_BUILD_BENCH "Build the benchmark binary bench/ (needs Google Benchmark)" ON)
 # On by default when scikit-build-core drives the build (`pip install .` sets SKBUILD).
 if(DEFINED SKBUILD)
   option(ADVSTEP_PYTHON "Build the Python extension (python/)" ON)

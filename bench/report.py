@@ -1,0 +1,255 @@
+"""Joins the C++ and Python benchmark results into docs/benchmarks.md and docs/benchmarks.png.
+
+Usage: report.py --cpp CPP_JSON --py PY_JSON [--py PY_JSON ...] --machine MACHINE_JSON --md OUT.md --png OUT.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SIZES = [1, 16, 256, 4096, 65536, 1 << 20]
+# (key in the results, label, colour, line style)
+IMPLS = [
+    ("c_api", "advstep C API (phase 1 + 2 + sync)", "tab:red", "-"),
+    ("native", "advstep C++ API", "tab:orange", "-"),
+    ("advstep", "advstep Python API (numpy arrays)", "tab:brown", "-"),
+    ("naive", "naive C++ loops", "tab:gray", "--"),
+    ("numpy", "numpy (vLLM V1 style)", "tab:blue", "-"),
+    ("torch", "PyTorch CPU (vllm-ascend fallback)", "tab:purple", "-"),
+    ("memcpy", "memcpy of the same bytes (floor)", "black", ":"),
+]
+LABELS = {key: label for key, label, _, _ in IMPLS}
+CASE = re.compile(r"^(\w+)/(v(\d)/n=(\d+)/b=(\d+)/w=(\d+))")
+
+
+def load(cpp_path: str, py_paths: list[str]):
+    """{(impl, case key): ns per call}, floor bytes per case key, Python-side versions and notes."""
+    times, floor_bytes = {}, {}
+    with open(cpp_path) as f:
+        cpp = json.load(f)
+    for entry in cpp["benchmarks"]:
+        if entry.get("aggregate_name") != "median":
+            continue
+        match = CASE.match(entry["run_name"])
+        if not match:
+            continue
+        impl, key = match.group(1), match.group(2)
+        scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[entry["time_unit"]]
+        times[(impl, key)] = entry["real_time"] * scale
+        if impl == "memcpy":
+            floor_bytes[key] = entry["bytes_per_second"] * entry["real_time"] * scale * 1e-9
+    versions, notes = {}, []
+    for path in py_paths:
+        with open(path) as f:
+            py = json.load(f)
+        for r in py["results"]:
+            times[(r["impl"], r["key"])] = r["ns_per_call"]
+        versions.update(py["versions"])
+        notes += py.get("notes", [])
+    return times, floor_bytes, versions, notes, cpp.get("context", {})
+
+
+def key(version: int, n: int, b: int = 16, w: int = 16) -> str:
+    return f"v{version}/n={n}/b={b}/w={w}"
+
+
+def fmt(ns) -> str:
+    if ns is None:
+        return "–"
+    if ns < 1e3:
+        return f"{ns:.0f} ns"
+    if ns < 1e6:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns / 1e6:.2f} ms"
+
+
+def present_impls(times) -> list[str]:
+    have = {impl for impl, _ in times}
+    return [k for k, _, _, _ in IMPLS if k in have]
+
+
+def sweep_table(times, version: int) -> list[str]:
+    impls = present_impls(times)
+    lines = ["| N | " + " | ".join(LABELS[i] for i in impls) + " |", "|---:|" + "---:|" * len(impls)]
+    for n in SIZES:
+        lines.append(f"| {n} | " + " | ".join(fmt(times.get((i, key(version, n)))) for i in impls) + " |")
+    return lines
+
+
+def variants_table(times) -> list[str]:
+    impls = [i for i in present_impls(times) if i != "naive"]
+    lines = ["| case | " + " | ".join(LABELS[i] for i in impls) + " |", "|---|" + "---:|" * len(impls)]
+    for version in (1, 2):
+        for n in (256, 65536):
+            for b, w in ((16, 16), (128, 16), (48, 16), (16, 4096)):
+                k = key(version, n, b, w)
+                lines.append(f"| `{k}` | " + " | ".join(fmt(times.get((i, k))) for i in impls) + " |")
+    return lines
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def goals(times, floor_bytes) -> tuple[list[str], list[str]]:
+    """The issue's ratios: markdown lines, and the same for the terminal."""
+    t = lambda impl, k: times.get((impl, k))  # noqa: E731
+    rows = []
+
+    def add(name, value, goal, met, detail):
+        rows.append((name, value, goal, met, detail))
+
+    for version in (1, 2):
+        k = key(version, 256)
+        c = t("c_api", k)
+        r_np = ratio(t("numpy", k), c)
+        add(f"V{version} N=256: C API vs numpy", r_np and f"{r_np:.1f}x faster", ">= 20x",
+            None if r_np is None else r_np >= 20, f"{fmt(c)} vs {fmt(t('numpy', k))}")
+        r_torch = ratio(t("torch", k), c)
+        add(f"V{version} N=256: C API vs PyTorch", r_torch and f"{r_torch:.1f}x faster", ">= 50x",
+            None if r_torch is None else r_torch >= 50,
+            f"{fmt(c)} vs {fmt(t('torch', k))}" if r_torch else "PyTorch not installed in this run")
+        k = key(version, 1 << 20)
+        share = ratio(t("memcpy", k), t("c_api", k))
+        if share is not None and k in floor_bytes:
+            gbs = lambda ns: floor_bytes[k] / ns  # noqa: E731  bytes per ns = GB/s
+            detail = f"{gbs(t('c_api', k)):.1f} GB/s vs memcpy {gbs(t('memcpy', k)):.1f} GB/s ({floor_bytes[k] / 1e6:.0f} MB a call)"
+        else:
+            detail = ""
+        add(f"V{version} N=2^20: C API bandwidth vs memcpy", share and f"{share * 100:.0f}%", ">= 60%",
+            None if share is None else share >= 0.6, detail)
+        wide, narrow = t("c_api", key(version, 65536, 16, 4096)), t("c_api", key(version, 65536))
+        r_w = ratio(wide, narrow)
+        add(f"V{version} N=65536: width 4096 vs width 16", r_w and f"{r_w:.2f}x", "<= 1.2x",
+            None if r_w is None else r_w <= 1.2, f"{fmt(wide)} vs {fmt(narrow)}")
+        for impl in ("c_api", "native", "advstep"):
+            ns = t(impl, key(version, 1))
+            if ns is not None:
+                add(f"V{version} N=1: per-call overhead, {LABELS[impl]}", f"{ns:.0f} ns", "reported", None, "")
+    md = ["| ratio | value | goal | met | figures |", "|---|---:|---:|:---:|---|"]
+    text = []
+    for name, value, goal, met, detail in rows:
+        mark = "–" if met is None else ("yes" if met else "**no**")
+        md.append(f"| {name} | {value or '–'} | {goal} | {mark} | {detail} |")
+        verdict = "" if met is None else ("  [met]" if met else "  [NOT met]")
+        text.append(f"{name:58s} {value or 'n/a':>14s}  goal {goal:8s}{verdict}  {detail}")
+    return md, text
+
+
+def chart(times, path: str) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
+    for ax, version, title in ((axes[0], 1, "V1: aclnnAdvanceStep (Q = N, one padding row)"),
+                               (axes[1], 2, "V2: speculative path, S = 3 (4 cells per sequence)")):
+        for impl, label, colour, style in IMPLS:
+            points = [(n, times.get((impl, key(version, n)))) for n in SIZES]
+            points = [(n, ns) for n, ns in points if ns is not None]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", ms=4,
+                        color=colour, label=label)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(SIZES)
+        ax.set_xticklabels(["1", "16", "256", "4096", "65536", "2^20"])
+        ax.set_xlabel("N (sequences), block size 16, table width 16")
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="major", alpha=0.35)
+    axes[0].set_ylabel("time per call (ns, log scale)")
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cpp", required=True)
+    parser.add_argument("--py", action="append", default=[])
+    parser.add_argument("--machine", required=True)
+    parser.add_argument("--md", required=True)
+    parser.add_argument("--png", required=True)
+    parser.add_argument("--command", default="scripts/bench.sh")
+    args = parser.parse_args()
+    times, floor_bytes, versions, notes, context = load(args.cpp, args.py)
+    with open(args.machine) as f:
+        machine = json.load(f)
+    goal_md, goal_text = goals(times, floor_bytes)
+    chart(times, args.png)
+
+    md = [
+        "# Benchmarks",
+        "",
+        f"Regenerated by `{args.command}` (it rewrites this page and `benchmarks.png`). Every figure below "
+        "comes from one run on one machine; the median of several repetitions, in time per call.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores; {machine.get('memory', '?')} memory",
+        f"- Compiler: {machine.get('compiler', '?')}, Release (-O3); Google Benchmark {machine.get('benchmark', '?')}",
+        f"- Python {versions.get('python', '?')}, numpy {versions.get('numpy', '?')}, "
+        + (f"PyTorch {versions['torch']} ({versions.get('torch_threads')} threads)" if "torch" in versions
+           else "PyTorch: not installed in this run"),
+        f"- advstep {machine.get('commit', '?')}; load average at the start {machine.get('load', '?')}; "
+        f"{machine.get('date', '')}",
+    ]
+    for note in machine.get("notes", []):
+        md.append(f"- {note}")
+    md += [
+        "",
+        "## Goals",
+        "",
+        *goal_md,
+        "",
+        "![time per call against N](benchmarks.png)",
+        "",
+        "## What is measured",
+        "",
+        "- **advstep C API**: `aclnnAdvanceStepGetWorkspaceSize` + `aclnnAdvanceStep` (V2: the V2 pair) + "
+        "`aclrtSynchronizeStream` on an eager stream, tensors created once; every check of the spec runs "
+        "on every call.",
+        "- **advstep C++ API**: `advstep::advance_step` on the same memory. **Python API**: "
+        "`advstep.advance_step` on numpy arrays, torch_npu's argument order.",
+        "- **naive C++ loops**: the formulas as plain loops with `/` and `%` (check loop, then write loop).",
+        "- **numpy**: vLLM V1's CPU preparation (`positions // block_size` into the flattened block table, "
+        "`np.add(..., out=)`); it checks nothing. **PyTorch**: vllm-ascend's `advance_step` fallback (V1) "
+        "and omni-infer's `advance_step_spec` (V2) on CPU tensors, plus the padding writes.",
+        "- **memcpy floor**: one `memcpy` that reads and writes, in all, the bytes a call must move at least: "
+        "every element read or written once, plus a whole 64-byte line per block-table row read "
+        "(V1: 112 B per row; V2 with S = 3: 288 B per sequence).",
+        "- V1 cases have N query rows and one CUDA-graph padding row (CANN's V1 requires numSeqs > numQueries); "
+        "V2 cases have N sequences of S + 1 = 4 cells. seq_lens and block tables are INT64 (CANN's dtypes). "
+        "Positions are uniform over the table; the state a call consumes is restored every 32 calls.",
+        "- The C++ library splits batches of 32768 cells or more over the cores (2 here): "
+        "`ADVSTEP_NUM_THREADS=1` turns that off. numpy is single-threaded; PyTorch uses its own threads.",
+        "",
+        "## V1 sweep (block size 16, table width 16)",
+        "",
+        *sweep_table(times, 1),
+        "",
+        "## V2 sweep (S = 3, block size 16, table width 16)",
+        "",
+        *sweep_table(times, 2),
+        "",
+        "## Block sizes and table widths",
+        "",
+        "`b` is the block size (48: not a power of two), `w` the block-table width.",
+        "",
+        *variants_table(times),
+        "",
+    ]
+    if notes:
+        md += ["## Cross-check", "", *[f"- {n}" for n in notes], ""]
+    with open(args.md, "w") as f:
+        f.write("\n".join(md))
+    print("\n".join(goal_text))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The benchmarks, side by side in one run on this machine: advstep's C API, C++ API and Python API,
+# naive C++ loops, a memcpy floor, numpy and (when installed) PyTorch. Rewrites docs/benchmarks.md
+# and docs/benchmarks.png and prints the issue's ratios.
+#
+# Installs what it needs: the build tools and Google Benchmark (scripts/install_deps.sh), numpy and
+# matplotlib into the virtualenv build/bench-venv, and the Python package advstep there (pip
+# install .). PyTorch is not installed (too large): it is timed when `import torch` works in
+# build/bench-venv, in build/bench-torch-venv, or in the interpreter named by
+# ADVSTEP_BENCH_TORCH_PYTHON; otherwise the page says it was absent.
+# Environment: ADVSTEP_BENCH_PYTHON_API=0 skips building the Python package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=build/bench
+venv=build/bench-venv
+results=$build/results
+mkdir -p "$results" docs
+
+scripts/install_deps.sh
+echo "== building advstep_bench (Release, $build) =="
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DADVSTEP_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j"$(nproc)" --target advstep_bench
+
+echo "== Python environment ($venv) =="
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+vpy=$venv/bin/python
+"$vpy" -m pip install -q --disable-pip-version-check numpy matplotlib
+notes=()
+py_impls=numpy
+if [ "${ADVSTEP_BENCH_PYTHON_API:-1}" != 0 ]; then
+  if "$vpy" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.4" &&
+     "$vpy" -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps . &&
+     "$vpy" -c 'import advstep' 2>/dev/null; then
+    py_impls=numpy,advstep
+  else
+    notes+=("The Python API was not timed: the package advstep did not build or import here.")
+  fi
+else
+  notes+=("The Python API was not timed (ADVSTEP_BENCH_PYTHON_API=0).")
+fi
+
+torch_python=""
+for candidate in "${ADVSTEP_BENCH_TORCH_PYTHON:-}" "$venv/bin/python" build/bench-torch-venv/bin/python; do
+  if [ -n "$candidate" ] && [ -x "$(command -v "$candidate")" ] &&
+     "$candidate" -c 'import torch, numpy' 2>/dev/null; then
+    torch_python=$candidate
+    break
+  fi
+done
+[ -n "$torch_python" ] || notes+=("PyTorch was not timed: no interpreter here imports torch (it is not installed by this command).")
+
+echo "== machine =="
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- src include bench 2>/dev/null || commit="$commit (with local changes)"
+"$vpy" - "$results/machine.json" "$load" "$commit" "${notes[@]+"${notes[@]}"}" <<'EOF'
+import json, os, platform, re, subprocess, sys, time
+out, load, commit, notes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+model = re.search(r"Model name:\s*(.+)", lscpu)
+compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+bench = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libbenchmark-dev"], capture_output=True, text=True).stdout
+pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+machine = {"cpu": model.group(1).strip() if model else platform.processor(), "cores": os.cpu_count(),
+           "memory": f"{pages / 2**30:.0f} GiB", "compiler": compiler, "benchmark": bench or "?",
+           "commit": commit, "load": load, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "notes": notes}
+json.dump(machine, open(out, "w"), indent=1)
+print(machine)
+EOF
+
+echo "== C++: C API, C++ API, naive loops, memcpy floor =="
+"$build/bench/advstep_bench" --benchmark_out="$results/cpp.json" --benchmark_out_format=json |
+  grep -E '_median|ERROR' || true
+
+# OpenBLAS settings slow numpy here and no BLAS routine is used: cleared for the peers alone.
+peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+py_results=()
+echo "== Python: $py_impls =="
+"${peer_env[@]}" "$vpy" bench/peers.py --cases "$results/cpp.json" --impl "$py_impls" --out "$results/py.json"
+py_results+=(--py "$results/py.json")
+if [ -n "$torch_python" ]; then
+  echo "== Python: torch ($torch_python) =="
+  "${peer_env[@]}" "$torch_python" bench/peers.py --cases "$results/cpp.json" --impl torch --out "$results/torch.json"
+  py_results+=(--py "$results/torch.json")
+fi
+
+echo "== report: docs/benchmarks.md, docs/benchmarks.png =="
+"$vpy" bench/report.py --cpp "$results/cpp.json" "${py_results[@]}" --machine "$results/machine.json" \
+  --md docs/benchmarks.md --png docs/benchmarks.png
