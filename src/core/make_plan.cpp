@@ -246,22 +246,28 @@ const char* role_name(TensorRole role, Contract contract) {
 
 Status check_memory(const Plan& plan, const MemoryDomain* memory) {
   const int32_t count = plan.role_count();
+  // Each tensor's extent once: this runs on every call, and the pairs below would recompute them.
+  std::array<ByteRange, kRoleCount> ranges{};
+  std::array<bool, kRoleCount> written{};
   for (int32_t r = 0; r < count; ++r) {
     const auto role = static_cast<TensorRole>(r);
     const TensorDesc& tensor = plan.tensor(role);
     const char* name = role_name(role, plan.contract);
     if (Status s = check_layout(plan.api, name, tensor); !s.ok()) return s;
+    ranges[static_cast<size_t>(r)] = byte_range(tensor);
+    written[static_cast<size_t>(r)] = is_written(role);
     if (memory != nullptr) {
-      if (Status s = memory->check(plan.api, name, tensor, tensor.numel() * tensor.element_size()); !s.ok()) return s;
+      const auto bytes = static_cast<int64_t>(ranges[static_cast<size_t>(r)].end - ranges[static_cast<size_t>(r)].begin);
+      if (Status s = memory->check(plan.api, name, tensor, bytes); !s.ok()) return s;
     }
   }
   for (int32_t a = 0; a < count; ++a) {
     for (int32_t b = a + 1; b < count; ++b) {
       const auto role_a = static_cast<TensorRole>(a);
       const auto role_b = static_cast<TensorRole>(b);
-      if (!is_written(role_a) && !is_written(role_b)) continue;
-      const ByteRange x = byte_range(plan.tensor(role_a));
-      const ByteRange y = byte_range(plan.tensor(role_b));
+      if (!written[static_cast<size_t>(a)] && !written[static_cast<size_t>(b)]) continue;
+      const ByteRange x = ranges[static_cast<size_t>(a)];
+      const ByteRange y = ranges[static_cast<size_t>(b)];
       if (x.begin < y.end && y.begin < x.end) {
         return fail(StatusCode::kInvalidArgument, plan.api,
                     concat(role_name(role_a, plan.contract), " overlaps ", role_name(role_b, plan.contract)),
