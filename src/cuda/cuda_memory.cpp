@@ -68,13 +68,13 @@ Status copy(void* dst, const void* src, size_t count, CopyDirection direction, b
 Status fill(void* dst, int32_t value, size_t count, bool async, cudaStream_t stream) {
   cudaMemoryType type = cudaMemoryTypeUnregistered;
   if (Status s = memory_type(dst, type); !s.ok()) return s;
-  if (type != cudaMemoryTypeUnregistered) {
+  if (type == cudaMemoryTypeDevice || type == cudaMemoryTypeManaged) {
     const cudaError_t error = async ? cudaMemsetAsync(dst, value, count, stream) : cudaMemset(dst, value, count);
     if (error != cudaSuccess) return failure(async ? "cudaMemsetAsync failed" : "cudaMemset failed", error);
     return {};
   }
   if (async) {
-    // Memory only the host can write: the stream's earlier work must be done before the host fills it.
+    // Host memory (pinned or not) is filled by the host, after the stream's earlier work is done.
     if (const cudaError_t error = cudaStreamSynchronize(stream); error != cudaSuccess) {
       return failure("cudaStreamSynchronize failed", error);
     }

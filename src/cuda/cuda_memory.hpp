@@ -35,9 +35,8 @@ cudaError_t allocate_pinned(T*& object) {
 Status copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction, bool async,
             cudaStream_t stream);
 
-/// Fills @p count bytes with @p value: cudaMemset(Async) for memory the GPU can address (device,
-/// managed, pinned host); plain host memory is filled by the host, after @p stream's earlier work
-/// when @p async.
+/// Fills @p count bytes with @p value: cudaMemset(Async) for GPU memory (device or managed); host
+/// memory, pinned or not, is filled by the host, after @p stream's earlier work when @p async.
 Status fill(void* dst, int32_t value, size_t count, bool async, cudaStream_t stream);
 
 }  // namespace advstep::cuda

@@ -1,0 +1,116 @@
+// aclnnAdvanceStep's launch captured into a CUDA graph and replayed: the launch path allocates
+// nothing and never synchronises, and each launch restores the fault record's scratch itself, so a
+// replay behaves like a fresh launch, faults included.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aclnnop/aclnn_advance_step.h"
+#include "cuda_support/gpu_support.hpp"
+#include "cuda_support/plain_case.hpp"
+
+namespace advstep::testing {
+namespace {
+
+/// A repeatable executor's launch, captured on @p stream.
+class CapturedStep {
+ public:
+  CapturedStep(const PlainCase& step, aclrtStream stream) : stream_(static_cast<cudaStream_t>(stream)) {
+    if (step.plan(executor_) != ACL_SUCCESS || aclSetAclOpExecutorRepeatable(executor_) != ACL_SUCCESS) return;
+    if (cudaStreamBeginCapture(stream_, cudaStreamCaptureModeGlobal) != cudaSuccess) return;
+    launch_status_ = aclnnAdvanceStep(nullptr, 0, executor_, stream);
+    capture_status_ = cudaStreamEndCapture(stream_, &graph_);
+    if (capture_status_ == cudaSuccess) capture_status_ = cudaGraphInstantiate(&exec_, graph_, 0);
+  }
+  ~CapturedStep() {
+    if (exec_ != nullptr) (void)cudaGraphExecDestroy(exec_);
+    if (graph_ != nullptr) (void)cudaGraphDestroy(graph_);
+    if (executor_ != nullptr) (void)aclDestroyAclOpExecutor(executor_);
+  }
+  CapturedStep(const CapturedStep&) = delete;
+  CapturedStep& operator=(const CapturedStep&) = delete;
+
+  [[nodiscard]] bool ready() const { return exec_ != nullptr && launch_status_ == ACL_SUCCESS; }
+  [[nodiscard]] std::string why_not() const {
+    return "aclnnAdvanceStep " + std::to_string(launch_status_) + ", capture " + cuda_error_text(capture_status_);
+  }
+  [[nodiscard]] cudaError_t replay() const { return cudaGraphLaunch(exec_, stream_); }
+
+ private:
+  cudaStream_t stream_;
+  aclOpExecutor* executor_ = nullptr;
+  aclnnStatus launch_status_ = -1;
+  cudaError_t capture_status_ = cudaErrorUnknown;
+  cudaGraph_t graph_ = nullptr;
+  cudaGraphExec_t exec_ = nullptr;
+};
+
+class CudaGraph : public GpuTest, public ::testing::WithParamInterface<int64_t> {};
+
+TEST_P(CudaGraph, CapturedLaunchReplaysAsSteps) {
+  const PlainCase step(GetParam());
+  aclrtStream stream = nullptr;
+  ASSERT_EQ(aclrtCreateStream(&stream), ACL_SUCCESS);
+  {
+    const auto before = step.bytes();
+    const CapturedStep captured(step, stream);
+    ASSERT_TRUE(captured.ready()) << captured.why_not() << " " << aclGetRecentErrMsg();
+    ASSERT_EQ(aclrtSynchronizeStream(stream), ACL_SUCCESS) << aclGetRecentErrMsg();
+    EXPECT_EQ(step.bytes(), before) << "capturing ran the kernels";
+
+    for (int64_t round = 1; round <= 3; ++round) {
+      ASSERT_EQ(captured.replay(), cudaSuccess);
+      ASSERT_EQ(aclrtSynchronizeStream(stream), ACL_SUCCESS) << aclGetRecentErrMsg();
+      const std::vector<int64_t> seq = step.seq.values(), slots = step.slots.values(), pos = step.positions.values();
+      for (int64_t i = 0; i < step.q; ++i) {
+        const auto k = static_cast<size_t>(i);
+        const int64_t old_len = step.seq_lens[k] + round - 1;
+        ASSERT_EQ(seq[k], old_len + 1) << "round " << round << " row " << i;
+        ASSERT_EQ(pos[k], old_len) << "round " << round << " row " << i;
+        ASSERT_EQ(slots[k], PlainCase::slot(i, old_len)) << "round " << round << " row " << i;
+      }
+      EXPECT_EQ(slots[static_cast<size_t>(step.q)], -1) << "padding";
+    }
+  }
+  EXPECT_EQ(aclrtDestroyStream(stream), ACL_SUCCESS);
+}
+
+TEST_P(CudaGraph, AFaultInAReplayIsReportedOnceAndWritesNothing) {
+  const PlainCase step(GetParam());
+  aclrtStream stream = nullptr;
+  ASSERT_EQ(aclrtCreateStream(&stream), ACL_SUCCESS);
+  {
+    const CapturedStep captured(step, stream);
+    ASSERT_TRUE(captured.ready()) << captured.why_not() << " " << aclGetRecentErrMsg();
+    std::vector<int64_t> lens = step.seq_lens;
+    const int64_t bad = step.q - 2;
+    lens[static_cast<size_t>(bad)] = -3;
+    const size_t bytes = lens.size() * sizeof(int64_t);
+    ASSERT_EQ(aclrtMemcpy(step.seq.address(), bytes, lens.data(), bytes, ACL_MEMCPY_HOST_TO_DEVICE), ACL_SUCCESS);
+    const auto before = step.bytes();
+
+    ASSERT_EQ(captured.replay(), cudaSuccess);
+    EXPECT_EQ(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
+    const std::string message = aclGetRecentErrMsg();
+    EXPECT_NE(message.find("data fault at row " + std::to_string(bad) + ":"), std::string::npos) << message;
+    EXPECT_EQ(step.bytes(), before);
+    EXPECT_EQ(aclrtSynchronizeStream(stream), ACL_SUCCESS) << "reported once";
+
+    // Repaired, the same graph advances every row again.
+    lens[static_cast<size_t>(bad)] = 0;
+    ASSERT_EQ(aclrtMemcpy(step.seq.address(), bytes, lens.data(), bytes, ACL_MEMCPY_HOST_TO_DEVICE), ACL_SUCCESS);
+    ASSERT_EQ(captured.replay(), cudaSuccess);
+    ASSERT_EQ(aclrtSynchronizeStream(stream), ACL_SUCCESS) << aclGetRecentErrMsg();
+    EXPECT_EQ(step.seq.values()[static_cast<size_t>(bad)], 1);
+  }
+  EXPECT_EQ(aclrtDestroyStream(stream), ACL_SUCCESS);
+}
+
+// One block (64 rows) and the check + write passes (10^5 rows).
+INSTANTIATE_TEST_SUITE_P(Sizes, CudaGraph, ::testing::Values(64, 100000));
+
+}  // namespace
+}  // namespace advstep::testing
