@@ -99,7 +99,36 @@ struct SpeculativeKernel {
 
   /// Sequences [begin, end).
   RowFault check(int64_t begin, int64_t end) const {
-    const core::SpeculativeStep<SeqLen, Block> s = step;
+    return with_spec_num([&]<int64_t kSpecNum>() { return check_cells<kSpecNum>(begin, end); });
+  }
+
+  void write(int64_t begin, int64_t end) const {
+    with_spec_num([&]<int64_t kSpecNum>() { write_cells<kSpecNum>(begin, end); });
+  }
+
+  /// Runs @p body with the step's S as a constant for the usual drafts per sequence (1 to 4), so
+  /// the cell loop unrolls and i * E needs no multiply; 0 means "read S from the step".
+  template <typename Body>
+  decltype(auto) with_spec_num(Body&& body) const {
+    switch (step.spec_num) {
+      case 1: return body.template operator()<1>();
+      case 2: return body.template operator()<2>();
+      case 3: return body.template operator()<3>();
+      case 4: return body.template operator()<4>();
+      default: return body.template operator()<0>();
+    }
+  }
+
+  template <int64_t kSpecNum>
+  core::SpeculativeStep<SeqLen, Block> local_step() const {
+    core::SpeculativeStep<SeqLen, Block> s = step;
+    if constexpr (kSpecNum > 0) s.spec_num = kSpecNum;  // the same value, now known at compile time
+    return s;
+  }
+
+  template <int64_t kSpecNum>
+  RowFault check_cells(int64_t begin, int64_t end) const {
+    const core::SpeculativeStep<SeqLen, Block> s = local_step<kSpecNum>();
     const int64_t width = s.spec_num + 1;
     core::SpeculativeCell* const out = cells_found;
     int64_t* const last = last_tokens;
@@ -116,8 +145,9 @@ struct SpeculativeKernel {
     return {};
   }
 
-  void write(int64_t begin, int64_t end) const {
-    const core::SpeculativeStep<SeqLen, Block> s = step;
+  template <int64_t kSpecNum>
+  void write_cells(int64_t begin, int64_t end) const {
+    const core::SpeculativeStep<SeqLen, Block> s = local_step<kSpecNum>();
     const int64_t width = s.spec_num + 1;
     const core::SpeculativeCell* const in = cells_found;
     const int64_t* const last = last_tokens;
