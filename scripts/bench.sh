@@ -19,7 +19,8 @@ mkdir -p "$results" docs
 
 scripts/install_deps.sh
 echo "== building advstep_bench (Release, $build) =="
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DADVSTEP_BUILD_BENCH=ON >/dev/null
+# CPU figures: the CUDA backend is left out so that device 0 is the host whatever the machine has.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DADVSTEP_BUILD_BENCH=ON -DADVSTEP_CUDA=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target advstep_bench
 
 echo "== Python environment ($venv) =="
@@ -30,7 +31,8 @@ notes=()
 py_impls=numpy
 if [ "${ADVSTEP_BENCH_PYTHON_API:-1}" != 0 ]; then
   if "$vpy" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.4" &&
-     "$vpy" -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps . &&
+     "$vpy" -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps \
+       -C build-dir=build/bench-python -C cmake.define.ADVSTEP_CUDA=OFF . &&
      "$vpy" -c 'import advstep' 2>/dev/null; then
     py_impls=numpy,advstep
   else

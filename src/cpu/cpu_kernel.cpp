@@ -25,7 +25,7 @@ constexpr int64_t kPrefetchDistance = 16;
 constexpr int64_t kPrefetchTableBytes = int64_t{4} << 20;
 /// Rows (V1) or cells (V2) from which a call is split over threads: below it, waking a helper
 /// costs more than it saves (measured, see docs/benchmarks.md).
-constexpr int64_t kParallelCells = 32768;
+constexpr int64_t kParallelCells = 16384;
 constexpr int64_t kMaxChunks = 32;
 constexpr int64_t kMinChunkCells = 4096;
 

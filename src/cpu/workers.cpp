@@ -9,6 +9,7 @@ namespace {
 
 constexpr int32_t kMaxThreads = 8;
 constexpr int kSpinsBeforeYield = 4096;
+constexpr int kSpinsBeforeSleep = 256;  // a few microseconds of pause instructions
 
 using Body = void (*)(const void*, int64_t);
 
@@ -54,6 +55,9 @@ class Pool {
   void serve() {
     uint32_t seen = wake_.load(std::memory_order_acquire);
     for (;;) {
+      // A kernel call runs two jobs back to back (check, then write): a short spin before sleeping
+      // lets the second find the helper awake instead of paying a futex wake-up.
+      for (int spins = 0; spins < kSpinsBeforeSleep && wake_.load(std::memory_order_acquire) == seen; ++spins) relax();
       wake_.wait(seen, std::memory_order_acquire);
       seen = wake_.load(std::memory_order_acquire);
       work(next_.load(std::memory_order_acquire) >> 32);
