@@ -53,7 +53,8 @@ ACLNN_API aclnnStatus aclnnAdvanceStepGetWorkspaceSize(const aclTensor *inputTok
  * @param[in] stream        the stream, or NULL for the default stream.
  * @return ACLNN_SUCCESS; 161001 for a null executor or a null workspace with a non-zero size; 161002 for a
  *         workspace smaller than phase 1 asked for, an executor already run, or tensor addresses re-pointed
- *         to memory that fails the phase-1 memory checks; ACLNN_ERR_RUNTIME_ERROR (361001) for an unknown stream.
+ *         to memory that fails the phase-1 memory checks; ACLNN_ERR_RUNTIME_ERROR (361001) for an unknown stream
+ *         or, on a GPU, a kernel launch CUDA refused.
  */
 ACLNN_API aclnnStatus aclnnAdvanceStep(void *workspace, uint64_t workspaceSize, aclOpExecutor *executor,
                                        aclrtStream stream);

@@ -1,6 +1,7 @@
 #include "acl/operator_run.hpp"
 
 #include <cstring>
+#include <utility>
 
 #include "core/message.hpp"
 #include "runtime/memory.hpp"
@@ -52,9 +53,17 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
     } else if (target->deferred()) {
       target->submit([plan = executor->plan, &device = target->device()]() { return device.run(plan); });
     } else {
-      // The device runs the plan in place (host) or enqueues its kernels (GPU): a data fault is kept
-      // by the stream, or by the GPU's fault record, for the next synchronisation.
-      target->submit([&plan = executor->plan, &device = target->device()]() { return device.run(plan); });
+      // The device runs the plan in place (host) or enqueues its kernels (GPU). A data fault is kept
+      // by the stream, or by the GPU's fault record, for the next synchronisation; a launch the GPU
+      // refused is this call's own failure (eager submission runs the task before returning).
+      Status refused;
+      target->submit([&plan = executor->plan, &device = target->device(), &refused]() {
+        Status result = device.run(plan);
+        if (result.ok() || result.code() == StatusCode::kDataFault) return result;
+        refused = std::move(result);
+        return Status();
+      });
+      status = std::move(refused);
     }
   }
   if (!executor->repeatable) {

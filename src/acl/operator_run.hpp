@@ -10,7 +10,8 @@
 namespace advstep::acl {
 
 /// Checks @p executor and the workspace, queues the plan on @p stream, and frees a non-repeatable
-/// executor. A data fault is kept by the stream for its next synchronisation.
+/// executor. A data fault is kept by the stream for its next synchronisation; a kernel launch the
+/// GPU refuses is returned at once (kRuntimeError, naming the CUDA error).
 Status run_operator(const char* api, void* workspace, uint64_t workspace_size, aclOpExecutor* executor,
                     aclrtStream stream);
 

@@ -152,6 +152,7 @@ __global__ void __launch_bounds__(kThreads) check_kernel(const Work work, FaultR
     const unsigned long long key = work.check(k);
     if (key != kNoFault) {
       atomicMin(&record->launch_key, key);
+      __threadfence();  // visible device-wide before this thread reaches the barrier below
       break;
     }
   }
