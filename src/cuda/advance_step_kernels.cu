@@ -1,9 +1,8 @@
-// advance_step on NVIDIA GPUs: the row formula of core/row.hpp, walked by CUDA threads.
+// advance_step on NVIDIA GPUs: the work items of cuda/work_items.hpp (the row formula of
+// core/row.hpp), walked by CUDA threads.
 //
 // Like the CPU loop, every launch checks all rows before it writes any, so a fault leaves every
-// tensor as it was. A fault is named by a key that orders faults as the CPU's loops meet them
-// (row i on the plain path; on the speculative path sequence i's last token, then its cells), so
-// the smallest key is the fault the CPU would report; its values are recomputed from that key.
+// tensor as it was; the smallest fault key found is the fault the CPU would report.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -14,97 +13,14 @@
 #include "cuda/cuda_status.hpp"
 #include "cuda/fault_record.hpp"
 #include "cuda/launch.hpp"
+#include "cuda/work_items.hpp"
 
 namespace advstep::cuda {
 namespace {
 
-using core::RowFault;
-
 constexpr int32_t kFusedThreads = 1024;
 constexpr int64_t kFusedItems = 4096;  ///< up to this many rows (cells) run as one single-block launch
 constexpr int32_t kThreads = 256;
-
-// ---- one item of work: a row of the plain path, a cell of the speculative path -------------------
-
-template <typename SeqLen, typename Block>
-struct PlainWork {
-  core::PlainStep<SeqLen, Block> step;
-
-  __host__ __device__ int64_t check_count() const { return step.num_queries; }
-  __host__ __device__ int64_t write_count() const { return step.num_seqs; }
-
-  /// Row i's fault key (i itself), or kNoFault.
-  __device__ unsigned long long check(int64_t i) const {
-    core::PlainRow row{};
-    return core::plain_row(step, i, row).ok() ? kNoFault : static_cast<unsigned long long>(i);
-  }
-
-  __device__ RowFault fault_at(unsigned long long key) const {
-    core::PlainRow row{};
-    return core::plain_row(step, static_cast<int64_t>(key), row);
-  }
-
-  /// Query rows from values read before any write (each row reads only what its thread writes);
-  /// padding rows after them.
-  __device__ void write(int64_t i) const {
-    if (i < step.num_queries) {
-      core::PlainRow row{};
-      (void)core::plain_row(step, i, row);
-      core::store_plain_row(step, i, row);
-    } else {
-      core::store_padding_row(step, i);
-    }
-  }
-};
-
-template <typename SeqLen, typename Block>
-struct SpeculativeWork {
-  core::SpeculativeStep<SeqLen, Block> step;
-  core::Divider width;  ///< E = S + 1 cells per sequence
-
-  __host__ __device__ int64_t check_count() const { return step.num_seqs * width.divisor(); }
-  __host__ __device__ int64_t write_count() const { return check_count(); }
-
-  /// Sequence i owns keys i*(E+1) (its last token) and i*(E+1) + 1 + j (cell j), in the CPU's order.
-  __device__ unsigned long long key_base(int64_t i) const {
-    return static_cast<unsigned long long>(i) * static_cast<unsigned long long>(width.divisor() + 1);
-  }
-
-  __device__ unsigned long long check(int64_t k) const {
-    const int64_t i = width.quotient(k);
-    const int64_t j = k - i * width.divisor();
-    if (j == 0) {
-      int64_t last = 0;
-      if (!core::last_token(step, i, last).ok()) return key_base(i);
-    }
-    core::SpeculativeCell cell{};
-    return core::speculative_cell(step, i, j, cell).ok() ? kNoFault : key_base(i) + 1 + static_cast<unsigned long long>(j);
-  }
-
-  __device__ RowFault fault_at(unsigned long long key) const {
-    const auto per_sequence = static_cast<unsigned long long>(width.divisor() + 1);
-    const auto i = static_cast<int64_t>(key / per_sequence);
-    const auto part = static_cast<int64_t>(key % per_sequence);
-    if (part == 0) {
-      int64_t last = 0;
-      return core::last_token(step, i, last);
-    }
-    core::SpeculativeCell cell{};
-    return core::speculative_cell(step, i, part - 1, cell);
-  }
-
-  /// Cell k = (i, j): each cell reads only what its own thread writes, plus read-only inputs.
-  __device__ void write(int64_t k) const {
-    const int64_t i = width.quotient(k);
-    const int64_t j = k - i * width.divisor();
-    int64_t last = 0;
-    if (j == 0) (void)core::last_token(step, i, last);
-    core::SpeculativeCell cell{};
-    (void)core::speculative_cell(step, i, j, cell);
-    core::store_speculative_cell(step, i, j, cell);
-    core::store_token(step, i, j, core::next_token(step, i, j, last));
-  }
-};
 
 // ---- kernels --------------------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 # The GPU suite (a CUDA build only): tests/cuda_*_test.cpp with the oracle and the shared support, in
-# its own binary because it links cudart. Every test skips (GTEST_SKIP) when no GPU is visible.
+# its own binary because it links cudart. Every test skips (GTEST_SKIP) when no GPU is visible, but
+# for cuda_work_items_test.cpp, which walks the kernels' logic on the host.
 file(GLOB advstep_cuda_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cuda_*_test.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/cuda_support/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/oracle/*.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/support/*.cpp)
 list(FILTER advstep_cuda_test_sources EXCLUDE REGEX "/gpu_probe\\.cpp$")
 add_executable(advstep_cuda_tests ${advstep_cuda_test_sources})
-target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+# src/ too: cuda_work_items_test.cpp walks the kernels' work items on the host.
+target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(advstep_cuda_tests PRIVATE advstep::advstep GTest::gtest GTest::gtest_main CUDA::cudart)
 advstep_apply_warnings(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
