@@ -80,6 +80,9 @@ Status CudaQueue::fill(void* dst, int32_t value, size_t count) {
 }
 
 Status CudaQueue::run(const core::Plan& plan) {
+  // Threads sharing a stream (the default one above all) must not interleave their kernels: a
+  // write kernel reads the verdict of the check kernel just before it on the stream.
+  const std::lock_guard<std::mutex> lock(launch_mutex_);
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaSetDevice failed", guard.error());

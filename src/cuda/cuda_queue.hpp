@@ -42,7 +42,8 @@ class CudaQueue final : public runtime::DeviceQueue {
   FaultRecord* record_;    ///< device memory
   FaultReport* readback_;  ///< pinned host memory that wait() copies the report into
   int32_t max_blocks_;
-  std::mutex wait_mutex_;  ///< one reader of the record at a time, so a fault is reported once
+  std::mutex launch_mutex_;  ///< a launch's check and write kernels stay adjacent on the stream
+  std::mutex wait_mutex_;    ///< one reader of the record at a time, so a fault is reported once
 };
 
 /// Copies @p record's report into @p readback (pinned host memory) on @p stream and synchronises
