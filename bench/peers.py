@@ -257,6 +257,7 @@ def main() -> int:
         import torch
         versions["torch"] = torch.__version__
         versions["torch_threads"] = torch.get_num_threads()
+        versions["torch_python"] = sys.version.split()[0]
     with open(args.out, "w") as f:
         json.dump({"results": results, "versions": versions, "notes": notes}, f, indent=1)
     for note in notes:

@@ -75,6 +75,10 @@ echo "== C++: C API, C++ API, naive loops, memcpy floor =="
 "$build/bench/advstep_bench" --benchmark_out="$results/cpp.json" --benchmark_out_format=json |
   grep -E '_median|ERROR' || true
 
+echo "== C++: the C API on one thread, large batches =="
+ADVSTEP_NUM_THREADS=1 "$build/bench/advstep_bench" --benchmark_filter='^c_api/v./n=(65536|1048576)/' \
+  --benchmark_out="$results/cpp_one_thread.json" --benchmark_out_format=json | grep -E '_median|ERROR' || true
+
 # OpenBLAS settings slow numpy here and no BLAS routine is used: cleared for the peers alone.
 peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 py_results=()
@@ -88,5 +92,5 @@ if [ -n "$torch_python" ]; then
 fi
 
 echo "== report: docs/benchmarks.md, docs/benchmarks.png =="
-"$vpy" bench/report.py --cpp "$results/cpp.json" "${py_results[@]}" --machine "$results/machine.json" \
-  --md docs/benchmarks.md --png docs/benchmarks.png
+"$vpy" bench/report.py --cpp "$results/cpp.json" --cpp-one-thread "$results/cpp_one_thread.json" "${py_results[@]}" --machine "$results/machine.json" \
+  --md docs/benchmarks.md --png docs/benchmarks.png --load-after "$(cut -d' ' -f1-3 /proc/loadavg)"
