@@ -294,7 +294,9 @@ def main() -> int:
         "- V1 cases have N query rows and one CUDA-graph padding row (CANN's V1 requires numSeqs > numQueries); "
         "V2 cases have N sequences of S + 1 = 4 cells. seq_lens and block tables are INT64 (CANN's dtypes). "
         "Positions are uniform over the table; the state a call consumes is restored every 32 calls.",
-        "- The C++ library splits batches of 32768 cells or more over the cores (2 here): "
+        "- Google Benchmark as Debian ships it warns that the library was built as DEBUG: that is the "
+        "harness's own build, not the code measured (advstep and the benchmark are Release, -O3).",
+        "- The C++ library splits batches of 16384 cells or more over the cores (2 here): "
         "`ADVSTEP_NUM_THREADS=1` turns that off. numpy is single-threaded; PyTorch uses its own threads.",
         "",
         "## V1 sweep (block size 16, table width 16)",

@@ -50,7 +50,11 @@ for candidate in "${ADVSTEP_BENCH_TORCH_PYTHON:-}" "$venv/bin/python" build/benc
     break
   fi
 done
-[ -n "$torch_python" ] || notes+=("PyTorch was not timed: no interpreter here imports torch (it is not installed by this command).")
+if [ -z "$torch_python" ]; then
+  notes+=("PyTorch was not timed: no interpreter here imports torch (this command installs none: PyPI's Linux wheel brings several GB of CUDA libraries).")
+elif [ "$torch_python" = build/bench-torch-venv/bin/python ]; then
+  notes+=("PyTorch ran from build/bench-torch-venv, made by hand with Debian's CPU build: apt-get install python3-torch, then /usr/bin/python3 -m venv --system-site-packages build/bench-torch-venv (this command installs no PyTorch: PyPI's Linux wheel brings several GB of CUDA libraries).")
+fi
 
 echo "== machine =="
 load=$(cut -d' ' -f1-3 /proc/loadavg)
