@@ -1,5 +1,7 @@
 #include "runtime/cpu_backend.hpp"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -10,6 +12,10 @@ namespace advstep::runtime {
 namespace {
 
 constexpr size_t kAlignment = 64;  // aclrtMalloc's documented start alignment
+/// Blocks from 2 MiB on start on a 2 MiB boundary and are advised for transparent huge pages, the
+/// host's reading of CANN's default policy (ACL_MEM_MALLOC_HUGE_FIRST): a kernel that reads one
+/// entry from each row of a wide block table then needs one TLB entry per 2 MiB, not per 4 KiB.
+constexpr size_t kHugePage = size_t{2} << 20;
 
 /// Work on the host runs in the calling thread: when the stream submits it (eager) or at
 /// synchronisation (deferred), so a fault is known as soon as the plan has run.
@@ -43,8 +49,13 @@ class CpuBackend final : public DeviceBackend {
   Status set_device(int32_t /*device*/) override { return {}; }
 
   void* allocate(size_t size, MemoryKind /*kind*/) override {
-    const size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
-    return std::aligned_alloc(kAlignment, rounded);
+    const size_t alignment = size >= kHugePage ? kHugePage : kAlignment;
+    const size_t rounded = (size + alignment - 1) / alignment * alignment;
+    void* address = std::aligned_alloc(alignment, rounded);
+#if defined(MADV_HUGEPAGE)
+    if (address != nullptr && alignment == kHugePage) (void)madvise(address, rounded, MADV_HUGEPAGE);  // advice only
+#endif
+    return address;
   }
 
   void deallocate(void* address, MemoryKind /*kind*/) override { std::free(address); }
