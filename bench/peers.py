@@ -186,8 +186,9 @@ IMPLEMENTATIONS = {"numpy": numpy_impl, "torch": torch_impl, "advstep": advstep_
 
 
 def time_case(w: Workload, step, key: str) -> dict:
-    """Blocks of calls timed together, the state restored between blocks; the median block gives
-    the figure. Blocks are shorter for slow calls so a case stays within TIME_BUDGET_S."""
+    """Blocks of calls timed together, the state restored between blocks; the best block gives the
+    figure (the median is kept too). Blocks are shorter for slow calls so a case stays within
+    TIME_BUDGET_S."""
     w.reset()
     start = time.perf_counter()
     step()
@@ -250,7 +251,7 @@ def main() -> int:
             result = time_case(w, make(w), key)
             result["impl"] = name
             results.append(result)
-            print(f"{name:8s} {key:28s} {result['ns_per_call']:14.0f} ns", flush=True)
+            print(f"{name:8s} {key:28s} {result['min_ns']:14.0f} ns", flush=True)
         del w
     versions = {"python": sys.version.split()[0], "numpy": np.__version__}
     if "torch" in impls:

@@ -77,11 +77,11 @@ EOF
 
 echo "== C++: C API, C++ API, naive loops, memcpy floor =="
 "$build/bench/advstep_bench" --benchmark_out="$results/cpp.json" --benchmark_out_format=json |
-  grep -E '_median|ERROR' || true
+  grep -E '_min |ERROR' || true
 
 echo "== C++: the C API on one thread, large batches =="
 ADVSTEP_NUM_THREADS=1 "$build/bench/advstep_bench" --benchmark_filter='^c_api/v./n=(65536|1048576)/' \
-  --benchmark_out="$results/cpp_one_thread.json" --benchmark_out_format=json | grep -E '_median|ERROR' || true
+  --benchmark_out="$results/cpp_one_thread.json" --benchmark_out_format=json | grep -E '_min |ERROR' || true
 
 # OpenBLAS settings slow numpy here and no BLAS routine is used: cleared for the peers alone.
 peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
