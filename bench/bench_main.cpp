@@ -67,6 +67,7 @@ void time_calls(benchmark::State& state, Workload& w, Call&& call) {
   }
   state.SetBytesProcessed(state.iterations() * w.shape.floor_bytes());
   state.counters["n"] = static_cast<double>(w.shape.n);
+  state.counters["floor_bytes"] = static_cast<double>(w.shape.floor_bytes());
 }
 
 void c_api(benchmark::State& state, const Case& c) {
@@ -123,6 +124,7 @@ void memcpy_floor(benchmark::State& state, const Case& c) {
   }
   state.SetBytesProcessed(state.iterations() * c.floor_bytes());
   state.counters["n"] = static_cast<double>(c.n);
+  state.counters["floor_bytes"] = static_cast<double>(c.floor_bytes());
 }
 
 void register_all() {
