@@ -20,15 +20,16 @@ constexpr const char* kV2 = "aclnnAdvanceStepV2";
 Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*, core::kRoleCount>& tensors,
                      int64_t num_seqs, int64_t num_queries, int64_t block_size, uint64_t* workspace_size,
                      aclOpExecutor** executor) {
-  std::array<core::TensorDesc, core::kRoleCount> descs{};
+  // The tensors are described straight into the executor's plan, which make_plan then keeps.
+  aclOpExecutor* planned = acquire_executor();
   core::Request request;
   request.api = api;
   request.contract = core::Contract::kCann;
   request.accepts_speculative = v2;
   for (size_t r = 0; r < tensors.size(); ++r) {
     if (tensors[r] == nullptr) continue;
-    descs[r] = describe(*tensors[r]);
-    request.tensors[r] = &descs[r];
+    planned->plan.tensors[r] = describe(*tensors[r]);
+    request.tensors[r] = &planned->plan.tensors[r];
   }
   request.num_seqs = num_seqs;
   request.num_queries = num_queries;
@@ -36,7 +37,6 @@ Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*
   request.workspace_size_given = workspace_size != nullptr;
   request.executor_given = executor != nullptr;
 
-  aclOpExecutor* planned = acquire_executor();
   if (Status s = core::make_plan(request, &runtime::device_memory_domain(), planned->plan); !s.ok()) {
     release_executor(planned);
     return s;

@@ -289,20 +289,22 @@ Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan)
   int64_t spec_num = 0;
   if (Status s = check_shapes(request, path, spec_num); !s.ok()) return s;
 
-  Plan checked;
-  checked.api = request.api;
-  checked.contract = request.contract;
-  checked.path = path;
-  for (int32_t r = 0; r < role_count; ++r) checked.tensors[static_cast<size_t>(r)] = *request.tensors[static_cast<size_t>(r)];
-  checked.num_seqs = request.num_seqs;
-  checked.num_queries = request.num_queries;
-  checked.block_size = request.block_size;
-  checked.spec_num = spec_num;
-  const TensorDesc& table = checked.tensor(TensorRole::kBlockTables);
-  checked.table_numel = table.numel();
-  checked.table_stride = checked.table_numel / table.dim(0);
-  if (Status s = check_memory(checked, memory); !s.ok()) return s;
-  plan = checked;
+  // Filled in place: the plan is large, and a caller drops it when a check fails.
+  plan.api = request.api;
+  plan.contract = request.contract;
+  plan.path = path;
+  for (int32_t r = 0; r < role_count; ++r) {
+    const TensorDesc* given = request.tensors[static_cast<size_t>(r)];
+    if (given != &plan.tensors[static_cast<size_t>(r)]) plan.tensors[static_cast<size_t>(r)] = *given;
+  }
+  plan.num_seqs = request.num_seqs;
+  plan.num_queries = request.num_queries;
+  plan.block_size = request.block_size;
+  plan.spec_num = spec_num;
+  const TensorDesc& table = plan.tensor(TensorRole::kBlockTables);
+  plan.table_numel = table.numel();
+  plan.table_stride = plan.table_numel / table.dim(0);
+  if (Status s = check_memory(plan, memory); !s.ok()) return s;
   return {};
 }
 

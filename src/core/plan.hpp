@@ -29,7 +29,8 @@ enum class Contract : int32_t { kCann, kVllm };
 
 enum class Path : int32_t { kPlain, kSpeculative };
 
-/// Pre-check arguments. A null tensor pointer means "not given".
+/// Pre-check arguments. A null tensor pointer means "not given"; a pointer may point into the very
+/// plan make_plan fills (the C API describes its tensors there), and is then kept where it is.
 struct Request {
   const char* api = "advance_step";
   Contract contract = Contract::kCann;
@@ -75,7 +76,8 @@ class MemoryDomain {
 const char* role_name(TensorRole role, Contract contract);
 
 /// Runs every check of spec section 4 in its order (null, dtype, attributes, shapes, memory) and
-/// fills @p plan. @p memory may be null: then only layout and overlap are checked.
+/// fills @p plan, whose contents are unspecified when a check fails. @p memory may be null: then
+/// only layout and overlap are checked.
 Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan);
 
 /// Step 5 alone (layout, memory, overlap), for plans whose addresses changed since make_plan.
