@@ -27,21 +27,20 @@ core::TensorDesc describe(const TensorView& view) {
 
 void run(const std::array<const TensorView*, core::kRoleCount>& views, int64_t num_seqs, int64_t num_queries,
          int64_t block_size, bool speculative, void* stream) {
-  std::array<core::TensorDesc, core::kRoleCount> descs{};
+  core::Plan plan;  // the tensors are described straight into it, and make_plan keeps them there
   core::Request request;
   request.api = "advstep::advance_step";
   request.contract = core::Contract::kVllm;
   request.accepts_speculative = speculative;
   for (size_t r = 0; r < views.size(); ++r) {
     if (views[r] == nullptr) continue;
-    descs[r] = describe(*views[r]);
-    request.tensors[r] = &descs[r];
+    plan.tensors[r] = describe(*views[r]);
+    request.tensors[r] = &plan.tensors[r];
   }
   request.num_seqs = num_seqs;
   request.num_queries = num_queries;
   request.block_size = block_size;
   const Device device = views[0]->device;
-  core::Plan plan;
   const native::NativeMemory memory(device);
   if (Status s = core::make_plan(request, &memory, plan); !s.ok()) throw Error(s);
   if (Status s = native::execute(plan, device, stream); !s.ok()) throw Error(s);
