@@ -1,6 +1,7 @@
+#include <cstddef>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "acl/executor.hpp"
@@ -27,8 +28,39 @@ runtime::SnapshotRegistry<SlabRanges>& slab_ranges() {
   return registry;
 }
 
-std::vector<aclOpExecutor*>& free_list() {
-  thread_local std::vector<aclOpExecutor*> executors;
+/// Free executors, first in first out: a released slot goes to the back, so a handle that is run
+/// again after its single use is still recognised (state kFree) until every other free slot of the
+/// thread has been handed out. A ring over a vector that only grows, so warm calls never allocate.
+class FreeRing {
+ public:
+  [[nodiscard]] bool empty() const { return count_ == 0; }
+
+  void push(aclOpExecutor* executor) {
+    if (count_ == slots_.size()) {
+      std::vector<aclOpExecutor*> larger(slots_.size() * 2 + kSlabExecutors);
+      for (size_t k = 0; k < count_; ++k) larger[k] = slots_[(head_ + k) % slots_.size()];
+      slots_.swap(larger);
+      head_ = 0;
+    }
+    slots_[(head_ + count_) % slots_.size()] = executor;
+    ++count_;
+  }
+
+  aclOpExecutor* pop() {
+    aclOpExecutor* executor = slots_[head_];
+    head_ = (head_ + 1) % slots_.size();
+    --count_;
+    return executor;
+  }
+
+ private:
+  std::vector<aclOpExecutor*> slots_;
+  size_t head_ = 0;
+  size_t count_ = 0;
+};
+
+FreeRing& free_list() {
+  thread_local FreeRing executors;
   return executors;
 }
 
@@ -39,8 +71,7 @@ void grow() {
   const auto begin = reinterpret_cast<uintptr_t>(slab->items);
   const uintptr_t end = begin + sizeof(slab->items);
   auto& executors = free_list();
-  executors.reserve(executors.size() + kSlabExecutors);
-  for (auto& item : slab->items) executors.push_back(&item);
+  for (auto& item : slab->items) executors.push(&item);
   {
     std::lock_guard<std::mutex> lock(mutex);
     slabs.emplace(begin, std::move(slab));
@@ -53,8 +84,7 @@ void grow() {
 aclOpExecutor* acquire_executor() {
   auto& executors = free_list();
   if (executors.empty()) grow();
-  aclOpExecutor* executor = executors.back();
-  executors.pop_back();
+  aclOpExecutor* executor = executors.pop();
   executor->state = aclOpExecutor::State::kPlanned;
   executor->repeatable = false;
   executor->addresses_changed = false;
@@ -63,9 +93,7 @@ aclOpExecutor* acquire_executor() {
 
 void release_executor(aclOpExecutor* executor) {
   executor->state = aclOpExecutor::State::kFree;
-  auto& executors = free_list();
-  if (executors.size() == executors.capacity()) executors.reserve(executors.size() * 2 + kSlabExecutors);
-  executors.push_back(executor);
+  free_list().push(executor);
 }
 
 bool is_pool_executor(const aclOpExecutor* executor) {

@@ -51,7 +51,11 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
       status = core::fail(StatusCode::kRuntimeError, api, "stream must come from aclrtCreateStream",
                           "a live stream or NULL", core::address_string(stream));
     } else if (target->deferred()) {
-      target->submit([plan = executor->plan, &device = target->device()]() { return device.run(plan); });
+      // Deferred work runs at synchronisation: a block freed since this call must not be written.
+      target->submit([plan = executor->plan, &device = target->device()]() {
+        if (Status s = core::check_memory(plan, &runtime::device_memory_domain()); !s.ok()) return s;
+        return device.run(plan);
+      });
     } else {
       // The device runs the plan in place (host) or enqueues its kernels (GPU). A data fault is kept
       // by the stream, or by the GPU's fault record, for the next synchronisation; a launch the GPU

@@ -219,6 +219,19 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor)
     }
     expected *= tensor.dim(d);
   }
+  // The byte extent must be computable: a huge dim or offset must not wrap to a small extent that
+  // then passes the allocation check.
+  const auto base = reinterpret_cast<uintptr_t>(tensor.data);
+  int64_t bytes = 0;
+  int64_t start = 0;
+  int64_t end = 0;
+  if (__builtin_mul_overflow(tensor.numel(), tensor.element_size(), &bytes) ||
+      __builtin_mul_overflow(tensor.offset, tensor.element_size(), &start) ||
+      __builtin_add_overflow(start, bytes, &end) || static_cast<uintptr_t>(end) > UINTPTR_MAX - base) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " spans more bytes than an address can reach"),
+                "offset + elements within the address space",
+                concat(tensor.numel(), " elements at offset ", tensor.offset));
+  }
   return {};
 }
 
@@ -227,6 +240,7 @@ struct ByteRange {
   uintptr_t end;
 };
 
+/// Only for tensors that passed check_layout: their extent does not overflow.
 ByteRange byte_range(const TensorDesc& tensor) {
   const auto begin = reinterpret_cast<uintptr_t>(tensor.first());
   return {begin, begin + static_cast<uintptr_t>(tensor.numel() * tensor.element_size())};
