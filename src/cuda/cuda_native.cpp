@@ -112,9 +112,15 @@ Status run_native(const core::Plan& plan, void* stream) {
   if (guard.error() != cudaSuccess) return runtime_failure(failure("cudaSetDevice failed", guard.error()));
   NativeRecord* record = nullptr;
   if (Status s = native_record(device, record); !s.ok()) return runtime_failure(s);
-  if (Status s = launch(plan, {on_stream, record->record, record->max_blocks}); !s.ok()) return s;
-  if (Status s = read_back(record->record, record->readback, on_stream); !s.ok()) return runtime_failure(s);
-  return take_fault(record->record, record->readback, on_stream);
+  const Status launched = launch(plan, {on_stream, record->record, record->max_blocks});
+  // Collected even when a launch was refused: a check kernel that did run may have claimed a fault,
+  // which must not be reported by this thread's next call.
+  if (Status s = enqueue_collect(record->record, record->readback, on_stream); !s.ok()) return runtime_failure(s);
+  if (cudaError_t e = cudaStreamSynchronize(on_stream); e != cudaSuccess) {
+    return runtime_failure(failure("cudaStreamSynchronize failed", e));
+  }
+  if (!launched.ok()) return launched;
+  return collected_fault(*record->readback);
 }
 
 }  // namespace advstep::cuda

@@ -94,30 +94,31 @@ Status CudaQueue::wait() {
   const std::lock_guard<std::mutex> lock(wait_mutex_);
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
-  if (Status s = read_back(record_, readback_, stream_); !s.ok()) return s;
-  return take_fault(record_, readback_, stream_);
+  {
+    // Between the read-back and the reset no launch may slip in: its fault would be cleared unread.
+    const std::lock_guard<std::mutex> launches(launch_mutex_);
+    if (Status s = enqueue_collect(record_, readback_, stream_); !s.ok()) return s;
+  }
+  if (cudaError_t e = cudaStreamSynchronize(stream_); e != cudaSuccess) return failure("cudaStreamSynchronize failed", e);
+  return collected_fault(*readback_);
 }
 
-Status read_back(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {
-  // The copy is ordered after every launch before it, and the one synchronisation covers both.
+Status enqueue_collect(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {
+  // Both are ordered after every launch before them on the stream and before every launch after.
   if (cudaError_t e = cudaMemcpyAsync(readback, &record->report, sizeof(FaultReport), cudaMemcpyDeviceToHost, stream);
       e != cudaSuccess) {
     return failure("reading the stream's fault record failed", e);
   }
-  if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess) return failure("cudaStreamSynchronize failed", e);
+  if (cudaError_t e = cudaMemsetAsync(&record->report.claimed, 0, sizeof(record->report.claimed), stream);
+      e != cudaSuccess) {
+    return failure("resetting the stream's fault record failed", e);
+  }
   return {};
 }
 
-Status take_fault(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {
-  if (readback->claimed == 0) return {};
-  const FaultReport report = *readback;
-  readback->claimed = 0;
-  // Should the clear fail, the fault is still the news: the broken stream reports itself next time.
-  if (cudaMemsetAsync(&record->report.claimed, 0, sizeof(record->report.claimed), stream) != cudaSuccess ||
-      cudaStreamSynchronize(stream) != cudaSuccess) {
-    (void)cudaGetLastError();
-  }
-  return describe(report);
+Status collected_fault(const FaultReport& readback) {
+  if (readback.claimed == 0) return {};
+  return describe(readback);
 }
 
 }  // namespace advstep::cuda

@@ -46,12 +46,13 @@ class CudaQueue final : public runtime::DeviceQueue {
   std::mutex wait_mutex_;    ///< one reader of the record at a time, so a fault is reported once
 };
 
-/// Copies @p record's report into @p readback (pinned host memory) on @p stream and synchronises
-/// @p stream. Fails only when CUDA does.
-Status read_back(FaultRecord* record, FaultReport* readback, cudaStream_t stream);
+/// Enqueues on @p stream, back to back, the copy of @p record's report into @p readback (pinned
+/// host memory) and the reset of the record, so that no launch can fall between reading a fault and
+/// clearing it. The caller synchronises @p stream, then calls collected_fault(). Fails only when
+/// CUDA does.
+Status enqueue_collect(FaultRecord* record, FaultReport* readback, cudaStream_t stream);
 
-/// After read_back(): when the report holds a fault, clears it on the device (and waits for that,
-/// so no later launch on any stream can race the clear) and returns it as kDataFault; else ok.
-Status take_fault(FaultRecord* record, FaultReport* readback, cudaStream_t stream);
+/// After enqueue_collect() and a synchronisation of its stream: the fault it read as kDataFault, or ok.
+Status collected_fault(const FaultReport& readback);
 
 }  // namespace advstep::cuda

@@ -35,5 +35,5 @@ endforeach()
 # NPU's asynchrony on the host only (a GPU is asynchronous by itself), so their tests stay out.
 add_test(NAME cuda_suite.host_tests_on_gpu
          COMMAND ${run_on_gpu} none "" $<TARGET_FILE:advstep_tests>
-                 "--gtest_filter=-DeferredStream.*:ThreadedSteps.Deferred*")
+                 "--gtest_filter=-DeferredStream.*:ThreadedSteps.Deferred*:DeferredLifetime.*")
 set_tests_properties(cuda_suite.host_tests_on_gpu PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1800 LABELS gpu)
