@@ -58,9 +58,13 @@ class CudaBackend final : public runtime::DeviceBackend {
 
   Status fill(void* dst, int32_t value, size_t count) override { return cuda::fill(dst, value, count, false, nullptr); }
 
-  Status create_queue(bool default_stream, std::unique_ptr<runtime::DeviceQueue>& queue) override {
-    int device = 0;
-    if (cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return failure("cudaGetDevice failed", e);
+  Status create_queue(int32_t device, bool default_stream, std::unique_ptr<runtime::DeviceQueue>& queue) override {
+    // The runtime's device, not CUDA's current one: a caller's own cudaSetDevice must not move it.
+    if (device < 0 || static_cast<size_t>(device) >= gpus_.size()) {
+      return failure(StatusCode::kRuntimeError, "the runtime's device is not a visible GPU", cudaErrorInvalidDevice);
+    }
+    const DeviceGuard guard(device);
+    if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
     return CudaQueue::create(device, default_stream, gpus_[static_cast<size_t>(device)].max_blocks, queue);
   }
 

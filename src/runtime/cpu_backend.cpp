@@ -70,7 +70,7 @@ class CpuBackend final : public DeviceBackend {
     return {};
   }
 
-  Status create_queue(bool /*default_stream*/, std::unique_ptr<DeviceQueue>& queue) override {
+  Status create_queue(int32_t /*device*/, bool /*default_stream*/, std::unique_ptr<DeviceQueue>& queue) override {
     queue = std::make_unique<CpuQueue>();
     return {};
   }

@@ -45,7 +45,7 @@ class UnavailableBackend final : public DeviceBackend {
   Status copy(void*, const void*, size_t, CopyDirection) override { return reason_; }
   Status fill(void*, int32_t, size_t) override { return reason_; }
 
-  Status create_queue(bool default_stream, std::unique_ptr<DeviceQueue>& queue) override {
+  Status create_queue(int32_t /*device*/, bool default_stream, std::unique_ptr<DeviceQueue>& queue) override {
     // The default stream must exist (NULL is always a valid aclrtStream); its work fails instead.
     queue = std::make_unique<UnavailableQueue>(reason_);
     return default_stream ? Status() : reason_;

@@ -56,8 +56,8 @@ class DeviceBackend {
   virtual Status copy(void* dst, const void* src, size_t count, CopyDirection direction) = 0;
   /// Fills now, synchronously for the caller.
   virtual Status fill(void* dst, int32_t value, size_t count) = 0;
-  /// A queue on the calling thread's device: a new stream, or the device's default stream.
-  virtual Status create_queue(bool default_stream, std::unique_ptr<DeviceQueue>& queue) = 0;
+  /// A queue on @p device (the runtime's current device): a new stream, or its default stream.
+  virtual Status create_queue(int32_t device, bool default_stream, std::unique_ptr<DeviceQueue>& queue) = 0;
   /// Whether streams may hold their work until synchronisation (ADVSTEP_STREAM_MODE=deferred).
   /// The host emulates an NPU's asynchrony that way; a GPU is asynchronous by itself.
   [[nodiscard]] virtual bool supports_deferred() const = 0;

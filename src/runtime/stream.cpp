@@ -41,7 +41,7 @@ std::shared_ptr<Stream> default_stream() {
   std::shared_ptr<Stream>& slot = streams.by_device[device];
   if (!slot) {
     std::unique_ptr<DeviceQueue> queue;
-    if (Status s = backend().create_queue(true, queue); !s.ok()) {
+    if (Status s = backend().create_queue(device, true, queue); !s.ok()) {
       // Not kept: its work fails with the reason, and the next use tries again.
       return std::make_shared<Stream>(false, make_failing_queue(std::move(s)));
     }
@@ -94,7 +94,7 @@ bool deferred_mode_requested() {
 
 Status create_stream(void*& handle) {
   std::unique_ptr<DeviceQueue> queue;
-  if (Status s = backend().create_queue(false, queue); !s.ok()) return s;
+  if (Status s = backend().create_queue(current_device(), false, queue); !s.ok()) return s;
   void* native = queue->native_handle();
   auto stream = std::make_shared<Stream>(defers(), std::move(queue));
   void* key = native != nullptr ? native : stream.get();
