@@ -47,10 +47,11 @@ inline bool naive_advance_step_v2(const Workload& w) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   for (int64_t i = 0; i < c.n; ++i) {
     const int64_t accepted = w.accepted_num[i];
-    if (accepted < 0 || accepted > c.spec_num || w.sampled_token_ids[i * e] == -1) return false;
+    if (w.sampled_token_ids[i * e] == -1) return false;
     for (int64_t j = 0; j < e; ++j) {
+      // acceptedNum is an offset: only the new position is bounded.
       const int64_t old = w.input_positions[i * e + j];
-      if (old < 0 || old > kMax - accepted - 2) return false;
+      if (old < -1 - accepted || (accepted >= 0 && old > kMax - accepted - 2)) return false;
       const int64_t pos = old + accepted + 1;
       const int64_t index = i * c.width + pos / b;
       if (index >= numel || w.block_tables[index] < 0) return false;

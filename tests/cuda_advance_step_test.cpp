@@ -123,7 +123,7 @@ TEST_P(CudaKernelForms, TheLowestFaultyRowIsReportedAndNothingIsWritten) {
   ASSERT_EQ(c.launch(nullptr), ACL_SUCCESS) << last_error_message();
   EXPECT_EQ(aclrtSynchronizeStream(nullptr), ACL_ERROR_RT_AICORE_EXCEPTION);
   const std::string message = last_error_message();
-  EXPECT_NE(message.find("aclnnAdvanceStep: data fault at row " + std::to_string(low) + ":"), std::string::npos)
+  EXPECT_NE(message.find("aclnnAdvanceStep: data fault in sequence " + std::to_string(low) + ":"), std::string::npos)
       << message;
   EXPECT_NE(message.find("position " + std::to_string(4 * 4 * n)), std::string::npos) << message;
   EXPECT_EQ(c.bytes(), before) << "a faulty launch wrote a tensor";
@@ -143,7 +143,7 @@ TEST_P(CudaKernelForms, LaunchesAfterAFaultStillRun) {
   ASSERT_EQ(valid.launch(stream), ACL_SUCCESS);
   // The first fault since the last synchronisation is reported; the valid launch after it ran.
   EXPECT_EQ(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
-  EXPECT_NE(last_error_message().find("row 0:"), std::string::npos);
+  EXPECT_NE(last_error_message().find("sequence 0:"), std::string::npos);
   EXPECT_EQ(faulty.bytes(), faulty_before);
   EXPECT_EQ(valid.seq.values()[1], 2);
   EXPECT_EQ(aclrtSynchronizeStream(stream), ACL_SUCCESS);

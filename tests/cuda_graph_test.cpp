@@ -95,7 +95,7 @@ TEST_P(CudaGraph, AFaultInAReplayIsReportedOnceAndWritesNothing) {
     ASSERT_EQ(captured.replay(), cudaSuccess);
     EXPECT_EQ(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
     const std::string message = aclGetRecentErrMsg();
-    EXPECT_NE(message.find("data fault at row " + std::to_string(bad) + ":"), std::string::npos) << message;
+    EXPECT_NE(message.find("data fault in sequence " + std::to_string(bad) + ":"), std::string::npos) << message;
     EXPECT_EQ(step.bytes(), before);
     EXPECT_EQ(aclrtSynchronizeStream(stream), ACL_SUCCESS) << "reported once";
 

@@ -121,13 +121,13 @@ TEST(DeferredStream, StepSeesEarlierCopies) {
 TEST(DeferredStream, V1FaultOnceNothingWritten) {
   CallCase c = CallCase::official_v1();
   c.set(kSeqLens, {0, 1, 2, -9, 4, 5, 6, 7}, {8, 1});
-  EXPECT_TRUE(c.faults(false, {"row 3", "seqLens[3] is negative", "got -9"}, true));
+  EXPECT_TRUE(c.faults(false, {"sequence 3:", "seqLens[3] is negative", "got -9"}, true));
 }
 
 TEST(DeferredStream, V2FaultOnceNothingWritten) {
   CallCase c = CallCase::speculative_v2();
-  c.set(kAccepted, {1, 5}, {2});
-  EXPECT_TRUE(c.faults(true, {"sequence 1", "acceptedNumOptional[1]", "got 5"}, true));
+  c.set(kAccepted, {1, -9}, {2});
+  EXPECT_TRUE(c.faults(true, {"sequence 1", "acceptedNumOptional[1]", "is negative", "got -4"}, true));
 }
 
 TEST(DeferredStream, V2RunsAtSync) {

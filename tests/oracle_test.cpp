@@ -119,11 +119,17 @@ TEST(Oracle, FlagsSpeculativeFaults) {
   in.sampled_token_ids[0] = -1;
   expect_fault(in, FaultCause::kNoLastToken, 0, -1);
   in = speculative_example();
-  in.accepted_num[0] = 3;
-  expect_fault(in, FaultCause::kAcceptedOutOfRange, 0, 3);
+  in.accepted_num[0] = -5;  // an offset: the first new position is 1 - 5 + 1
+  expect_fault(in, FaultCause::kNegativePosition, 0, -3);
   in = speculative_example();
-  in.input_positions[1] = -5;
-  expect_fault(in, FaultCause::kNegativePosition, 0, -5);
+  in.input_positions[1] = -5;  // -5 + 1 + 1
+  expect_fault(in, FaultCause::kNegativePosition, 0, -3);
+  in = speculative_example();
+  in.input_positions[1] = -2;  // -2 + 1 + 1 = 0: a negative input position is fine when the new one is not
+  EXPECT_FALSE(reference_advance_step(in).fault.has_value());
+  in = speculative_example();
+  in.accepted_num[0] = 7;  // above S: an offset, 1 + 7 + 1 = 9 is block 2 of a 2-entry table
+  expect_fault(in, FaultCause::kBlockOutsideTable, 0, 9);
   in = speculative_example();
   in.input_positions[2] = 6;  // 6 + 2 = 8: block 2 of a 2-entry table
   expect_fault(in, FaultCause::kBlockOutsideTable, 0, 8);

@@ -141,7 +141,7 @@ TEST(ThreadedSteps, FaultsStayWithTheirThread) {
   for (std::thread& thread : threads) thread.join();
   for (int32_t t = 0; t < kThreads; ++t) {
     EXPECT_EQ(codes[t], ACL_ERROR_RT_AICORE_EXCEPTION) << messages[t];
-    const std::string row = "row " + std::to_string(t) + ":";
+    const std::string row = "sequence " + std::to_string(t) + ":";
     EXPECT_NE(messages[t].find(row), std::string::npos) << messages[t];
     EXPECT_NE(messages[t].find("got " + std::to_string(-1 - t)), std::string::npos) << messages[t];
     EXPECT_EQ(messages[t].find("TraceBack"), std::string::npos) << messages[t];

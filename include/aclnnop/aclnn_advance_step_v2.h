@@ -26,7 +26,8 @@ extern "C" {
  * @param[in,out] slotMapping       INT64, shaped like inputTokens.
  * @param[in]     blockTables       INT64 [N, W].
  * @param[in]     specTokenOptional INT64 [N, S], the next draft tokens, or NULL.
- * @param[in]     acceptedNumOptional INT64 [N], drafts accepted per sequence in [0, S], or NULL.
+ * @param[in]     acceptedNumOptional INT64 [N], drafts accepted per sequence, or NULL: an offset added to
+ *                                     every position of the sequence (values above S are valid).
  * @param[in]     numSeqs           N, 1 <= N < 200000000.
  * @param[in]     numQueries        Q; equal to N on the speculative path.
  * @param[in]     blockSize         B >= 1.
@@ -42,9 +43,9 @@ ACLNN_API aclnnStatus aclnnAdvanceStepV2GetWorkspaceSize(
     int64_t blockSize, uint64_t *workspaceSize, aclOpExecutor **executor);
 
 /**
- * @brief Phase 2 of the speculative advance step; as aclnnAdvanceStep. Data faults (also an acceptedNum
- *        outside [0, S], a sampled row starting with -1, a negative position) write nothing and surface as
- *        507015 at the next aclrtSynchronizeStream of @p stream.
+ * @brief Phase 2 of the speculative advance step; as aclnnAdvanceStep. Data faults (also a sampled row
+ *        starting with -1, a new position below 0 or past 2^63 - 1) write nothing and surface as 507015 at
+ *        the next aclrtSynchronizeStream of @p stream.
  */
 ACLNN_API aclnnStatus aclnnAdvanceStepV2(void *workspace, uint64_t workspaceSize, aclOpExecutor *executor,
                                          aclrtStream stream);

@@ -18,7 +18,7 @@ namespace advstep {
 /// The draft-token inputs of speculative decoding (S drafts per sequence, E = S + 1).
 struct SpeculativeInputs {
   TensorView spec_token;    ///< int64 [N, S]: the next step's draft tokens.
-  TensorView accepted_num;  ///< int64 [N]: drafts accepted this step, each in [0, S].
+  TensorView accepted_num;  ///< int64 [N]: drafts accepted this step, an offset (values above S are valid).
 };
 
 /**
@@ -63,8 +63,8 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
  * @param[in]     block_tables      int32 or int64 [N, W].
  * @param[in]     num_queries       must equal num_seqs.
  * @param[in]     speculative       spec_token [N, S] and accepted_num [N].
- * @throws Error as advance_step(); kDataFault also for accepted_num outside [0, S], a sampled row starting
- *         with -1, or a negative position.
+ * @throws Error as advance_step(); kDataFault also for a sampled row starting with -1, or a new position
+ *         (input_positions + accepted_num + 1) below 0 or past 2^63 - 1.
  */
 void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                   const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,

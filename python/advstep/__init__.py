@@ -90,7 +90,8 @@ def advance_step(
     spec_token : array, int64, [N, S], optional
         The next step's draft tokens. Read only. Give both or neither of spec_token, accepted_num.
     accepted_num : array, int64, [N], optional
-        Drafts accepted this step, each in [0, S]. Read only.
+        Drafts accepted this step, an offset added to every position of the sequence (usually in
+        [0, S]; any value whose new positions stay in range is accepted, as on CANN). Read only.
 
     Raises
     ------
@@ -100,8 +101,8 @@ def advance_step(
         CANN status (161001, 161002 or 561002).
     DataFaultError (a RuntimeError)
         A value cannot be advanced: a negative length or position, a block index outside the
-        table, a negative block id, an overflowing slot or length, accepted_num outside [0, S], a
-        sampled row starting with -1. ``code`` is 507015.
+        table, a negative block id, an overflowing slot or length, a new position (input_positions +
+        accepted_num + 1) below 0, a sampled row starting with -1. ``code`` is 507015.
     DeviceError (a RuntimeError)
         The CUDA device or stream failed (code 361001).
     TypeError

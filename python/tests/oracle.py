@@ -94,9 +94,7 @@ def advance_v2(
     width = spec_num + 1
     stride = len(block_tables) // table_rows
     for i in range(num_seqs):
-        accepted = accepted_num[i]
-        if accepted < 0 or accepted > spec_num:
-            raise Fault(f"accepted_num[{i}] = {accepted} outside [0, {spec_num}]")
+        accepted = accepted_num[i]  # an offset, as CANN's kernel adds it: only the new position is checked
         row = sampled_token_ids[i * width:(i + 1) * width]
         valid = 0
         while valid < width and row[valid] != -1:
@@ -108,10 +106,9 @@ def advance_v2(
             out.input_tokens[i * width + 1 + s] = spec_token[i * spec_num + s]
         for j in range(width):
             k = i * width + j
-            old = input_positions[k]
-            if old < 0:
-                raise Fault(f"input_positions[{k}] = {old} is negative")
-            p = old + accepted + 1
+            p = input_positions[k] + accepted + 1
+            if p < 0:
+                raise Fault(f"new position {p} of element {k} is negative")
             if p > INT64_MAX or p + 1 > seq_len_max:
                 raise Fault(f"position {p} overflows")
             out.input_positions[k] = p

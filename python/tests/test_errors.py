@@ -278,12 +278,12 @@ def test_non_arrays(name: str, value: Any) -> None:
 
 V1_FAULTS = [
     ({"seq_lens": np.array([0, -3, 5, 11, 2, 2], np.int64)},
-     "data fault at row 1: seq_lens[1] is negative (expected >= 0, got -3)"),
-    ({"seq_lens": np.array([0, 3, 5, (N * W - 3 * W) * B, 2, 2], np.int64)}, "data fault at row 3: block index"),
+     "data fault in sequence 1: seq_lens[1] is negative (expected >= 0, got -3)"),
+    ({"seq_lens": np.array([0, 3, 5, (N * W - 3 * W) * B, 2, 2], np.int64)}, "data fault in sequence 3: block index"),
     ({"block_tables": np.array([[0, 1, 2], [-5, 4, 5]] + [[6, 7, 8]] * 4, np.int64)},
-     "block_tables holds a negative block id"),
+     "is a negative block id"),
     ({"seq_lens": np.array([0, 3, 5, 2**31 - 1, 2, 2], np.int32)}, "does not fit seq_lens"),
-    ({"block_tables": np.array([[2**62, 1, 2]] + [[3, 4, 5]] * 5, np.int64)}, "overflows int64"),
+    ({"block_tables": np.array([[2**62, 1, 2]] + [[3, 4, 5]] * 5, np.int64)}, "exceeds 2^63 - 1"),
 ]
 
 
@@ -302,19 +302,28 @@ def test_padding_rows_are_not_checked() -> None:
 
 
 V2_FAULTS = [
-    ({"accepted_num": np.array([1, 3, 2], np.int64)}, "accepted_num[1] is outside [0, S]"),
-    ({"accepted_num": np.array([1, 0, -1], np.int64)}, "accepted_num[2] is outside [0, S]"),
-    ({"input_positions": np.array([0, 1, 2, 3, -4, 5, 1, 2, 3], np.int64)}, "input_positions is negative"),
+    ({"accepted_num": np.array([1, -5, 2], np.int64)},
+     "the new position input_positions[3] + accepted_num[1] + 1 = 3 + -5 + 1 is negative"),
+    ({"accepted_num": np.array([1, 0, 40], np.int64)}, "sequence 2, column 0 (element 6): block index"),
+    ({"input_positions": np.array([0, 1, 2, 3, -4, 5, 1, 2, 3], np.int64)}, "= -4 + 0 + 1 is negative"),
     ({"sampled_token_ids": np.array([[1, 2, -1], [-1, 3, -1], [4, 5, 6]], np.int64)},
      "sampled_token_ids row 1 starts with -1"),
-    ({"input_positions": np.array([0, 1, 2, 3, 4, 5, 1, 2, 40], np.int64)}, "leaves block_tables"),
-    ({"input_positions": np.array([0, 1, 2 ** 63 - 2, 3, 4, 5, 1, 2, 3], np.int64)}, "overflows int64"),
+    ({"input_positions": np.array([0, 1, 2, 3, 4, 5, 1, 2, 40], np.int64)}, "past its end"),
+    ({"input_positions": np.array([0, 1, 2 ** 63 - 2, 3, 4, 5, 1, 2, 3], np.int64)}, "exceeds 2^63 - 1"),
 ]
 
 
 @pytest.mark.parametrize("changes,match", V2_FAULTS)
 def test_v2_data_faults(changes: dict[str, Any], match: str) -> None:
     expect_error(with_(v2_arrays, **changes), advstep.DataFaultError, FAULT, match, V2)
+
+
+def test_accepted_num_is_an_offset() -> None:
+    """accepted_num above S (CANN's own examples pass it) only moves the positions on."""
+    arrays = with_(v2_arrays, accepted_num=np.array([1, 3, 2], np.int64))
+    call(arrays, *V2)
+    assert arrays["input_positions"].tolist() == [2, 3, 4, 7, 8, 9, 4, 5, 6]
+    assert arrays["slot_mapping"].tolist() == [2, 3, 4, 19, 20, 21, 28, 29, 30]
 
 
 def test_exception_classes() -> None:

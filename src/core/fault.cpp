@@ -1,69 +1,147 @@
 #include "core/fault.hpp"
 
+#include <limits>
 #include <string>
 
 #include "core/message.hpp"
 
 namespace advstep::core {
+namespace {
 
-Status describe_fault(const Plan& plan, const RowFault& fault) {
-  const bool cann = plan.contract == Contract::kCann;
-  const auto name = [&](TensorRole role) { return role_name(role, plan.contract); };
-  const char* block_size = cann ? "blockSize" : "block_size";
-  const int64_t width = plan.spec_num + 1;
-  const std::string cell = plan.path == Path::kSpeculative
-                               ? concat("sequence ", fault.sequence, ", column ", fault.column, " (element ",
-                                        fault.sequence * width + fault.column, ")")
-                               : concat("row ", fault.sequence);
+// Messages show the exact value of sums that may not fit 64 bits (a position past 2^63 - 1).
+__extension__ using Wide = __int128;
+__extension__ using UnsignedWide = unsigned __int128;
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+std::string wide_string(Wide value) {
+  if (value >= std::numeric_limits<int64_t>::min() && value <= kInt64Max) {
+    return std::to_string(static_cast<int64_t>(value));
+  }
+  const bool negative = value < 0;
+  auto magnitude = static_cast<UnsignedWide>(negative ? -(value + 1) : value) + (negative ? 1 : 0);
+  std::string digits;
+  while (magnitude != 0) {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  }
+  return negative ? "-" + digits : digits;
+}
+
+/// The largest value a seqLens element holds: int32 or int64 (the native API accepts both).
+int64_t seq_len_max(const Plan& plan) {
+  return plan.tensor(TensorRole::kSeqLens).type == ElementType::kInt32 ? std::numeric_limits<int32_t>::max()
+                                                                      : kInt64Max;
+}
+
+/// What a message says about a fault: the rule broken with its values, the bound, the value.
+struct Explanation {
   std::string what;
   std::string expected;
-  switch (fault.kind) {
-    case FaultKind::kNone:
-      return {};
-    case FaultKind::kNegativeSeqLen:
-      what = concat(name(TensorRole::kSeqLens), "[", fault.sequence, "] is negative");
-      expected = ">= 0";
-      break;
-    case FaultKind::kSeqLenOverflow:
-      what = concat("the new length ", fault.value, " + 1 does not fit ", name(TensorRole::kSeqLens));
-      expected = "a length below the dtype's maximum";
-      break;
-    case FaultKind::kNegativePosition:
-      what = concat(name(TensorRole::kInputPositions), " is negative");
-      expected = ">= 0";
-      break;
-    case FaultKind::kPositionOverflow:
-      what = concat(name(TensorRole::kInputPositions), " + ", name(TensorRole::kAcceptedNum), " (", fault.extra,
-                    ") + 1 overflows int64");
-      expected = "a position below 2^63 - 1";
-      break;
-    case FaultKind::kBlockIndexOutOfTable:
-      what = concat("block index ", fault.sequence, " * stride ", plan.table_stride, " + position ", fault.extra, " / ",
-                    block_size, " ", plan.block_size, " leaves ", name(TensorRole::kBlockTables), " of ",
-                    plan.table_numel, " entries");
-      expected = concat("position / ", block_size, " < ", plan.table_numel - fault.sequence * plan.table_stride);
-      break;
-    case FaultKind::kNegativeBlockId:
-      what = concat(name(TensorRole::kBlockTables), " holds a negative block id for position ", fault.extra);
-      expected = ">= 0";
-      break;
-    case FaultKind::kSlotOverflow:
-      what = concat("slot = block id * ", block_size, " ", plan.block_size, " + offset overflows int64 at position ",
-                    fault.extra);
-      expected = "a slot below 2^63";
-      break;
-    case FaultKind::kAcceptedOutOfRange:
-      what = concat(name(TensorRole::kAcceptedNum), "[", fault.sequence, "] is outside [0, S]");
-      expected = concat("0..", plan.spec_num);
-      break;
-    case FaultKind::kSampledRowStartsEmpty:
-      what = concat(name(TensorRole::kSampledTokenIds), " row ", fault.sequence,
-                    " starts with -1, so it has no last token");
-      expected = "a token id in column 0";
-      break;
+  std::string got;
+};
+
+class FaultText {
+ public:
+  FaultText(const Plan& plan, const RowFault& fault) : plan_(plan), fault_(fault) {}
+
+  [[nodiscard]] Explanation explain() const {
+    switch (fault_.kind) {
+      case FaultKind::kNone:
+        break;
+      case FaultKind::kNegativeSeqLen:
+        return {concat(indexed(TensorRole::kSeqLens, fault_.sequence), " is negative"), ">= 0",
+                std::to_string(fault_.value)};
+      case FaultKind::kSeqLenOverflow:
+        return {concat("the new length ", fault_.value, " + 1 = ", wide_string(Wide{fault_.value} + 1),
+                       " does not fit ", name(TensorRole::kSeqLens)),
+                concat("a new length at most ", seq_len_max(plan_)), wide_string(Wide{fault_.value} + 1)};
+      case FaultKind::kNegativePosition:
+        return {concat("the new position ", new_position_terms(), " is negative"), ">= 0",
+                wide_string(new_position())};
+      case FaultKind::kPositionOverflow:
+        return {concat("the new position ", new_position_terms(), " exceeds 2^63 - 1"),
+                concat(indexed(TensorRole::kInputPositions, element()), " at most 2^63 - 2 - ",
+                       indexed(TensorRole::kAcceptedNum, fault_.sequence), " = ", kInt64Max - 1 - fault_.extra),
+                wide_string(new_position())};
+      case FaultKind::kBlockIndexOutOfTable:
+        return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
+                       " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ",
+                       wide_string(Wide{fault_.sequence} * plan_.table_stride + fault_.value), " of ",
+                       name(TensorRole::kBlockTables), ", past its end"),
+                concat("a block index below ", plan_.table_numel - fault_.sequence * plan_.table_stride,
+                       ", the entries from this sequence's row to the table's end"),
+                std::to_string(fault_.value)};
+      case FaultKind::kNegativeBlockId:
+        return {concat(entry(), " (block index = position ", fault_.extra, " / ", block_size(),
+                       ") is a negative block id"),
+                ">= 0", std::to_string(fault_.value)};
+      case FaultKind::kSlotOverflow: {
+        const int64_t offset = fault_.extra % plan_.block_size;
+        return {concat("slot = block id ", fault_.value, " * ", block_size(), " + offset ", offset, " = ",
+                       wide_string(Wide{fault_.value} * plan_.block_size + offset), " exceeds 2^63 - 1 (",
+                       entry(), ", position ", fault_.extra, ")"),
+                concat("a block id at most (2^63 - 1 - ", offset, ") / ", plan_.block_size, " = ",
+                       (kInt64Max - offset) / plan_.block_size),
+                std::to_string(fault_.value)};
+      }
+      case FaultKind::kSampledRowStartsEmpty:
+        return {concat(name(TensorRole::kSampledTokenIds), " row ", fault_.sequence,
+                       " starts with -1, so it has no last token"),
+                "a token id in column 0", "-1"};
+    }
+    return {};
   }
+
+  /// "sequence 3" or "sequence 1, column 2 (element 5)".
+  [[nodiscard]] std::string where() const {
+    if (plan_.path != Path::kSpeculative) return concat("sequence ", fault_.sequence);
+    return concat("sequence ", fault_.sequence, ", column ", fault_.column, " (element ", element(), ")");
+  }
+
+  /// "blockTables holds 8 rows of W = 1 (8 entries)": every fault is read against the table's shape.
+  [[nodiscard]] std::string table() const {
+    return concat(name(TensorRole::kBlockTables), " holds ", plan_.table_numel / plan_.table_stride,
+                  " rows of W = ", plan_.table_stride, " (", plan_.table_numel, " entries)");
+  }
+
+ private:
+  [[nodiscard]] const char* name(TensorRole role) const { return role_name(role, plan_.contract); }
+  [[nodiscard]] std::string indexed(TensorRole role, int64_t index) const {
+    return concat(name(role), "[", index, "]");
+  }
+  [[nodiscard]] std::string block_size() const {
+    return concat(plan_.contract == Contract::kCann ? "blockSize " : "block_size ", plan_.block_size);
+  }
+  [[nodiscard]] int64_t element() const { return fault_.sequence * (plan_.spec_num + 1) + fault_.column; }
+  [[nodiscard]] Wide new_position() const { return Wide{fault_.value} + fault_.extra + 1; }
+  /// "inputPositions[4] + acceptedNum[1] + 1 = -5 + 2 + 1"
+  [[nodiscard]] std::string new_position_terms() const {
+    return concat(indexed(TensorRole::kInputPositions, element()), " + ",
+                  indexed(TensorRole::kAcceptedNum, fault_.sequence), " + 1 = ", fault_.value, " + ", fault_.extra,
+                  " + 1");
+  }
+  /// "blockTables[3 * W + 5] = blockTables[8]"
+  [[nodiscard]] std::string entry() const {
+    const int64_t index = plan_.block_size > 0 ? fault_.extra / plan_.block_size : 0;
+    return concat(name(TensorRole::kBlockTables), "[", fault_.sequence, " * W + ", index, "] = ",
+                  name(TensorRole::kBlockTables), "[",
+                  wide_string(Wide{fault_.sequence} * plan_.table_stride + index), "]");
+  }
+
+  const Plan& plan_;
+  const RowFault& fault_;
+};
+
+}  // namespace
+
+Status describe_fault(const Plan& plan, const RowFault& fault) {
+  if (fault.ok()) return {};
+  const FaultText text(plan, fault);
+  const Explanation explanation = text.explain();
   return {StatusCode::kDataFault,
-          concat(plan.api, ": data fault at ", cell, ": ", what, " (expected ", expected, ", got ", fault.value, "); no tensor was written")};
+          concat(plan.api, ": data fault in ", text.where(), ": ", explanation.what, " (expected ",
+                 explanation.expected, ", got ", explanation.got, "); ", text.table(), "; no tensor was written")};
 }
 
 }  // namespace advstep::core

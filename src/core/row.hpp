@@ -17,12 +17,11 @@ enum class FaultKind : int32_t {
   kNone = 0,
   kNegativeSeqLen,         ///< V1: seqLens[i] < 0
   kSeqLenOverflow,         ///< the new sequence length does not fit seqLens' type
-  kNegativePosition,       ///< V2: inputPositions[k] < 0
-  kPositionOverflow,       ///< V2: inputPositions[k] + acceptedNum[i] + 1 overflows
+  kNegativePosition,       ///< V2: the new position inputPositions[k] + acceptedNum[i] + 1 < 0
+  kPositionOverflow,       ///< V2: inputPositions[k] + acceptedNum[i] + 1 exceeds int64
   kBlockIndexOutOfTable,   ///< row * stride + position / blockSize >= numel(blockTables)
   kNegativeBlockId,        ///< the block id read from the table is negative
   kSlotOverflow,           ///< blockId * blockSize + offset overflows int64
-  kAcceptedOutOfRange,     ///< V2: acceptedNum[i] outside [0, S]
   kSampledRowStartsEmpty,  ///< V2: sampledTokenIds[i, 0] == -1, so the row has no last token
 };
 
@@ -31,8 +30,12 @@ struct RowFault {
   FaultKind kind = FaultKind::kNone;
   int64_t sequence = 0;  ///< i
   int64_t column = 0;    ///< j (0 on the V1 path)
-  int64_t value = 0;     ///< the offending value (seqLen, position, acceptedNum, block id, block index)
-  int64_t extra = 0;     ///< a second value: the position that led to a block index or block id
+  /// The offending value: the length (seqLens overflow, negative seqLens), the input position
+  /// (V2 position faults), the block index or the block id.
+  int64_t value = 0;
+  /// A second value: acceptedNum[i] for V2 position faults, else the position that led to a block
+  /// index or block id.
+  int64_t extra = 0;
 
   [[nodiscard]] ADVSTEP_HOST_DEVICE bool ok() const { return kind == FaultKind::kNone; }
 };
@@ -150,14 +153,15 @@ struct SpeculativeCell {
 template <typename SeqLen, typename Block>
 ADVSTEP_HOST_DEVICE inline RowFault speculative_cell(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
                                                      int64_t j, SpeculativeCell& cell) {
+  // acceptedNum is an offset, as CANN's kernel adds it (its examples pass values above S): only the
+  // position it leads to is checked. Each bound is tested before the addition can overflow.
   const int64_t accepted = step.accepted_num[i];
-  if (accepted < 0 || accepted > step.spec_num) return {FaultKind::kAcceptedOutOfRange, i, j, accepted, 0};
   const int64_t k = i * (step.spec_num + 1) + j;
   const int64_t old_pos = step.input_positions[k];
-  if (old_pos < 0) return {FaultKind::kNegativePosition, i, j, old_pos, 0};
-  if (old_pos > std::numeric_limits<int64_t>::max() - accepted - 1) {
+  if (accepted >= 0 && old_pos > std::numeric_limits<int64_t>::max() - 1 - accepted) {
     return {FaultKind::kPositionOverflow, i, j, old_pos, accepted};
   }
+  if (old_pos < -1 - accepted) return {FaultKind::kNegativePosition, i, j, old_pos, accepted};
   cell.position = old_pos + accepted + 1;
   if (!next_length_fits<SeqLen>(cell.position)) return {FaultKind::kSeqLenOverflow, i, j, cell.position, 0};
   return slot_of(step.table, i, j, cell.position, cell.slot);

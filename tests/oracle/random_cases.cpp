@@ -15,6 +15,7 @@ __extension__ using Wide = __int128;
 __extension__ using UWide = unsigned __int128;
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kTokenSpan = int64_t{1} << 40;
 
 int64_t type_max(IndexType type) {
@@ -204,9 +205,19 @@ class Builder {
     in_.spec_token.resize(at(in_.num_seqs * s));
     in_.accepted_num.resize(at(in_.num_seqs));
     for (int64_t i = 0; i < in_.num_seqs; ++i) {
-      const int64_t accepted = draw_.edgy(0, std::min(s, row_limit(i, true) - 1));
+      // acceptedNum is an offset: mostly a count in [0, S], sometimes far above S or below 0.
+      const int64_t limit = row_limit(i, true) - 1;
+      int64_t accepted = draw_.edgy(0, std::min(s, limit));
+      if (draw_.chance(15)) {
+        accepted = draw_.edgy(0, std::min(limit, s + 1000));
+      } else if (draw_.chance(10) && limit < kInt64Max - 1001) {
+        accepted = -draw_.spread(1, 1000);
+      }
       in_.accepted_num[at(i)] = accepted;
-      for (int64_t j = 0; j < e; ++j) in_.input_positions[at(i * e + j)] = position_for(i, accepted + 1) - accepted - 1;
+      for (int64_t j = 0; j < e; ++j) {
+        const int64_t lo = std::max<int64_t>(0, accepted + 1);
+        in_.input_positions[at(i * e + j)] = narrow(Wide{position_for(i, lo)} - accepted - 1);
+      }
       // The row's shape: no -1, an inner -1 with tokens after it, or a tail of -1s.
       const int64_t shape = draw_.uniform(0, 2);
       const int64_t first_reject = shape == 0 ? e : draw_.uniform(1, e - 1);
@@ -327,9 +338,17 @@ class Builder {
       case 0:
         in_.sampled_token_ids[at(r * (s + 1))] = -1;
         return note("sampled row starting with -1", r, 0);
-      case 1:
-        in_.accepted_num[at(r)] = draw_.chance(50) ? s + draw_.spread(1, 1000) : -draw_.spread(1, 1000);
-        return note("accepted_num outside [0, S]", r, 0);
+      case 1: {
+        // acceptedNum is an offset: one that leads every position of the row below 0 or past 2^63 - 1.
+        const auto row = in_.input_positions.begin() + static_cast<std::ptrdiff_t>(r * (s + 1));
+        const auto [lowest, highest] = std::minmax_element(row, row + s + 1);
+        if (draw_.chance(50)) {
+          in_.accepted_num[at(r)] = narrow(std::max<Wide>(kInt64Min, -Wide{*highest} - 1 - draw_.spread(1, 1000)));
+          return note("accepted_num leading to a negative position", r, 0);
+        }
+        in_.accepted_num[at(r)] = kInt64Max - draw_.uniform(0, *lowest);
+        return note("accepted_num leading past 2^63 - 1", r, 0);
+      }
       case 2:
         break;
       case 3:
@@ -352,8 +371,8 @@ class Builder {
         old_pos = type_max(in_.seq_lens_type) - accepted - 1;
         return note("new position at seq_lens' maximum", r, c);
     }
-    old_pos = -draw_.edgy(1, kInt64Max);
-    note("negative position", r, c);
+    old_pos = narrow(std::max<Wide>(kInt64Min, -Wide{accepted} - 1 - draw_.edgy(1, kInt64Max)));
+    note("negative new position", r, c);
   }
 
   Draw draw_;

@@ -52,12 +52,11 @@ struct StepOutputs {
 
 enum class FaultCause : int32_t {
   kNegativeSeqLen,      ///< plain path: seq_lens[i] < 0
-  kNegativePosition,    ///< speculative path: input_positions[k] < 0
+  kNegativePosition,    ///< speculative path: input_positions[k] + accepted_num[i] + 1 < 0
   kLengthDoesNotFit,    ///< position + 1 does not fit seq_lens' type (or the position int64)
   kBlockOutsideTable,   ///< i * W + position / B >= numel(block_tables)
   kNegativeBlockId,     ///< the block id read is negative
   kSlotDoesNotFit,      ///< block id * B + position % B exceeds int64
-  kAcceptedOutOfRange,  ///< accepted_num[i] outside [0, S]
   kNoLastToken,         ///< sampled row i starts with -1
 };
 
@@ -69,7 +68,8 @@ struct Fault {
   int64_t sequence;
   int64_t column;
   /// The value a message should name: the position involved for length and table faults (the new
-  /// position on the speculative path), the negative input itself, or accepted_num[i].
+  /// position on the speculative path, or the input position when the new one exceeds int64), or
+  /// the negative input itself.
   int64_t value;
 };
 

@@ -11,12 +11,12 @@
 
 namespace advstep::testing {
 
-/// Texts a data-fault message must contain: the operator, where ("row 3:" on the plain path,
+/// Texts a data-fault message must contain: the operator, where ("sequence 3:" on the plain path,
 /// "sequence 3, column 1" on the speculative one) and the value the oracle names.
 inline std::vector<std::string> fault_message_parts(const char* api, const oracle::Fault& fault, bool speculative) {
   const std::string where =
       speculative ? "sequence " + std::to_string(fault.sequence) + ", column " + std::to_string(fault.column)
-                  : "row " + std::to_string(fault.sequence) + ":";
+                  : "sequence " + std::to_string(fault.sequence) + ":";
   return {std::string(api) + ":", where, std::to_string(fault.value)};
 }
 
