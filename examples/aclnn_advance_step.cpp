@@ -30,15 +30,29 @@ int64_t GetShapeSize(const std::vector<int64_t>& shape) {
   return shapeSize;
 }
 
-void PrintOutResult(const char* name, std::vector<int64_t>& shape, void** deviceAddr) {
+// Copies a result to the host, prints it on one line, and says whether it holds the expected values.
+bool PrintOutResult(const char* name, std::vector<int64_t>& shape, void** deviceAddr,
+                    const std::vector<int64_t>& expected) {
   auto size = GetShapeSize(shape);
   std::vector<int64_t> resultData(size, 0);
   auto ret = aclrtMemcpy(resultData.data(), resultData.size() * sizeof(resultData[0]), *deviceAddr,
                          size * sizeof(resultData[0]), ACL_MEMCPY_DEVICE_TO_HOST);
-  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("copy result from device to host failed. ERROR: %d\n", ret); return);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("copy result from device to host failed. ERROR: %d\n", ret); return false);
+  LOG_PRINT("%-15s", name);
   for (int64_t i = 0; i < size; i++) {
-    LOG_PRINT("%s result[%ld] is: %ld\n", name, i, resultData[i]);
+    LOG_PRINT(" %ld", resultData[i]);
   }
+  LOG_PRINT("\n");
+  if (resultData == expected) {
+    return true;
+  }
+  for (int64_t i = 0; i < size; i++) {
+    if (resultData[i] != expected[i]) {
+      LOG_PRINT("  %s[%ld]: expected %ld, got %ld\n", name, i, expected[i], resultData[i]);
+      break;
+    }
+  }
+  return false;
 }
 
 int Init(int32_t deviceId, aclrtStream* stream) {
@@ -138,11 +152,15 @@ int main() {
             LOG_PRINT("aclrtSynchronizeStream failed. ERROR: %d\n[ERROR msg]%s", ret, aclGetRecentErrMsg());
             return ret);
 
-  // 5. The four updated tensors.
-  PrintOutResult("inputTokens", inputShape, &inputTokensDeviceAddr);
-  PrintOutResult("inputPositions", inputShape, &inputPositionsDeviceAddr);
-  PrintOutResult("seqLens", inputShape, &seqLensDeviceAddr);
-  PrintOutResult("slotMapping", inputShape, &slotMappingDeviceAddr);
+  // 5. The four updated tensors, against spec section 2 worked by hand: row i < 4 sits at position i and
+  //    reads block bt[i * 1 + i / 2] (the [8, 1] table is read past each row, as vLLM and CANN do);
+  //    padding rows 4..7 get token 0, position 0, slot -1 and keep their lengths.
+  bool matches = PrintOutResult("inputTokens", inputShape, &inputTokensDeviceAddr, {0, 1, 2, 3, 0, 0, 0, 0});
+  matches &= PrintOutResult("inputPositions", inputShape, &inputPositionsDeviceAddr, {0, 1, 2, 3, 0, 0, 0, 0});
+  matches &= PrintOutResult("seqLens", inputShape, &seqLensDeviceAddr, {1, 2, 3, 4, 4, 5, 6, 7});
+  matches &= PrintOutResult("slotMapping", inputShape, &slotMappingDeviceAddr, {0, 3, 6, 9, -1, -1, -1, -1});
+  LOG_PRINT("%s\n", matches ? "aclnnAdvanceStep: all four outputs match the expected values"
+                            : "aclnnAdvanceStep: the outputs do NOT match the expected values");
 
   // 6. Release tensors, device memory, stream and device, in that order.
   aclDestroyTensor(inputTokens);
@@ -163,5 +181,5 @@ int main() {
   aclrtDestroyStream(stream);
   aclrtResetDevice(deviceId);
   aclFinalize();
-  return 0;
+  return matches ? 0 : 1;
 }

@@ -2,7 +2,9 @@
  * Calls aclnnAdvanceStepV2 (speculative decoding) the way a CANN operator example does. Only CANN
  * names are used, so this file builds unchanged against a CANN toolkit or against advstep.
  *
- * Eight sequences, eight draft tokens each (E = 9 tokens per sequence), one draft accepted.
+ * Eight sequences, one draft token each (S = 1, E = 2 tokens per sequence). acceptedNum is an offset
+ * added to every position of the sequence, not a count bounded by S: as in CANN's own V2 example,
+ * sequence i adds i (0..7), most of them above S.
  */
 #include <iostream>
 #include <vector>
@@ -30,15 +32,29 @@ int64_t GetShapeSize(const std::vector<int64_t>& shape) {
   return shapeSize;
 }
 
-void PrintOutResult(const char* name, std::vector<int64_t>& shape, void** deviceAddr) {
+// Copies a result to the host, prints it on one line, and says whether it holds the expected values.
+bool PrintOutResult(const char* name, std::vector<int64_t>& shape, void** deviceAddr,
+                    const std::vector<int64_t>& expected) {
   auto size = GetShapeSize(shape);
   std::vector<int64_t> resultData(size, 0);
   auto ret = aclrtMemcpy(resultData.data(), resultData.size() * sizeof(resultData[0]), *deviceAddr,
                          size * sizeof(resultData[0]), ACL_MEMCPY_DEVICE_TO_HOST);
-  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("copy result from device to host failed. ERROR: %d\n", ret); return);
+  CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("copy result from device to host failed. ERROR: %d\n", ret); return false);
+  LOG_PRINT("%-15s", name);
   for (int64_t i = 0; i < size; i++) {
-    LOG_PRINT("%s result[%ld] is: %ld\n", name, i, resultData[i]);
+    LOG_PRINT(" %ld", resultData[i]);
   }
+  LOG_PRINT("\n");
+  if (resultData == expected) {
+    return true;
+  }
+  for (int64_t i = 0; i < size; i++) {
+    if (resultData[i] != expected[i]) {
+      LOG_PRINT("  %s[%ld]: expected %ld, got %ld\n", name, i, expected[i], resultData[i]);
+      break;
+    }
+  }
+  return false;
 }
 
 int Init(int32_t deviceId, aclrtStream* stream) {
@@ -76,24 +92,36 @@ int main() {
   auto ret = Init(deviceId, &stream);
   CHECK_RET(ret == ACL_SUCCESS, LOG_PRINT("Init acl failed. ERROR: %d\n", ret); return ret);
 
-  // 2. Inputs: numSeqs = numQueries = 8, specNum 8, so every per-token tensor holds 8 * 9 values.
+  // 2. Inputs: numSeqs = numQueries = 8, specNum 1, so every per-token tensor holds 8 * 2 values.
+  //    Sequence i holds positions 2i, 2i + 1, its blocks are 100 + 10i + b, its sampled row ends early
+  //    (a rejected draft, -1) when i is odd, its next draft token is 3000 + i, and it accepted i tokens.
   int64_t numSeqs = 8;
   int64_t numQueries = 8;
   int64_t blockSize = 8;
-  int64_t specNum = 8;
+  int64_t specNum = 1;
+  int64_t tableWidth = 4;
   std::vector<int64_t> tokenShape = {numSeqs * (specNum + 1)};
   std::vector<int64_t> sampledShape = {numSeqs, specNum + 1};
-  std::vector<int64_t> blockTablesShape = {numSeqs, 1000};
+  std::vector<int64_t> blockTablesShape = {numSeqs, tableWidth};
   std::vector<int64_t> specTokenShape = {numSeqs, specNum};
   std::vector<int64_t> acceptedNumShape = {numSeqs};
-  std::vector<int64_t> inputTokensHost(GetShapeSize(tokenShape), 1);
-  std::vector<int64_t> sampledTokenIdsHost(GetShapeSize(sampledShape), 1);
-  std::vector<int64_t> inputPositionsHost(GetShapeSize(tokenShape), 1);
-  std::vector<int64_t> seqLensHost(GetShapeSize(tokenShape), 8);
-  std::vector<int64_t> slotMappingHost(GetShapeSize(tokenShape), 1);
-  std::vector<int64_t> blockTablesHost(GetShapeSize(blockTablesShape), 1);
-  std::vector<int64_t> specTokenHost(GetShapeSize(specTokenShape), 1);
-  std::vector<int64_t> acceptedNumHost(GetShapeSize(acceptedNumShape), 1);
+  std::vector<int64_t> inputTokensHost(GetShapeSize(tokenShape), 0);
+  std::vector<int64_t> sampledTokenIdsHost;
+  std::vector<int64_t> inputPositionsHost;
+  std::vector<int64_t> seqLensHost(GetShapeSize(tokenShape), 0);
+  std::vector<int64_t> slotMappingHost(GetShapeSize(tokenShape), 0);
+  std::vector<int64_t> blockTablesHost;
+  std::vector<int64_t> specTokenHost;
+  std::vector<int64_t> acceptedNumHost;
+  for (int64_t i = 0; i < numSeqs; i++) {
+    sampledTokenIdsHost.insert(sampledTokenIdsHost.end(), {1000 + i, i % 2 == 0 ? 2000 + i : -1});
+    inputPositionsHost.insert(inputPositionsHost.end(), {2 * i, 2 * i + 1});
+    for (int64_t b = 0; b < tableWidth; b++) {
+      blockTablesHost.push_back(100 + 10 * i + b);
+    }
+    specTokenHost.push_back(3000 + i);
+    acceptedNumHost.push_back(i);
+  }
   void* inputTokensDeviceAddr = nullptr;
   void* sampledTokenIdsDeviceAddr = nullptr;
   void* inputPositionsDeviceAddr = nullptr;
@@ -156,11 +184,21 @@ int main() {
             LOG_PRINT("aclrtSynchronizeStream failed. ERROR: %d\n[ERROR msg]%s", ret, aclGetRecentErrMsg());
             return ret);
 
-  // 5. The four updated tensors: positions 1 + 1 + 1 = 3, lengths 4, slots 1 * 8 + 3 = 11, tokens 1.
-  PrintOutResult("inputTokens", tokenShape, &inputTokensDeviceAddr);
-  PrintOutResult("inputPositions", tokenShape, &inputPositionsDeviceAddr);
-  PrintOutResult("seqLens", tokenShape, &seqLensDeviceAddr);
-  PrintOutResult("slotMapping", tokenShape, &slotMappingDeviceAddr);
+  // 5. The four updated tensors, against spec section 3 worked by hand: sequence i moves to positions
+  //    2i + i + 1 and 2i + 1 + i + 1; e.g. sequence 2 reaches 7 and 8, the last slot of block 120
+  //    (120 * 8 + 7 = 967) and the first of block 121 (968). Its tokens are the last sampled one before
+  //    a -1 (2000 + i, or 1000 + i when i is odd), then the draft 3000 + i.
+  bool matches = PrintOutResult("inputTokens", tokenShape, &inputTokensDeviceAddr,
+                                {2000, 3000, 1001, 3001, 2002, 3002, 1003, 3003, 2004, 3004, 1005, 3005, 2006, 3006,
+                                 1007, 3007});
+  matches &= PrintOutResult("inputPositions", tokenShape, &inputPositionsDeviceAddr,
+                            {1, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19, 20, 22, 23});
+  matches &= PrintOutResult("seqLens", tokenShape, &seqLensDeviceAddr,
+                            {2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24});
+  matches &= PrintOutResult("slotMapping", tokenShape, &slotMappingDeviceAddr,
+                            {801, 802, 884, 885, 967, 968, 1050, 1051, 1133, 1134, 1216, 1217, 1299, 1300, 1382, 1383});
+  LOG_PRINT("%s\n", matches ? "aclnnAdvanceStepV2: all four outputs match the expected values"
+                            : "aclnnAdvanceStepV2: the outputs do NOT match the expected values");
 
   // 6. Release tensors, device memory, stream and device, in that order.
   aclDestroyTensor(inputTokens);
@@ -185,5 +223,5 @@ int main() {
   aclrtDestroyStream(stream);
   aclrtResetDevice(deviceId);
   aclFinalize();
-  return 0;
+  return matches ? 0 : 1;
 }
