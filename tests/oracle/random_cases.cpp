@@ -352,7 +352,7 @@ class Builder {
       case 2:
         break;
       case 3:
-        if (first_outside(r) <= kInt64Max) {
+        if (first_outside(r) - accepted - 1 <= kInt64Max) {
           const int64_t lo = narrow(first_outside(r) - accepted - 1);
           old_pos = lo + draw_.spread(0, std::min(kInt64Max - lo, kTokenSpan));
           return note("block index outside the table", r, c);
@@ -368,8 +368,11 @@ class Builder {
         }
         break;
       default:
-        old_pos = type_max(in_.seq_lens_type) - accepted - 1;
-        return note("new position at seq_lens' maximum", r, c);
+        if (Wide{type_max(in_.seq_lens_type)} - accepted - 1 <= kInt64Max) {  // out of reach below 0
+          old_pos = narrow(Wide{type_max(in_.seq_lens_type)} - accepted - 1);
+          return note("new position at seq_lens' maximum", r, c);
+        }
+        break;
     }
     old_pos = narrow(std::max<Wide>(kInt64Min, -Wide{accepted} - 1 - draw_.edgy(1, kInt64Max)));
     note("negative new position", r, c);
