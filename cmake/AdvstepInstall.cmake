@@ -1,4 +1,5 @@
-# Installs CANN's header layout, libadvstep and the CMake package advstep::advstep.
+# Installs CANN's header layout, libadvstep and the CMake package advstep::advstep, laid out as a CANN
+# toolkit (AdvstepToolkit.cmake).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS advstep EXPORT advstepTargets
@@ -13,3 +14,4 @@ configure_package_config_file(cmake/advstepConfig.cmake.in ${PROJECT_BINARY_DIR}
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/advstepConfigVersion.cmake COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/advstepConfig.cmake ${PROJECT_BINARY_DIR}/advstepConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/advstep)
+include(${CMAKE_CURRENT_LIST_DIR}/AdvstepToolkit.cmake)

@@ -220,6 +220,22 @@ TEST(RtMemcpy, DeviceSideMustBeDeviceMemory) {
   EXPECT_EQ(device.values(), (std::vector<int64_t>{9, 9}));
 }
 
+// A read-back that asks for more than the block holds (CANN's V2 example prints an [8, 1000] shape
+// from a 16-element buffer) is refused whole: nothing is copied, and the next copy still works.
+TEST(RtMemcpy, ReadBackPastTheBlockIsRefusedAndTheRuntimeGoesOn) {
+  const DeviceTensor device(std::vector<int64_t>{1, 2, 3, 4}, {4});
+  std::vector<int64_t> host(1000, -5);
+  const size_t bytes = host.size() * sizeof(int64_t);
+  clear_messages();
+  EXPECT_EQ(aclrtMemcpy(host.data(), bytes, device.address(), bytes, ACL_MEMCPY_DEVICE_TO_HOST),
+            ACL_ERROR_RT_PARAM_INVALID);
+  EXPECT_TRUE(message_has("aclrtMemcpy", {"src", "8000 bytes", "device memory"}));
+  EXPECT_EQ(host, std::vector<int64_t>(1000, -5));
+  ASSERT_EQ(aclrtMemcpy(host.data(), bytes, device.address(), 4 * sizeof(int64_t), ACL_MEMCPY_DEVICE_TO_HOST),
+            ACL_SUCCESS);
+  EXPECT_EQ((std::vector<int64_t>(host.begin(), host.begin() + 5)), (std::vector<int64_t>{1, 2, 3, 4, -5}));
+}
+
 TEST(RtMemset, FillsBytes) {
   const DeviceTensor device(std::vector<int64_t>(2, 0), {2});
   ASSERT_EQ(aclrtMemset(device.address(), 16, 0x1ab, 8), ACL_SUCCESS);  // the value is cast to a byte

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acl/acl_base.h"
+#include "../acl/acl_base.h" /* relative: -I <prefix>/include/aclnn alone suffices */
 
 #ifdef __cplusplus
 extern "C" {

@@ -2,9 +2,10 @@
 #ifndef ACLNN_ACLNN_BASE_H_
 #define ACLNN_ACLNN_BASE_H_
 
-#include "aclnn/acl_meta.h"
+/* Paths relative to this folder, so that -I <prefix>/include/aclnn alone finds everything. */
+#include "acl_meta.h"
 /* A superset of CANN's header: the status macros too, so clients can name the codes they check. */
-#include "aclnn/opdev/op_errno.h"
+#include "opdev/op_errno.h"
 
 #ifdef __cplusplus
 extern "C" {

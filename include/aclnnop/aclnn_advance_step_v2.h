@@ -2,8 +2,9 @@
 #ifndef ACLNNOP_ACLNN_ADVANCE_STEP_V2_H_
 #define ACLNNOP_ACLNN_ADVANCE_STEP_V2_H_
 
-#include "aclnn/aclnn_base.h"
-#include "aclnnop/aclnn_util.h"
+/* Paths relative to this folder, so that -I <prefix>/include/aclnnop alone finds everything. */
+#include "../aclnn/aclnn_base.h"
+#include "aclnn_util.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,5 +1,8 @@
-# Installs the build into a fresh prefix, then builds two clients against it:
-# the CANN-style V1 example with the plain g++ line, and a CMake project using find_package(advstep).
+# Installs the build into a fresh prefix with a plain `cmake --install`, then uses it three ways:
+# 1. as a CANN toolkit (cann_toolkit_check.sh): lib64/ aliases, set_env.sh, and CANN-style programs
+#    built by each of CANN's build routes and run with set_env.sh alone;
+# 2. with `g++ app.cpp -I$PREFIX/include -L$PREFIX/lib64 -ladvstep`, for the V1 and the V2 example;
+# 3. from CMake, find_package(advstep) giving advstep::advstep.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -18,11 +21,14 @@ foreach(header acl/acl.h acl/acl_base.h acl/acl_rt.h aclnn/acl_meta.h aclnn/acln
     message(FATAL_ERROR "missing installed header include/${header}")
   endif()
 endforeach()
-file(GLOB libdirs ${prefix}/lib*)
-list(GET libdirs 0 libdir)
 
-# 1. g++ app.cpp -I$PREFIX/include -L$PREFIX/lib -ladvstep, exactly as a CANN example builds, for the
-#    V1 and the V2 example; each must print what it prints in the build tree.
+# 1. The CANN toolkit.
+run(${CMAKE_COMMAND} -E env CXX=${CXX} CMAKE=${CMAKE_COMMAND}
+    sh ${SOURCE_DIR}/cann_toolkit_check.sh ${prefix} ${WORK_DIR}/cann)
+message(STATUS "${last_output}")
+
+# 2. -ladvstep, from lib64/ as CANN's libraries; each example prints what it prints in the build tree.
+set(libdir ${prefix}/lib64)
 foreach(example aclnn_advance_step aclnn_advance_step_v2)
   run(${CXX} ${SOURCE_DIR}/../../examples/${example}.cpp -I${prefix}/include -L${libdir} -ladvstep
       -o ${WORK_DIR}/gxx_${example})
@@ -33,7 +39,7 @@ foreach(example aclnn_advance_step aclnn_advance_step_v2)
   endif()
 endforeach()
 
-# 2. find_package(advstep) giving advstep::advstep.
+# 3. find_package(advstep) giving advstep::advstep.
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/cmake_client -DCMAKE_PREFIX_PATH=${prefix})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake_client)
 run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${WORK_DIR}/cmake_client/native_client)
