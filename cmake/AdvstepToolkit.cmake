@@ -41,9 +41,10 @@ install(CODE "
 
 # With the libraries elsewhere (GNUInstallDirs' lib/ on Debian, where CMake's find_package does not
 # look in lib64/), lib64/ gets a symlink to each shared library this install put there, plugins
-# included: deferred to the end of the top-level directory, so that it runs after every other rule.
+# included: deferred to the end of this (the top-level) directory, so that it runs after every other
+# install rule.
 if(NOT CMAKE_INSTALL_LIBDIR STREQUAL ADVSTEP_TOOLKIT_LIBDIR)
-  cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL install CODE "
+  cmake_language(DEFER CALL install CODE "
     set(advstep_libdir \"${CMAKE_INSTALL_LIBDIR}\")
     if(NOT IS_ABSOLUTE \"\${advstep_libdir}\")
       set(advstep_libdir \"\${CMAKE_INSTALL_PREFIX}/\${advstep_libdir}\")
