@@ -40,7 +40,8 @@ printf '#include "aclnn_base.h"\n#include "acl_meta.h"\n' >"$work/only_aclnn.cpp
 # 2. set_env.sh, sourced twice from / in an empty environment, by sh and by bash; bash through a
 #    symlink to the prefix (it finds the prefix from the file's own path, sh from the installed one).
 show='cd / && . "$0/set_env.sh" && . "$0/set_env.sh" &&
-      echo "$ASCEND_HOME_PATH|$ASCEND_TOOLKIT_HOME|$ASCEND_OPP_PATH|$ASCEND_AICPU_PATH|$LD_LIBRARY_PATH|${PATH%%:*}"'
+      echo "$ASCEND_HOME_PATH|$ASCEND_TOOLKIT_HOME|$ASCEND_OPP_PATH|$ASCEND_AICPU_PATH|$LD_LIBRARY_PATH|${PATH%%:*}" &&
+      case ":${PATH#*:}:" in *":$0/bin:"*) echo "and again further down PATH" ;; esac'
 expect_env() {  # shell home LD_LIBRARY_PATH-before shown-home
   got=$(env -i ${3:+LD_LIBRARY_PATH="$3"} "$1" -c "$show" "$2")
   want="$4|$4|$4/opp|$4|$4/lib64${3:+:$3}|$4/bin"
