@@ -10,8 +10,7 @@
 #
 # usage: cann_toolkit_check.sh PREFIX WORK_DIR      (CXX and CMAKE name the compiler and cmake)
 set -eu
-# advance_step_v2 joins once acceptedNum above S is taken as an offset (spec 3).
-programs="advance_step_v1"
+programs="advance_step_v1 advance_step_v2"
 prefix=$1
 work=$2
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
