@@ -55,24 +55,44 @@ std::shared_ptr<Stream> default_stream() {
 }  // namespace
 
 Status Stream::synchronize() {
-  Status failure = finish_tasks();
+  Status failure;
+  if (pending_.load(std::memory_order_acquire)) {
+    run_through(UINT64_MAX);
+    std::lock_guard<std::mutex> lock(mutex_);
+    failure = std::move(failure_);
+    failure_ = Status();
+    pending_.store(!queued_.empty() || running_, std::memory_order_release);  // work queued meanwhile
+  }
   Status found = device_->wait();  // a GPU's faults are known once it has finished
   return failure.ok() ? found : failure;
 }
 
-Status Stream::finish_tasks() {
-  if (!pending_.load(std::memory_order_acquire)) return {};
-  std::deque<std::function<Status()>> work;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    pending_.store(false, std::memory_order_relaxed);  // set again by work that fails below
-    work.swap(queued_);
+void Stream::run_through(uint64_t place) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    if (running_) {  // tasks run one at a time, in order, whichever thread runs them
+      finished_.wait(lock);
+      continue;
+    }
+    if (queued_.empty() || queued_.front().first > place) return;
+    std::function<Status()> task = std::move(queued_.front().second);
+    queued_.pop_front();
+    running_ = true;
+    lock.unlock();
+    Status status;
+    try {
+      status = task();
+    } catch (...) {
+      lock.lock();
+      running_ = false;
+      finished_.notify_all();
+      throw;
+    }
+    lock.lock();
+    running_ = false;
+    if (!status.ok() && failure_.ok()) failure_ = std::move(status);
+    finished_.notify_all();
   }
-  for (auto& task : work) record(task());
-  std::lock_guard<std::mutex> lock(mutex_);
-  Status failure = std::move(failure_);
-  failure_ = Status();
-  return failure;
 }
 
 void Stream::discard() {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -15,27 +17,35 @@ namespace advstep::runtime {
 
 /// Work runs in submission order. Eager streams run it at once in the submitting thread; deferred
 /// streams (ADVSTEP_STREAM_MODE=deferred) hold it until synchronize(), as an NPU's results are not
-/// there before the stream is synchronised. A failed task's status is kept and reported once.
-/// Tasks reach the device through device(): the host runs them in place, a GPU asynchronously.
+/// there before the stream is synchronised, or until run_through() needs a part of it (an event).
+/// A failed task's status is kept and reported once. Tasks reach the device through device(): the
+/// host runs them in place, a GPU asynchronously.
 class Stream {
  public:
   Stream(bool deferred, std::unique_ptr<DeviceQueue> device) : device_(std::move(device)), deferred_(deferred) {}
 
-  /// Runs or queues @p task, a callable returning Status. Eager submission does not allocate.
+  /// Runs or queues @p task, a callable returning Status, and returns its place in the stream's order
+  /// (0 on an eager stream: the task has run). Eager submission does not allocate.
   template <typename Task>
-  void submit(Task&& task) {
+  uint64_t submit(Task&& task) {
     if (!deferred_) {
       record(task());
-      return;
+      return 0;
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    queued_.emplace_back(std::forward<Task>(task));
+    queued_.emplace_back(++submitted_, std::forward<Task>(task));
     pending_.store(true, std::memory_order_release);
+    return submitted_;
   }
 
   /// Runs everything queued, waits for the device, then returns (and clears) the first failure
   /// since the last call: a task's, else one the device found since then.
   Status synchronize();
+
+  /// Runs the queued work up to and including place @p place, in order, and waits for whatever
+  /// another thread is running of it. Failures are kept for synchronize(). Safe from any thread and
+  /// from a task of another stream.
+  void run_through(uint64_t place);
 
   /// Drops queued work without running it.
   void discard();
@@ -47,13 +57,14 @@ class Stream {
 
  private:
   void record(Status status);
-  /// Runs queued work; returns (and clears) the first failure kept by a task.
-  Status finish_tasks();
 
   std::unique_ptr<DeviceQueue> device_;  // first: queued tasks refer to it, so it is destroyed last
   bool deferred_;
   std::mutex mutex_;
-  std::deque<std::function<Status()>> queued_;
+  std::condition_variable finished_;  ///< signalled when a task ends
+  std::deque<std::pair<uint64_t, std::function<Status()>>> queued_;
+  uint64_t submitted_ = 0;  ///< place of the last task queued
+  bool running_ = false;    ///< a thread is running the task at the front; tasks run one at a time
   Status failure_;
   /// Set with queued work or a kept failure, so that synchronising an idle eager stream takes no lock
   /// and builds no queue (the hot path of a two-phase call ends in aclrtSynchronizeStream).
