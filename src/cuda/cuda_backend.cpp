@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cuda/cuda_entry.hpp"
+#include "cuda/cuda_event.hpp"
 #include "cuda/cuda_memory.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
@@ -66,6 +67,14 @@ class CudaBackend final : public runtime::DeviceBackend {
     const DeviceGuard guard(device);
     if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
     return CudaQueue::create(device, default_stream, gpus_[static_cast<size_t>(device)].max_blocks, queue);
+  }
+
+  Status create_event(int32_t device, bool timing, std::unique_ptr<runtime::DeviceEvent>& event) override {
+    return cuda::create_event(device, timing, event);
+  }
+
+  Status memory_info(int32_t device, size_t& free, size_t& total) override {
+    return cuda::memory_info(device, free, total);
   }
 
   [[nodiscard]] bool supports_deferred() const override { return false; }

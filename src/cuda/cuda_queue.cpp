@@ -103,6 +103,15 @@ Status CudaQueue::wait() {
   return collected_fault(*readback_);
 }
 
+Status CudaQueue::call_host(void (*function)(void*), void* args) {
+  const DeviceGuard guard(device_);
+  if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
+  if (cudaError_t e = cudaLaunchHostFunc(stream_, function, args); e != cudaSuccess) {
+    return failure("cudaLaunchHostFunc failed", e);
+  }
+  return {};
+}
+
 Status enqueue_collect(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {
   // Both are ordered after every launch before them on the stream and before every launch after.
   if (cudaError_t e = cudaMemcpyAsync(readback, &record->report, sizeof(FaultReport), cudaMemcpyDeviceToHost, stream);

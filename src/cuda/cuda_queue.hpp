@@ -31,6 +31,8 @@ class CudaQueue final : public runtime::DeviceQueue {
   /// Enqueues the kernels; no allocation, no synchronisation (capturable in a CUDA graph).
   Status run(const core::Plan& plan) override;
   Status wait() override;
+  /// cudaLaunchHostFunc on the stream.
+  Status call_host(void (*function)(void*), void* args) override;
 
  private:
   CudaQueue(int32_t device, cudaStream_t stream, bool owns_stream, FaultRecord* record, FaultReport* readback,

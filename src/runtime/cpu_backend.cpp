@@ -1,6 +1,7 @@
 #include "runtime/cpu_backend.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -39,6 +40,11 @@ class CpuQueue final : public DeviceQueue {
   }
 
   Status wait() override { return {}; }
+
+  Status call_host(void (*function)(void*), void* args) override {
+    function(args);
+    return {};
+  }
 };
 
 class CpuBackend final : public DeviceBackend {
@@ -75,11 +81,25 @@ class CpuBackend final : public DeviceBackend {
     return {};
   }
 
+  Status memory_info(int32_t /*device*/, size_t& free, size_t& total) override { return host_memory(free, total); }
+
   [[nodiscard]] bool supports_deferred() const override { return true; }
 };
 
 }  // namespace
 
 std::unique_ptr<DeviceBackend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+
+Status host_memory(size_t& free, size_t& total) {
+  const int64_t page = sysconf(_SC_PAGESIZE);
+  const int64_t pages = sysconf(_SC_PHYS_PAGES);
+  const int64_t available = sysconf(_SC_AVPHYS_PAGES);
+  if (page <= 0 || pages <= 0 || available < 0) {
+    return {static_cast<StatusCode>(507000), "sysconf cannot tell the host's memory (expected page counts, got -1)"};
+  }
+  total = static_cast<size_t>(pages) * static_cast<size_t>(page);
+  free = static_cast<size_t>(available) * static_cast<size_t>(page);
+  return {};
+}
 
 }  // namespace advstep::runtime

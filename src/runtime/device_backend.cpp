@@ -23,6 +23,7 @@ class UnavailableQueue final : public DeviceQueue {
   Status fill(void*, int32_t, size_t) override { return reason_; }
   Status run(const core::Plan&) override { return reason_; }
   Status wait() override { return reason_; }
+  Status call_host(void (*)(void*), void*) override { return reason_; }
 
  private:
   Status reason_;
@@ -51,6 +52,10 @@ class UnavailableBackend final : public DeviceBackend {
     return default_stream ? Status() : reason_;
   }
 
+  Status create_event(int32_t /*device*/, bool /*timing*/, std::unique_ptr<DeviceEvent>& /*event*/) override {
+    return reason_;
+  }
+  Status memory_info(int32_t /*device*/, size_t& /*free*/, size_t& /*total*/) override { return reason_; }
   [[nodiscard]] bool supports_deferred() const override { return false; }
 
  private:

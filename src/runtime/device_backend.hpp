@@ -32,6 +32,31 @@ class DeviceQueue {
   virtual Status run(const core::Plan& plan) = 0;
   /// Blocks until everything queued has finished; returns a fault kept since the last call, once.
   virtual Status wait() = 0;
+  /// Calls @p function(@p args) on the host after the work already queued (aclrtLaunchHostFunc).
+  virtual Status call_host(void (*function)(void*), void* args) = 0;
+};
+
+/// The device side of an event, for devices that run work asynchronously by themselves (a GPU). The
+/// runtime's event (runtime/event.hpp) keeps the record/reset bookkeeping and calls these in stream
+/// order; the host device has no device side: its events are complete when their stream task has run.
+class DeviceEvent {
+ public:
+  virtual ~DeviceEvent() = default;
+
+  /// The handle callers see as aclrtEvent (a cudaEvent_t).
+  [[nodiscard]] virtual void* native_handle() const = 0;
+  /// Captures the work queued on @p queue so far.
+  virtual Status record(DeviceQueue& queue) = 0;
+  /// Whether the captured work has finished; does not block.
+  virtual Status query(bool& complete) = 0;
+  /// Blocks until the captured work has finished.
+  virtual Status synchronize() = 0;
+  /// Makes @p queue's later work wait for the captured work.
+  virtual Status make_wait(DeviceQueue& queue) = 0;
+  /// Whether every queue given to make_wait() has passed its wait; does not block.
+  virtual Status waits_passed(bool& passed) = 0;
+  /// Milliseconds from @p start's completion to this event's; both recorded and complete.
+  virtual Status elapsed_since(DeviceEvent& start, float& ms) = 0;
 };
 
 /// Devices, memory and queues of one kind of device.
@@ -58,6 +83,14 @@ class DeviceBackend {
   virtual Status fill(void* dst, int32_t value, size_t count) = 0;
   /// A queue on @p device (the runtime's current device): a new stream, or its default stream.
   virtual Status create_queue(int32_t device, bool default_stream, std::unique_ptr<DeviceQueue>& queue) = 0;
+  /// The device side of a new event on @p device (the runtime's current device), or null when the
+  /// device has none (the host: its events live in stream order alone). @p timing: it keeps a time.
+  virtual Status create_event(int32_t /*device*/, bool /*timing*/, std::unique_ptr<DeviceEvent>& event) {
+    event.reset();
+    return {};
+  }
+  /// Free and total bytes of @p device's own memory (aclrtGetMemInfo's HBM kinds).
+  virtual Status memory_info(int32_t device, size_t& free, size_t& total) = 0;
   /// Whether streams may hold their work until synchronisation (ADVSTEP_STREAM_MODE=deferred).
   /// The host emulates an NPU's asynchrony that way; a GPU is asynchronous by itself.
   [[nodiscard]] virtual bool supports_deferred() const = 0;
