@@ -6,6 +6,7 @@
 #include "aclnn/aclnn_base.h"
 #include "acl/boundary.hpp"
 #include "core/message.hpp"
+#include "runtime/context.hpp"
 #include "runtime/device.hpp"
 #include "runtime/device_backend.hpp"
 #include "runtime/last_error.hpp"
@@ -160,7 +161,11 @@ aclnnStatus aclnnFinalize(void) { return ACL_SUCCESS; }
 const char* aclGetRecentErrMsg(void) { return runtime::take_error_text(); }
 
 aclError aclrtSetDevice(int32_t deviceId) {
-  return guarded("aclrtSetDevice", [&]() { return runtime::set_device(deviceId); });
+  return guarded("aclrtSetDevice", [&]() -> Status {
+    if (Status s = runtime::set_device(deviceId); !s.ok()) return s;
+    runtime::enter_default_context(deviceId);
+    return {};
+  });
 }
 
 aclError aclrtResetDevice(int32_t deviceId) {
@@ -339,6 +344,16 @@ aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t c
     found->submit([=, device = &found->device()]() {
       return fill_bytes("aclrtMemsetAsync", devPtr, maxCount, value, count, device);
     });
+    return {};
+  });
+}
+
+aclError aclrtLaunchHostFunc(aclrtStream stream, aclrtHostFunc fn, void* args) {
+  return guarded("aclrtLaunchHostFunc", [&]() -> Status {
+    if (fn == nullptr) return null_argument("aclrtLaunchHostFunc", "fn");
+    const auto found = runtime::find_stream(stream);
+    if (!found) return unknown_stream("aclrtLaunchHostFunc", stream);
+    found->submit([=, device = &found->device()]() { return named("aclrtLaunchHostFunc", device->call_host(fn, args)); });
     return {};
   });
 }

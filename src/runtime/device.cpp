@@ -22,6 +22,15 @@ Status check_device(const char* api, int32_t device) {
                                                std::to_string(device) + ")"};
 }
 
+/// Makes @p device the calling thread's device (and the backend's, e.g. cudaSetDevice).
+Status bind(const char* api, int32_t device) {
+  if (Status s = device_ready(api); !s.ok()) return s;
+  if (Status s = check_device(api, device); !s.ok()) return s;
+  if (Status s = backend().set_device(device); !s.ok()) return {s.code(), std::string(api) + ": " + s.message()};
+  thread_device() = device;
+  return {};
+}
+
 }  // namespace
 
 uint32_t device_count() { return backend().device_count(); }
@@ -34,15 +43,12 @@ const char* soc_name() {
 int32_t current_device() { return thread_device(); }
 
 Status set_device(int32_t device) {
-  if (Status s = device_ready("aclrtSetDevice"); !s.ok()) return s;
-  if (Status s = check_device("aclrtSetDevice", device); !s.ok()) return s;
-  if (Status s = backend().set_device(device); !s.ok()) {
-    return {s.code(), "aclrtSetDevice: " + s.message()};
-  }
-  thread_device() = device;
+  if (Status s = bind("aclrtSetDevice", device); !s.ok()) return s;
   g_references.fetch_add(1, std::memory_order_relaxed);
   return {};
 }
+
+Status bind_thread(const char* api, int32_t device) { return bind(api, device); }
 
 Status reset_device(int32_t device, bool force) {
   if (Status s = check_device(force ? "aclrtResetDeviceForce" : "aclrtResetDevice", device); !s.ok()) return s;
