@@ -26,7 +26,9 @@ void wait_for_gate(void* gate) {
   while (!open->load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-void pause_20ms(void* /*args*/) { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }
+void pause_20ms(void* /*args*/) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 TEST_F(CudaEvents, TheHandleIsACudaEvent) {
   const EventHandle event;

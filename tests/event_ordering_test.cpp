@@ -19,7 +19,9 @@ const std::vector<int64_t> kSeqLensBefore = {0, 1, 2, 3, 4, 5, 6, 7};
 const std::vector<int64_t> kSeqLensAfter = {1, 2, 3, 4, 4, 5, 6, 7};
 constexpr size_t kBytes = 8 * sizeof(int64_t);
 
-void pause_on_stream(void* /*args*/) { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }
+void pause_on_stream(void* /*args*/) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 void skip_without_deferred_streams() {
   if (!host_device()) GTEST_SKIP() << "deferred streams exist on the host device only";
@@ -44,9 +46,9 @@ std::vector<int64_t> b_reads_a(bool deferred, bool wait) {
     EXPECT_EQ(aclrtStreamWaitEvent(b.get(), event.get()), ACL_SUCCESS) << last_error_message();
   }
   std::vector<int64_t> seen(8, -1);
-  EXPECT_EQ(aclrtMemcpyAsync(seen.data(), kBytes, c.tensors[kSeqLens].address(), kBytes, ACL_MEMCPY_DEVICE_TO_HOST,
-                             b.get()),
-            ACL_SUCCESS);
+  EXPECT_EQ(
+      aclrtMemcpyAsync(seen.data(), kBytes, c.tensors[kSeqLens].address(), kBytes, ACL_MEMCPY_DEVICE_TO_HOST, b.get()),
+      ACL_SUCCESS);
   EXPECT_EQ(aclrtSynchronizeStream(b.get()), ACL_SUCCESS);
   return seen;
 }
@@ -144,8 +146,8 @@ std::vector<int64_t> across_threads(bool deferred) {
   std::thread consumer([&] {
     recorded.get_future().wait();
     EXPECT_EQ(aclrtStreamWaitEvent(b.get(), event.get()), ACL_SUCCESS);
-    EXPECT_EQ(aclrtMemcpyAsync(seen.data(), kBytes, c.tensors[kSeqLens].address(), kBytes,
-                               ACL_MEMCPY_DEVICE_TO_HOST, b.get()),
+    EXPECT_EQ(aclrtMemcpyAsync(seen.data(), kBytes, c.tensors[kSeqLens].address(), kBytes, ACL_MEMCPY_DEVICE_TO_HOST,
+                               b.get()),
               ACL_SUCCESS);
     EXPECT_EQ(aclrtSynchronizeStream(b.get()), ACL_SUCCESS);
   });

@@ -14,7 +14,9 @@ namespace {
 
 constexpr int kSleepMs = 20;
 
-void sleep_on_stream(void* /*args*/) { std::this_thread::sleep_for(std::chrono::milliseconds(kSleepMs)); }
+void sleep_on_stream(void* /*args*/) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(kSleepMs));
+}
 
 TEST(Events, RecordQuerySynchronizeOnAnEagerStream) {
   const StreamHandle stream(false);
@@ -47,9 +49,11 @@ TEST(Events, ElapsedTimeCoversWorkSubmittedBetweenTheRecords) {
   // A GPU's clock is not the host's: allow it a hair below the sleep.
   EXPECT_GE(ms, host_device() ? kSleepMs : kSleepMs - 0.5F);
   EXPECT_LT(ms, 5000.0F);
-  float back = 0.0F;
-  ASSERT_EQ(aclrtEventElapsedTime(&back, end.get(), start.get()), ACL_SUCCESS);
-  EXPECT_FLOAT_EQ(back, -ms) << "end before start is negative";
+  if (host_device()) {  // CUDA does not promise a sign for reversed events
+    float back = 0.0F;
+    ASSERT_EQ(aclrtEventElapsedTime(&back, end.get(), start.get()), ACL_SUCCESS);
+    EXPECT_FLOAT_EQ(back, -ms) << "end before start is negative";
+  }
 }
 
 TEST(Events, ElapsedTimeCoversAHostPauseBetweenRecords) {

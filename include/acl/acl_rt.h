@@ -337,8 +337,8 @@ ACL_FUNC_VISIBILITY aclError aclrtSynchronizeEvent(aclrtEvent event);
 
 /**
  * @brief Milliseconds from @p startEvent's completion to @p endEvent's (host: std::chrono::steady_clock
- *        at the moment the recorded work had run; GPU: cudaEventElapsedTime). Negative when the end
- *        completed first. Neither event is waited for.
+ *        at the moment the recorded work had run, negative when the end completed first; GPU:
+ *        cudaEventElapsedTime). Neither event is waited for.
  * @param[out] ms the time. @param[in] startEvent, endEvent events made with a time stamp.
  * @return ACL_SUCCESS; 100000 for a null pointer; 107017 for an unknown event;
  *         ACL_ERROR_RT_INTERNAL_ERROR (507000) when an event was never recorded (or was reset), as CANN;

@@ -77,9 +77,8 @@ aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total) {
                            "attr must name a kind of memory (expected 0..17, got " + std::to_string(attr) + ")");
     }
     if (Status s = runtime::device_ready(api); !s.ok()) return s;
-    Status status = is_host_memory(attr)
-                        ? runtime::host_memory(*free, *total)
-                        : runtime::backend().memory_info(runtime::current_device(), *free, *total);
+    Status status = is_host_memory(attr) ? runtime::host_memory(*free, *total)
+                                         : runtime::backend().memory_info(runtime::current_device(), *free, *total);
     if (status.ok()) return status;
     return {status.code(), std::string(api) + ": " + status.message()};
   });

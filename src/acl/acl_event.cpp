@@ -18,9 +18,11 @@ namespace runtime = advstep::runtime;
 
 namespace {
 
+/// A second synchronising bit CANN's runtime takes without a public name (RT_EVENT_DDSYNC).
+constexpr uint32_t kRuntimeSync = 0x4U;
 /// The flags CANN's runtime takes (anything else is 107000); of those, the ones it runs here.
-constexpr uint32_t kKnownFlags = ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | 0x4U | ACL_EVENT_TIME_LINE |
-                                 ACL_EVENT_DEVICE_USE_ONLY | ACL_EVENT_EXTERNAL;
+constexpr uint32_t kKnownFlags = ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | kRuntimeSync |
+                                 ACL_EVENT_TIME_LINE | ACL_EVENT_DEVICE_USE_ONLY | ACL_EVENT_EXTERNAL;
 constexpr uint32_t kAloneFlags = ACL_EVENT_DEVICE_USE_ONLY | ACL_EVENT_EXTERNAL;
 
 Status null_argument(const char* api, const char* name) {
@@ -69,12 +71,14 @@ Status check_flag(uint32_t flag) {
   if (flag == 0 || (flag & ~kKnownFlags) != 0) {
     return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
                          "flag must be an | of ACL_EVENT_SYNC, ACL_EVENT_CAPTURE_STREAM_PROGRESS and "
-                         "ACL_EVENT_TIME_LINE (expected a non-zero value within 0x3f, got " + hex(flag) + ")");
+                         "ACL_EVENT_TIME_LINE (expected a non-zero value within 0x3f, got " +
+                             hex(flag) + ")");
   }
   if ((flag & kAloneFlags) != 0 && (flag & ~kAloneFlags) != 0) {
     return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
                          "ACL_EVENT_DEVICE_USE_ONLY and ACL_EVENT_EXTERNAL go alone (expected no other flag "
-                         "with them, got " + hex(flag) + ")");
+                         "with them, got " +
+                             hex(flag) + ")");
   }
   if ((flag & kAloneFlags) != 0) {
     return runtime_error(ACL_ERROR_RT_FEATURE_NOT_SUPPORT, api,
@@ -99,20 +103,23 @@ Status check_timed(const char* name, const runtime::Event& event) {
   const char* api = "aclrtEventElapsedTime";
   if (!event.recorded()) {
     return runtime_error(ACL_ERROR_RT_INTERNAL_ERROR, api,
-                         std::string(name) + " must be recorded (expected aclrtRecordEvent first, got an event "
-                                             "never recorded or reset since)");
+                         std::string(name) +
+                             " must be recorded (expected aclrtRecordEvent first, got an event "
+                             "never recorded or reset since)");
   }
   if (!event.timing()) {
     return runtime_error(ACL_ERROR_RT_EVENT_TIMESTAMP_INVALID, api,
-                         std::string(name) + " must keep a time stamp (expected aclrtCreateEvent or "
-                                             "ACL_EVENT_TIME_LINE, got an event made without it)");
+                         std::string(name) +
+                             " must keep a time stamp (expected aclrtCreateEvent or "
+                             "ACL_EVENT_TIME_LINE, got an event made without it)");
   }
   bool complete = false;
   if (Status s = event.query(complete); !s.ok()) return {s.code(), std::string(api) + ": " + s.message()};
   if (!complete) {
     return runtime_error(ACL_ERROR_RT_EVENT_TIMESTAMP_INVALID, api,
-                         std::string(name) + " must have completed (expected the work before its record to have "
-                                             "run, e.g. after aclrtSynchronizeStream, got an event still pending)");
+                         std::string(name) +
+                             " must have completed (expected the work before its record to have "
+                             "run, e.g. after aclrtSynchronizeStream, got an event still pending)");
   }
   return {};
 }
@@ -134,7 +141,8 @@ aclError aclrtCreateEventWithFlag(aclrtEvent* event, uint32_t flag) {
   return guarded("aclrtCreateEventWithFlag", [&]() -> Status {
     if (event == nullptr) return null_argument("aclrtCreateEventWithFlag", "event");
     if (Status s = check_flag(flag); !s.ok()) return s;
-    return create("aclrtCreateEventWithFlag", event, (flag & ACL_EVENT_TIME_LINE) != 0, (flag & ACL_EVENT_SYNC) != 0);
+    return create("aclrtCreateEventWithFlag", event, (flag & ACL_EVENT_TIME_LINE) != 0,
+                  (flag & (ACL_EVENT_SYNC | kRuntimeSync)) != 0);
   });
 }
 

@@ -11,7 +11,9 @@ namespace {
 
 constexpr auto kTimestampInvalid = static_cast<StatusCode>(107006);  // ACL_ERROR_RT_EVENT_TIMESTAMP_INVALID
 
-cudaStream_t stream_of(runtime::DeviceQueue& queue) { return static_cast<cudaStream_t>(queue.native_handle()); }
+cudaStream_t stream_of(runtime::DeviceQueue& queue) {
+  return static_cast<cudaStream_t>(queue.native_handle());
+}
 
 /// cudaEventQuery's answer as "finished or not"; anything but cudaErrorNotReady is a failure.
 Status finished(cudaEvent_t event, const char* what, bool& done) {
@@ -54,7 +56,8 @@ class CudaEvent final : public runtime::DeviceEvent {
   Status query(bool& complete) override { return finished(event_, "cudaEventQuery failed", complete); }
 
   Status synchronize() override {
-    if (cudaError_t e = cudaEventSynchronize(event_); e != cudaSuccess) return failure("cudaEventSynchronize failed", e);
+    if (cudaError_t e = cudaEventSynchronize(event_); e != cudaSuccess)
+      return failure("cudaEventSynchronize failed", e);
     return {};
   }
 

@@ -45,8 +45,8 @@ std::shared_ptr<Context> find(void* handle) {
 }
 
 Status not_a_context(const char* api, void* handle, const char* expected, const char* what_it_is) {
-  return {kParamInvalid, std::string(api) + ": context must be " + expected + " (got " +
-                             core::address_string(handle) + ", " + what_it_is + ")"};
+  return {kParamInvalid, std::string(api) + ": context must be " + expected + " (got " + core::address_string(handle) +
+                             ", " + what_it_is + ")"};
 }
 
 }  // namespace
@@ -66,7 +66,8 @@ Status create_context(int32_t device, void*& handle) {
 
 Status set_current_context(void* handle) {
   const std::shared_ptr<Context> context = find(handle);
-  if (context == nullptr) return not_a_context("aclrtSetCurrentContext", handle, "a live context", "destroyed or never created");
+  if (context == nullptr)
+    return not_a_context("aclrtSetCurrentContext", handle, "a live context", "destroyed or never created");
   if (Status s = bind_thread("aclrtSetCurrentContext", context->device); !s.ok()) return s;
   thread_context() = context;
   return {};
@@ -75,8 +76,9 @@ Status set_current_context(void* handle) {
 Status current_context(void*& handle) {
   const std::shared_ptr<Context> context = thread_context().lock();
   if (context == nullptr) {
-    return {kContextNull, "aclrtGetCurrentContext: the calling thread has no context (expected one from "
-                          "aclrtSetDevice, aclrtCreateContext or aclrtSetCurrentContext, got none or a destroyed one)"};
+    return {kContextNull,
+            "aclrtGetCurrentContext: the calling thread has no context (expected one from "
+            "aclrtSetDevice, aclrtCreateContext or aclrtSetCurrentContext, got none or a destroyed one)"};
   }
   handle = context.get();
   return {};
@@ -88,9 +90,9 @@ Status destroy_context(void* handle) {
   const auto it = all.live.find(handle);
   if (it == all.live.end() || it->second->is_default) {
     const bool is_default = it != all.live.end();
-    return not_a_context("aclrtDestroyContext", handle, "a live context from aclrtCreateContext",
-                         is_default ? "a device's default context, which aclrtResetDevice releases"
-                                    : "destroyed or never created");
+    return not_a_context(
+        "aclrtDestroyContext", handle, "a live context from aclrtCreateContext",
+        is_default ? "a device's default context, which aclrtResetDevice releases" : "destroyed or never created");
   }
   all.live.erase(it);  // threads holding it see it expire
   return {};

@@ -42,6 +42,8 @@ inline int32_t recorded_status(aclrtEvent event) {
 }
 
 /// Whether the runtime's device is the host (deferred streams exist only there).
-inline bool host_device() { return std::strcmp(aclrtGetSocName(), "CPU") == 0; }
+inline bool host_device() {
+  return std::strcmp(aclrtGetSocName(), "CPU") == 0;
+}
 
 }  // namespace advstep::testing
