@@ -353,7 +353,9 @@ aclError aclrtLaunchHostFunc(aclrtStream stream, aclrtHostFunc fn, void* args) {
     if (fn == nullptr) return null_argument("aclrtLaunchHostFunc", "fn");
     const auto found = runtime::find_stream(stream);
     if (!found) return unknown_stream("aclrtLaunchHostFunc", stream);
-    found->submit([=, device = &found->device()]() { return named("aclrtLaunchHostFunc", device->call_host(fn, args)); });
+    found->submit([=, device = &found->device()]() {
+      return named("aclrtLaunchHostFunc", device->call_host(fn, args));
+    });
     return {};
   });
 }
