@@ -31,8 +31,9 @@ install(FILES ${advstep_aliases} DESTINATION ${ADVSTEP_TOOLKIT_LIBDIR})
 
 # set_env.sh names the prefix it is installed to (sh cannot find a sourced file's own path), so it
 # is written at install time, when `cmake --install --prefix` has decided the prefix.
+# A relative --prefix is taken from the directory `cmake --install` runs in, as the other rules do.
 install(CODE "
-  set(ADVSTEP_TOOLKIT_HOME \"\${CMAKE_INSTALL_PREFIX}\")
+  get_filename_component(ADVSTEP_TOOLKIT_HOME \"\${CMAKE_INSTALL_PREFIX}\" ABSOLUTE)
   string(REPLACE \"'\" \"'\\\\''\" ADVSTEP_TOOLKIT_HOME \"\${ADVSTEP_TOOLKIT_HOME}\")
   configure_file(\"${PROJECT_SOURCE_DIR}/cmake/set_env.sh.in\" \"${PROJECT_BINARY_DIR}/toolkit/set_env.sh\" @ONLY)
   file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}\" TYPE FILE FILES \"${PROJECT_BINARY_DIR}/toolkit/set_env.sh\"
@@ -45,16 +46,18 @@ install(CODE "
 # install rule.
 if(NOT CMAKE_INSTALL_LIBDIR STREQUAL ADVSTEP_TOOLKIT_LIBDIR)
   cmake_language(DEFER CALL install CODE "
+    get_filename_component(advstep_prefix \"\${CMAKE_INSTALL_PREFIX}\" ABSOLUTE)
     set(advstep_libdir \"${CMAKE_INSTALL_LIBDIR}\")
     if(NOT IS_ABSOLUTE \"\${advstep_libdir}\")
-      set(advstep_libdir \"\${CMAKE_INSTALL_PREFIX}/\${advstep_libdir}\")
+      set(advstep_libdir \"\${advstep_prefix}/\${advstep_libdir}\")
     endif()
-    set(advstep_lib64 \"\${CMAKE_INSTALL_PREFIX}/${ADVSTEP_TOOLKIT_LIBDIR}\")
+    set(advstep_lib64 \"\${advstep_prefix}/${ADVSTEP_TOOLKIT_LIBDIR}\")
     file(RELATIVE_PATH advstep_link_dir \"\${advstep_lib64}\" \"\${advstep_libdir}\")
     # Only what this install wrote (its manifest so far, paths without DESTDIR), never other
     # libraries of a shared prefix.
     foreach(advstep_file IN LISTS CMAKE_INSTALL_MANIFEST_FILES)
       get_filename_component(advstep_dir \"\${advstep_file}\" DIRECTORY)
+      get_filename_component(advstep_dir \"\${advstep_dir}\" ABSOLUTE)
       get_filename_component(advstep_name \"\${advstep_file}\" NAME)
       if(advstep_dir STREQUAL advstep_libdir AND advstep_name MATCHES \"[.]so([.].*)?$\")
         message(STATUS \"Linking: \$ENV{DESTDIR}\${advstep_lib64}/\${advstep_name} -> \${advstep_link_dir}/\${advstep_name}\")

@@ -37,20 +37,26 @@ printf '#include "aclnn_base.h"\n#include "acl_meta.h"\n' >"$work/only_aclnn.cpp
 "$CXX" -fsyntax-only -I "$prefix/include/aclnn" "$work/only_aclnn.cpp" || fail "include/aclnn alone does not compile"
 
 # 2. set_env.sh, sourced twice from / in an empty environment, by sh and by bash; bash through a
-#    symlink to the prefix (it finds the prefix from the file's own path, sh from the installed one).
-show='cd / && . "$0/set_env.sh" && . "$0/set_env.sh" &&
-      echo "$ASCEND_HOME_PATH|$ASCEND_TOOLKIT_HOME|$ASCEND_OPP_PATH|$ASCEND_AICPU_PATH|$LD_LIBRARY_PATH|${PATH%%:*}" &&
-      case ":${PATH#*:}:" in *":$0/bin:"*) echo "and again further down PATH" ;; esac'
-expect_env() {  # shell home LD_LIBRARY_PATH-before shown-home
+#    symlink to the prefix (kept as named, as CANN's `latest`) and through a symlink to the file
+#    itself (a profile.d entry: it leads to the prefix). lib64 goes first, once, even when it was
+#    listed further down; bin/ is not added, as the install makes none.
+show='cd / && . "$0" && . "$0" &&
+      echo "$ASCEND_HOME_PATH|$ASCEND_TOOLKIT_HOME|$ASCEND_OPP_PATH|$ASCEND_AICPU_PATH|$LD_LIBRARY_PATH" &&
+      case ":${PATH-}:" in *"/bin:"*) case ":${PATH-}:" in *":$ASCEND_HOME_PATH/bin:"*) echo "bin on PATH" ;; esac ;; esac'
+expect_env() {  # shell set_env-file LD_LIBRARY_PATH-before shown-home LD_LIBRARY_PATH-after-lib64
   got=$(env -i ${3:+LD_LIBRARY_PATH="$3"} "$1" -c "$show" "$2")
-  want="$4|$4|$4/opp|$4|$4/lib64${3:+:$3}|$4/bin"
+  want="$4|$4|$4/opp|$4|$4/lib64${5:+:$5}"
   [ "$got" = "$want" ] || fail "$1: set_env.sh exported $got (expected $want)"
 }
 ln -sfn "$prefix" "$work/prefix_link"
-expect_env sh "$prefix" "" "$prefix"
-expect_env sh "$prefix" /opt/other/lib "$prefix"
-expect_env bash "$work/prefix_link" "" "$work/prefix_link"
-expect_env bash "$prefix" /opt/other/lib "$prefix"
+mkdir -p "$work/profile.d"
+ln -sfn "$prefix/set_env.sh" "$work/profile.d/advstep.sh"
+expect_env sh "$prefix/set_env.sh" "" "$prefix"
+expect_env sh "$prefix/set_env.sh" /opt/other/lib "$prefix" /opt/other/lib
+expect_env bash "$work/prefix_link/set_env.sh" "" "$work/prefix_link"
+expect_env bash "$prefix/set_env.sh" /opt/other/lib "$prefix" /opt/other/lib
+expect_env bash "$work/profile.d/advstep.sh" "" "$prefix"
+expect_env sh "$prefix/set_env.sh" "/a::$prefix/lib64:/b" "$prefix" "/a::/b"
 
 # 3. The programs, by each route. The lines are CANN's, with $ASCEND_HOME_PATH from set_env.sh.
 (

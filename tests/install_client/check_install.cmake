@@ -14,7 +14,9 @@ function(run)
   set(last_output "${out}" PARENT_SCOPE)
 endfunction()
 
-run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+# A relative --prefix, as a user may type it: taken from the directory the install runs in.
+file(MAKE_DIRECTORY ${WORK_DIR})
+run(${CMAKE_COMMAND} -E chdir ${WORK_DIR} ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix prefix)
 foreach(header acl/acl.h acl/acl_base.h acl/acl_rt.h aclnn/acl_meta.h aclnn/aclnn_base.h aclnnop/aclnn_util.h
                aclnnop/aclnn_advance_step.h aclnnop/aclnn_advance_step_v2.h advstep/advance_step.hpp)
   if(NOT EXISTS ${prefix}/include/${header})
