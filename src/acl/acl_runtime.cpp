@@ -35,10 +35,16 @@ bool known_copy_kind(aclrtMemcpyKind kind) {
 /// The device side(s) a copy kind names must be device memory with room for the bytes.
 Status check_copy_range(const char* api, const char* side, const void* address, size_t count) {
   if (runtime::find_block(address, count, runtime::MemoryKind::kDevice) != nullptr) return {};
-  return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
-                       std::string(side) + " must be " + std::to_string(count) +
-                           " bytes of device memory from aclrtMalloc (expected a live block with room, got " +
-                           advstep::core::address_string(address) + ")");
+  const std::string what = std::string(side) + " must be " + std::to_string(count) +
+                           " bytes of device memory from aclrtMalloc (expected a live block with room, got ";
+  // Inside a live block, say how much of it is left: the usual mistake is a count past its end.
+  if (const runtime::Block* block = runtime::find_block_containing(address, runtime::MemoryKind::kDevice)) {
+    const auto used = static_cast<size_t>(reinterpret_cast<uintptr_t>(address) - block->begin);
+    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
+                         what + std::to_string(block->size - used) + " bytes left in a block of " +
+                             std::to_string(block->size) + " at " + advstep::core::address_string(address) + ")");
+  }
+  return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api, what + advstep::core::address_string(address) + ")");
 }
 
 /// Every argument rule of a copy; the async form applies them at the call, as CANN's runtime does.

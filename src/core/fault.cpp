@@ -61,16 +61,15 @@ class FaultText {
                 wide_string(new_position())};
       case FaultKind::kPositionOverflow:
         return {concat("the new position ", new_position_terms(), " exceeds 2^63 - 1"),
-                concat(indexed(TensorRole::kInputPositions, element()), " at most 2^63 - 2 - ",
-                       indexed(TensorRole::kAcceptedNum, fault_.sequence), " = ", kInt64Max - 1 - fault_.extra),
-                wide_string(new_position())};
+                "a new position at most 2^63 - 1 = 9223372036854775807", wide_string(new_position())};
       case FaultKind::kBlockIndexOutOfTable:
         return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
                        " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ",
                        wide_string(Wide{fault_.sequence} * plan_.table_stride + fault_.value), " of ",
                        name(TensorRole::kBlockTables), ", past its end"),
                 concat("a block index below ", plan_.table_numel - fault_.sequence * plan_.table_stride,
-                       ", the entries from this sequence's row to the table's end"),
+                       ", so that entry ", fault_.sequence, " * W + index stays below the table's ",
+                       plan_.table_numel, " entries"),
                 std::to_string(fault_.value)};
       case FaultKind::kNegativeBlockId:
         return {concat(entry(), " (block index = position ", fault_.extra, " / ", block_size(),
