@@ -30,20 +30,45 @@ if(ADVSTEP_CUDA_ENABLED)
   message(STATUS "advstep: CUDA backend on (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, architectures ${CMAKE_CUDA_ARCHITECTURES})")
 endif()
 
-# Adds the device backend to @p target: the CUDA sources and cudart, or the stub.
+# Gives @p target (libadvstep) the loader of the CUDA backend and, in a CUDA build, builds that
+# backend as the module library advstep_cuda (libadvstep_cuda.so), which libadvstep dlopen()s from
+# its own directory at run time: libadvstep itself never links libcudart, so one build runs on
+# machines with and without CUDA.
 function(advstep_add_device_backend target)
+  target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/runtime/cuda_loader.cpp)
+  target_link_libraries(${target} PRIVATE ${CMAKE_DL_LIBS})
+  target_compile_definitions(${target} PRIVATE ADVSTEP_VERSION="${PROJECT_VERSION}")
   if(NOT ADVSTEP_CUDA_ENABLED)
-    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/cuda/absent/cuda_absent.cpp)
     return()
   endif()
+  target_compile_definitions(${target} PRIVATE ADVSTEP_CUDA_PLUGIN_FILE="libadvstep_cuda.so")
   file(GLOB cuda_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cuda/*.cu ${PROJECT_SOURCE_DIR}/src/cuda/*.cpp)
-  target_sources(${target} PRIVATE ${cuda_sources})
-  # One cudart in the process, shared with the caller's (so streams, events and graphs interoperate
-  # without two runtime instances), instead of the static copy CMake links by default.
-  set_target_properties(${target} PROPERTIES CUDA_RUNTIME_LIBRARY Shared INSTALL_RPATH_USE_LINK_PATH ON)
-  target_link_libraries(${target} PRIVATE CUDA::cudart)
+  add_library(advstep_cuda MODULE ${cuda_sources})
+  # Declared where libadvstep is, so both land in one directory (the loader looks nowhere else).
+  set_target_properties(advstep_cuda PROPERTIES
+    # Only advstep_cuda_plugin is exported: the backend's own functions bind inside the library.
+    CXX_VISIBILITY_PRESET hidden CUDA_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
+    # One cudart in the process, shared with the caller's (so streams, events and graphs interoperate
+    # without two runtime instances), instead of the static copy CMake links by default.
+    CUDA_RUNTIME_LIBRARY Shared
+    # libadvstep from beside it; cudart from where it was linked (or the loader's search path).
+    INSTALL_RPATH "$ORIGIN" INSTALL_RPATH_USE_LINK_PATH ON)
+  target_compile_features(advstep_cuda PRIVATE cxx_std_20)
+  target_include_directories(advstep_cuda PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  target_compile_definitions(advstep_cuda PRIVATE ADVSTEP_VERSION="${PROJECT_VERSION}")
+  # The core (plans, messages, fault descriptions) comes from libadvstep, which has loaded it already.
+  target_link_libraries(advstep_cuda PRIVATE ${target} CUDA::cudart)
+  advstep_apply_warnings(advstep_cuda)
   # core/row.hpp is shared with the host and uses std::numeric_limits, whose constexpr members are
   # host functions to nvcc unless relaxed.
   # C++20 spelled out: CMake before 3.26 has no CUDA20 dialect flag for nvcc.
-  target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-std=c++20;--expt-relaxed-constexpr>")
+  target_compile_options(advstep_cuda PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-std=c++20;--expt-relaxed-constexpr>")
+endfunction()
+
+# Makes @p target (a program linking libadvstep) build the CUDA backend too, so that a build of
+# that target alone runs where it would after a full build.
+function(advstep_needs_device_backend target)
+  if(TARGET advstep_cuda)
+    add_dependencies(${target} advstep_cuda)
+  endif()
 endfunction()

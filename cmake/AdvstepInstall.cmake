@@ -6,6 +6,10 @@ install(TARGETS advstep EXPORT advstepTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The CUDA backend goes beside libadvstep's file, the one place libadvstep loads it from.
+if(TARGET advstep_cuda)
+  install(TARGETS advstep_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(DIRECTORY include/acl include/aclnn include/aclnnop include/advstep
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT advstepTargets NAMESPACE advstep:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/advstep)

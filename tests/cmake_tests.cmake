@@ -30,3 +30,11 @@ if(NOT ADVSTEP_SANITIZE)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/install_client/check_install.cmake)
   set_tests_properties(install.layout_and_clients PROPERTIES TIMEOUT 300)
 endif()
+
+# A CUDA build's libadvstep runs where libcudart is missing (the backend is a library of its own).
+if(TARGET advstep_cuda AND ADVSTEP_BUILD_EXAMPLES AND NOT ADVSTEP_SANITIZE)
+  add_test(NAME loader.runs_without_cudart
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/loader/runs_without_cudart.sh $<TARGET_FILE:advstep>
+                   $<TARGET_FILE:advstep_cuda> $<TARGET_FILE:aclnn_advance_step>
+                   ${CMAKE_CURRENT_SOURCE_DIR}/expected/aclnn_advance_step.txt)
+endif()

@@ -5,11 +5,12 @@
 #include <utility>
 #include <vector>
 
-#include "cuda/cuda_entry.hpp"
 #include "cuda/cuda_event.hpp"
 #include "cuda/cuda_memory.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
+#include "cuda/launch.hpp"
+#include "cuda/plugin_functions.hpp"
 
 namespace advstep::cuda {
 namespace {
@@ -106,6 +107,16 @@ std::vector<GpuInfo> visible_gpus(std::string& why_not) {
       why_not = error_text("cudaGetDeviceProperties", e);
       return {};
     }
+    // A GPU the library has no code for would fail every launch: refuse it here, once.
+    const DeviceGuard guard(device);
+    cudaError_t image = guard.error();
+    if (image == cudaSuccess) image = probe_kernel_image();
+    if (image != cudaSuccess) {
+      why_not = error_text("cudaFuncGetAttributes", image) + " (GPU " + std::to_string(device) + ", " +
+                properties.name + ", sm_" + std::to_string(properties.major) + std::to_string(properties.minor) +
+                ": this build has no kernel image it can run; rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
+      return {};
+    }
     gpus.push_back({properties.name, properties.multiProcessorCount * kBlocksPerSm});
   }
   return gpus;
@@ -113,13 +124,13 @@ std::vector<GpuInfo> visible_gpus(std::string& why_not) {
 
 }  // namespace
 
-std::unique_ptr<runtime::DeviceBackend> make_backend(std::string& why_not) {
+std::unique_ptr<runtime::DeviceBackend> make_gpu_backend(std::string& why_not) {
   std::vector<GpuInfo> gpus = visible_gpus(why_not);
   if (gpus.empty()) return nullptr;
   return std::make_unique<CudaBackend>(std::move(gpus));
 }
 
-bool available() {
+bool gpus_runnable() {
   static const bool visible = [] {
     std::string why_not;
     return !visible_gpus(why_not).empty();

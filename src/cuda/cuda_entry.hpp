@@ -1,6 +1,6 @@
-// What the rest of the library asks of the CUDA backend. Plain C++ (no CUDA headers): the CUDA
-// build implements it in src/cuda/, a build without CUDA in src/cuda/absent/, so no other file
-// needs to know which build it is part of.
+// What the rest of libadvstep asks of the CUDA backend. Plain C++ (no CUDA headers): libadvstep
+// implements it in runtime/cuda_loader.cpp by loading the backend library (libadvstep_cuda.so)
+// at the first call, so that libadvstep links no CUDA library and runs where none is installed.
 #pragma once
 
 #include <memory>
@@ -13,11 +13,15 @@
 
 namespace advstep::cuda {
 
+/// Whether this build has a CUDA backend (configured with ADVSTEP_CUDA on), loadable or not.
+bool built();
+
 /// The ACL runtime's CUDA backend, or null with @p why_not set ("a build without the CUDA backend",
-/// "cudaGetDeviceCount: cudaErrorNoDevice ...") when this build or machine cannot run one.
+/// "dlopen: libcudart.so.13: cannot open shared object file ...", "cudaGetDeviceCount: ...",
+/// "GPU 0 ... has no kernel image ...") when this build or machine cannot run one.
 std::unique_ptr<runtime::DeviceBackend> make_backend(std::string& why_not);
 
-/// Whether the native API can run on CUDA tensors: built with CUDA and a GPU visible.
+/// Whether the native API can run on CUDA tensors: the backend loaded, a GPU visible and runnable.
 bool available();
 
 /// The native API's memory rule for a CUDA tensor: device (or managed) memory of a visible GPU,

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "core/message.hpp"
-#include "cuda/cuda_entry.hpp"
 #include "cuda/cuda_memory.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 #include "cuda/launch.hpp"
+#include "cuda/plugin_functions.hpp"
 
 namespace advstep::cuda {
 namespace {
@@ -82,7 +82,7 @@ const char* memory_name(cudaMemoryType type) {
 
 }  // namespace
 
-Status check_native_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device) {
+Status check_gpu_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device) {
   cudaPointerAttributes attributes{};
   if (cudaError_t e = cudaPointerGetAttributes(&attributes, tensor.first()); e != cudaSuccess) {
     return failure(StatusCode::kInvalidArgument, core::concat(api, ": ", name, " must be CUDA device memory"), e);
@@ -100,14 +100,14 @@ Status check_native_tensor(const char* api, const char* name, const core::Tensor
   return {};
 }
 
-Status run_native(const core::Plan& plan, void* stream) {
+Status run_on_gpu_stream(const core::Plan& plan, void* stream) {
   const auto on_stream = static_cast<cudaStream_t>(stream);
   const auto runtime_failure = [&](const Status& status) {
     return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
   };
   int32_t device = -1;
   const core::TensorDesc& first = plan.tensor(core::TensorRole::kInputTokens);
-  if (Status s = check_native_tensor(plan.api, "input_tokens", first, device); !s.ok()) return s;
+  if (Status s = check_gpu_tensor(plan.api, "input_tokens", first, device); !s.ok()) return s;
   const DeviceGuard guard(device);
   if (guard.error() != cudaSuccess) return runtime_failure(failure("cudaSetDevice failed", guard.error()));
   NativeRecord* record = nullptr;

@@ -26,4 +26,8 @@ struct LaunchTarget {
 /// @return ok, or kRuntimeError when a launch was refused (the message names the CUDA error).
 Status launch(const core::Plan& plan, const LaunchTarget& target);
 
+/// cudaSuccess when the current GPU can run this build's kernels; cudaErrorNoKernelImageForDevice
+/// when the library holds no code for its architecture (neither its SASS nor PTX it can compile).
+cudaError_t probe_kernel_image();
+
 }  // namespace advstep::cuda

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <utility>
@@ -75,7 +76,14 @@ std::unique_ptr<DeviceBackend> select_backend() {
   if (request.empty() || request == "auto" || request == "cuda") {
     std::string why_not;
     if (std::unique_ptr<DeviceBackend> gpu = cuda::make_backend(why_not)) return gpu;
-    if (request != "cuda") return make_cpu_backend();
+    if (request != "cuda") {
+      // A build made for GPUs that runs on the CPU says so, once: silently slower is worse.
+      if (cuda::built()) {
+        std::fprintf(stderr, "advstep: running on the CPU: no usable GPU (%s); ADVSTEP_DEVICE=cpu silences this\n",
+                     why_not.c_str());
+      }
+      return make_cpu_backend();
+    }
     return std::make_unique<UnavailableBackend>("ADVSTEP_DEVICE=cuda asks for a GPU (expected a visible CUDA device, got " +
                                                 why_not + ")");
   }

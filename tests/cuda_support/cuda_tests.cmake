@@ -10,6 +10,7 @@ add_executable(advstep_cuda_tests ${advstep_cuda_test_sources})
 target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(advstep_cuda_tests PRIVATE advstep::advstep GTest::gtest GTest::gtest_main CUDA::cudart)
 advstep_apply_warnings(advstep_cuda_tests)
+advstep_needs_device_backend(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 600 ENVIRONMENT ADVSTEP_DEVICE=cuda LABELS gpu)
 
