@@ -232,6 +232,14 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor)
                 "offset + elements within the address space",
                 concat(tensor.numel(), " elements at offset ", tensor.offset));
   }
+  // Every element must sit at a multiple of its size: a GPU faults on a misaligned load and loses
+  // its context (the CPU would not notice), so the plan refuses it on every backend.
+  const auto element = static_cast<uintptr_t>(tensor.element_size());
+  if (const uintptr_t misalignment = reinterpret_cast<uintptr_t>(tensor.first()) % element; misalignment != 0) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " must be aligned to its ", element, "-byte elements"),
+                concat("an address that is 0 mod ", element),
+                concat(address_string(tensor.first()), ", ", misalignment, " mod ", element));
+  }
   return {};
 }
 

@@ -2,15 +2,8 @@
 
 namespace advstep::cuda {
 
-StatusCode acl_code(cudaError_t error) {
+bool is_sticky(cudaError_t error) {
   switch (error) {
-    case cudaErrorMemoryAllocation:
-      return static_cast<StatusCode>(207001);  // ACL_ERROR_RT_MEMORY_ALLOCATION
-    case cudaErrorNoDevice:
-    case cudaErrorInsufficientDriver:
-    case cudaErrorInvalidDevice:
-    case cudaErrorDevicesUnavailable:
-      return static_cast<StatusCode>(207004);  // ACL_ERROR_RT_NO_DEVICE
     case cudaErrorIllegalAddress:
     case cudaErrorLaunchFailure:
     case cudaErrorAssert:
@@ -20,7 +13,25 @@ StatusCode acl_code(cudaError_t error) {
     case cudaErrorInvalidPc:
     case cudaErrorHardwareStackError:
     case cudaErrorLaunchTimeout:
-      return StatusCode::kDataFault;  // ACL_ERROR_RT_AICORE_EXCEPTION: the device faulted
+    case cudaErrorECCUncorrectable:
+    case cudaErrorContextIsDestroyed:
+      return true;
+    default:
+      return false;
+  }
+}
+
+StatusCode acl_code(cudaError_t error) {
+  if (is_sticky(error)) return kContextLost;
+  switch (error) {
+    case cudaErrorMemoryAllocation:
+      return static_cast<StatusCode>(207001);  // ACL_ERROR_RT_MEMORY_ALLOCATION
+    case cudaErrorNoDevice:
+    case cudaErrorInsufficientDriver:
+    case cudaErrorInvalidDevice:
+    case cudaErrorDevicesUnavailable:
+    case cudaErrorNoKernelImageForDevice:
+      return static_cast<StatusCode>(207004);  // ACL_ERROR_RT_NO_DEVICE
     case cudaErrorInvalidValue:
     case cudaErrorInvalidDevicePointer:
     case cudaErrorInvalidMemcpyDirection:
@@ -33,7 +44,13 @@ StatusCode acl_code(cudaError_t error) {
 
 Status failure(StatusCode code, const std::string& what, cudaError_t error) {
   (void)cudaGetLastError();
-  return {code, what + " (expected cudaSuccess, got " + cudaGetErrorName(error) + ": " + cudaGetErrorString(error) + ")"};
+  std::string message = what + " (expected cudaSuccess, got " + cudaGetErrorName(error) + ": " + cudaGetErrorString(error) + ")";
+  if (is_sticky(error)) {
+    // Whatever the caller was doing, the context is gone: say so, under the one code that means it.
+    return {kContextLost, message + "; the GPU's CUDA context is lost: every later call on it fails, so the "
+                                    "process must be restarted"};
+  }
+  return {code, message};
 }
 
 Status failure(const std::string& what, cudaError_t error) { return failure(acl_code(error), what, error); }

@@ -10,12 +10,23 @@
 
 namespace advstep::cuda {
 
-/// The ACL runtime code nearest to @p error: 207001 out of memory, 207004 no usable device, 507015 a
-/// fault of a kernel, 107000 an invalid argument, 507000 anything else.
+/// ACL_ERROR_RT_DRV_INTERNAL_ERROR: the GPU's CUDA context is lost (a sticky error). Data faults of
+/// advance_step never take this path: the kernels check every row and report through their fault
+/// record (507015); a sticky error means the device itself faulted, and nothing on it runs again.
+inline constexpr auto kContextLost = static_cast<StatusCode>(507899);
+
+/// Whether @p error is one of CUDA's sticky errors, after which the context cannot be used.
+bool is_sticky(cudaError_t error);
+
+/// The ACL runtime code nearest to @p error: 507899 a sticky error (the context is lost), 207001 out
+/// of memory, 207004 no usable device (or no kernel image for it), 107000 an invalid argument, 507000
+/// anything else.
 StatusCode acl_code(cudaError_t error);
 
-/// "what (expected cudaSuccess, got cudaErrorX: description)" under @p code. Also clears the
-/// thread's last CUDA error, so that it cannot be mistaken later for a failure of another call.
+/// "what (expected cudaSuccess, got cudaErrorX: description)" under @p code; a sticky error instead
+/// gets kContextLost and a message saying the context is lost, whatever @p code was. Also clears the
+/// thread's last CUDA error (where it can be cleared), so that it cannot be mistaken later for a
+/// failure of another call.
 Status failure(StatusCode code, const std::string& what, cudaError_t error);
 
 /// failure() under acl_code(@p error).
