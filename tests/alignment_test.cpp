@@ -78,6 +78,10 @@ TEST(Alignment, NativeInt32SeqLensTwoBytesOffIsRefusedAndNothingIsWritten) {
   }
   EXPECT_EQ(positions, positions_before);
   EXPECT_EQ(tokens, (std::vector<int64_t>{0, 0}));
+  // The same step on the aligned elements runs (tests/cuda_contracts_test.cpp repeats it on a GPU).
+  advance_step(view(tokens.data(), {2}), view(sampled.data(), {2, 1}), view(positions.data(), {2}),
+               view(seq_lens_storage.data(), {2}), view(slots.data(), {2}), view(tables.data(), {2, 1}), 2, 2, 16);
+  EXPECT_EQ(tokens, (std::vector<int64_t>{5, 6}));
 }
 
 }  // namespace

@@ -10,7 +10,8 @@ list(APPEND advstep_cuda_test_sources ${PROJECT_SOURCE_DIR}/src/cuda/cuda_status
 add_executable(advstep_cuda_tests ${advstep_cuda_test_sources})
 # src/ too: cuda_work_items_test.cpp walks the kernels' work items on the host.
 target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(advstep_cuda_tests PRIVATE advstep::advstep GTest::gtest GTest::gtest_main CUDA::cudart)
+target_link_libraries(advstep_cuda_tests PRIVATE advstep::advstep GTest::gtest GTest::gtest_main CUDA::cudart
+                                                 ${CMAKE_DL_LIBS})
 advstep_apply_warnings(advstep_cuda_tests)
 advstep_needs_device_backend(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
