@@ -38,3 +38,8 @@ if(TARGET advstep_cuda AND ADVSTEP_BUILD_EXAMPLES AND NOT ADVSTEP_SANITIZE)
                    $<TARGET_FILE:advstep_cuda> $<TARGET_FILE:aclnn_advance_step>
                    ${CMAKE_CURRENT_SOURCE_DIR}/expected/aclnn_advance_step.txt)
 endif()
+
+# The device rules of the registry with two devices on the host (tests/device_mismatch_test.cpp).
+add_test(NAME device_mismatch.two_host_devices COMMAND advstep_tests --gtest_filter=DeviceMismatch.*)
+set_tests_properties(device_mismatch.two_host_devices PROPERTIES
+                     ENVIRONMENT "ADVSTEP_DEVICE=cpu;ADVSTEP_CPU_DEVICES=2" FAIL_REGULAR_EXPRESSION "SKIPPED")

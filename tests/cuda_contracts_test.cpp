@@ -78,3 +78,55 @@ TEST_F(CudaContracts, MisalignedCudaTensorIsRefusedAndTheContextSurvives) {
 
 }  // namespace
 }  // namespace advstep::testing
+
+namespace advstep::testing {
+namespace {
+
+/// Two GPUs, or a skip.
+class CudaTwoGpus : public GpuTest {
+ protected:
+  void SetUp() override {
+    GpuTest::SetUp();
+    if (IsSkipped()) return;
+    int gpus = 0;
+    ASSERT_EQ(cudaGetDeviceCount(&gpus), cudaSuccess);
+    if (gpus < 2) GTEST_SKIP() << "one GPU";
+  }
+  void TearDown() override { (void)cudaSetDevice(0); }
+};
+
+TEST_F(CudaTwoGpus, AclrtMallocUsesTheRuntimesDeviceNotCudasCurrentOne) {
+  ASSERT_EQ(aclrtSetDevice(0), ACL_SUCCESS);
+  ASSERT_EQ(cudaSetDevice(1), cudaSuccess);  // the caller's own CUDA code moved CUDA's current device
+  void* block = nullptr;
+  ASSERT_EQ(aclrtMalloc(&block, 256, ACL_MEM_MALLOC_HUGE_FIRST), ACL_SUCCESS) << aclGetRecentErrMsg();
+  cudaPointerAttributes attributes{};
+  ASSERT_EQ(cudaPointerGetAttributes(&attributes, block), cudaSuccess);
+  EXPECT_EQ(attributes.device, 0);
+  EXPECT_EQ(aclrtFree(block), ACL_SUCCESS);
+}
+
+TEST_F(CudaTwoGpus, NativeStreamOfAnotherGpuIsRefused) {
+  ASSERT_EQ(cudaSetDevice(1), cudaSuccess);
+  cudaStream_t on_1 = nullptr;
+  ASSERT_EQ(cudaStreamCreate(&on_1), cudaSuccess);
+  ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+  const DeviceArray<int64_t> tokens(std::vector<int64_t>{0, 0}), sampled(std::vector<int64_t>{5, 6}),
+      positions(std::vector<int64_t>{3, 4}), seq_lens(std::vector<int64_t>{4, 5}), slots(std::vector<int64_t>{0, 0}),
+      tables(std::vector<int64_t>{0, 1});
+  try {
+    advance_step(view(tokens.data(), {2}, Device::kCuda), view(sampled.data(), {2, 1}, Device::kCuda),
+                 view(positions.data(), {2}, Device::kCuda), view(seq_lens.data(), {2}, Device::kCuda),
+                 view(slots.data(), {2}, Device::kCuda), view(tables.data(), {2, 1}, Device::kCuda), 2, 2, 16, on_1);
+    FAIL() << "a stream of GPU 1 ran tensors of GPU 0";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(std::string(error.what()).find("stream must be on the GPU of the tensors"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(tokens.values(), (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(cudaStreamDestroy(on_1), cudaSuccess);
+}
+
+}  // namespace
+}  // namespace advstep::testing

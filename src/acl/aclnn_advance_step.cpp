@@ -8,6 +8,7 @@
 #include "aclnnop/aclnn_advance_step.h"
 #include "aclnnop/aclnn_advance_step_v2.h"
 #include "core/plan.hpp"
+#include "runtime/device.hpp"
 #include "runtime/memory.hpp"
 
 namespace advstep::acl {
@@ -37,11 +38,14 @@ Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*
   request.workspace_size_given = workspace_size != nullptr;
   request.executor_given = executor != nullptr;
 
-  if (Status s = core::make_plan(request, &runtime::device_memory_domain(), planned->plan); !s.ok()) {
+  // The tensors must be memory of the calling thread's device; the run's stream must be of it too.
+  const int32_t device = runtime::current_device();
+  if (Status s = core::make_plan(request, &runtime::device_memory_domain(device), planned->plan); !s.ok()) {
     release_executor(planned);
     return s;
   }
   planned->run_api = api;
+  planned->device = device;
   planned->input_count = v2 ? core::kRoleCount : core::kRequiredRoleCount;
   planned->workspace_size = 0;  // the host kernel needs no scratch memory
   *workspace_size = planned->workspace_size;

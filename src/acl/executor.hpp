@@ -15,6 +15,7 @@ struct aclOpExecutor {
   const char* run_api = "";        ///< the second-phase function this executor belongs to
   int32_t input_count = 0;         ///< the operator's inputs (6 for V1, 8 for V2), for the address setters
   uint64_t workspace_size = 0;
+  int32_t device = 0;              ///< the runtime's device at phase 1, which the tensors belong to
   advstep::core::Plan plan;
 };
 

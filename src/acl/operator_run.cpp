@@ -26,7 +26,9 @@ Status check_run(const char* api, void* workspace, uint64_t workspace_size, aclO
                       core::concat(">= ", executor.workspace_size), workspace_size);
   }
   if (executor.addresses_changed) {
-    if (Status s = core::check_memory(executor.plan, &runtime::device_memory_domain()); !s.ok()) return s;
+    if (Status s = core::check_memory(executor.plan, &runtime::device_memory_domain(executor.device)); !s.ok()) {
+      return s;
+    }
     executor.addresses_changed = false;
   }
   return {};
@@ -50,10 +52,18 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
     if (!target) {
       status = core::fail(StatusCode::kRuntimeError, api, "stream must come from aclrtCreateStream",
                           "a live stream or NULL", core::address_string(stream));
+    } else if (target->device_id() != executor->device) {
+      // A kernel on another device's stream would reach this device's memory through peer access,
+      // or fault: refused, as a tensor of another device is in the first phase.
+      status = core::fail(StatusCode::kInvalidArgument, api,
+                          "stream is on another device than the executor's tensors",
+                          core::concat("a stream of device ", executor->device),
+                          core::concat("one of device ", target->device_id()));
     } else if (target->deferred()) {
       // Deferred work runs at synchronisation: a block freed since this call must not be written.
-      target->submit([plan = executor->plan, &device = target->device()]() {
-        if (Status s = core::check_memory(plan, &runtime::device_memory_domain()); !s.ok()) return s;
+      const core::MemoryDomain& memory = runtime::device_memory_domain(executor->device);
+      target->submit([plan = executor->plan, &device = target->device(), &memory]() {
+        if (Status s = core::check_memory(plan, &memory); !s.ok()) return s;
         return device.run(plan);
       });
     } else {

@@ -38,7 +38,13 @@ class CudaBackend final : public runtime::DeviceBackend {
     return {};
   }
 
-  void* allocate(size_t size, runtime::MemoryKind kind) override {
+  void* allocate(size_t size, runtime::MemoryKind kind, int32_t device) override {
+    // On the runtime's device, whatever CUDA's current device is (a caller's cudaSetDevice).
+    const DeviceGuard guard(device);
+    if (guard.error() != cudaSuccess) {
+      (void)cudaGetLastError();
+      return nullptr;
+    }
     void* address = nullptr;
     const cudaError_t error =
         kind == runtime::MemoryKind::kDevice ? cudaMalloc(&address, size) : cudaMallocHost(&address, size);

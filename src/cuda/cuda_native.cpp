@@ -108,6 +108,18 @@ Status run_on_gpu_stream(const core::Plan& plan, void* stream) {
   int32_t device = -1;
   const core::TensorDesc& first = plan.tensor(core::TensorRole::kInputTokens);
   if (Status s = check_gpu_tensor(plan.api, "input_tokens", first, device); !s.ok()) return s;
+  if (on_stream != nullptr && on_stream != cudaStreamLegacy && on_stream != cudaStreamPerThread) {
+    // A stream of another GPU would reach these tensors through peer access, or fault. (The special
+    // handles name the per-thread and legacy streams of the tensors' GPU, under the guard below.)
+    int stream_device = -1;
+    if (cudaError_t e = cudaStreamGetDevice(on_stream, &stream_device); e != cudaSuccess) {
+      return failure(StatusCode::kInvalidArgument, core::concat(plan.api, ": stream must be a live CUDA stream"), e);
+    }
+    if (stream_device != device) {
+      return core::fail(StatusCode::kInvalidArgument, plan.api, "stream must be on the GPU of the tensors",
+                        core::concat("a stream of cuda:", device), core::concat("one of cuda:", stream_device));
+    }
+  }
   const DeviceGuard guard(device);
   if (guard.error() != cudaSuccess) return runtime_failure(failure("cudaSetDevice failed", guard.error()));
   NativeRecord* record = nullptr;

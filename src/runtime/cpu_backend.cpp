@@ -49,12 +49,14 @@ class CpuQueue final : public DeviceQueue {
 
 class CpuBackend final : public DeviceBackend {
  public:
+  explicit CpuBackend(uint32_t devices) : devices_(devices) {}
+
   [[nodiscard]] const char* name() const override { return "cpu"; }
-  [[nodiscard]] uint32_t device_count() const override { return 1; }
+  [[nodiscard]] uint32_t device_count() const override { return devices_; }
   [[nodiscard]] const char* soc_name(int32_t /*device*/) const override { return "CPU"; }
   Status set_device(int32_t /*device*/) override { return {}; }
 
-  void* allocate(size_t size, MemoryKind /*kind*/) override {
+  void* allocate(size_t size, MemoryKind /*kind*/, int32_t /*device*/) override {
     const size_t alignment = size >= kHugePage ? kHugePage : kAlignment;
     const size_t rounded = (size + alignment - 1) / alignment * alignment;
     void* address = std::aligned_alloc(alignment, rounded);
@@ -84,11 +86,14 @@ class CpuBackend final : public DeviceBackend {
   Status memory_info(int32_t /*device*/, size_t& free, size_t& total) override { return host_memory(free, total); }
 
   [[nodiscard]] bool supports_deferred() const override { return true; }
+
+ private:
+  uint32_t devices_;
 };
 
 }  // namespace
 
-std::unique_ptr<DeviceBackend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+std::unique_ptr<DeviceBackend> make_cpu_backend(uint32_t devices) { return std::make_unique<CpuBackend>(devices); }
 
 Status host_memory(size_t& free, size_t& total) {
   const int64_t page = sysconf(_SC_PAGESIZE);

@@ -42,7 +42,7 @@ class UnavailableBackend final : public DeviceBackend {
   [[nodiscard]] uint32_t device_count() const override { return 0; }
   [[nodiscard]] const char* soc_name(int32_t /*device*/) const override { return ""; }
   Status set_device(int32_t /*device*/) override { return reason_; }
-  void* allocate(size_t /*size*/, MemoryKind /*kind*/) override { return nullptr; }
+  void* allocate(size_t /*size*/, MemoryKind /*kind*/, int32_t /*device*/) override { return nullptr; }
   void deallocate(void* /*address*/, MemoryKind /*kind*/) override {}
   Status copy(void*, const void*, size_t, CopyDirection) override { return reason_; }
   Status fill(void*, int32_t, size_t) override { return reason_; }
@@ -69,10 +69,26 @@ std::string lower(std::string text) {
   return text;
 }
 
+constexpr uint32_t kMaxCpuDevices = 64;
+
+/// The CPU backend with ADVSTEP_CPU_DEVICES devices (1 when unset), or the error backend for a
+/// value that is not a count in [1, kMaxCpuDevices].
+std::unique_ptr<DeviceBackend> cpu_backend() {
+  const char* variable = std::getenv("ADVSTEP_CPU_DEVICES");
+  if (variable == nullptr || *variable == '\0') return make_cpu_backend(1);
+  char* end = nullptr;
+  const unsigned long count = std::strtoul(variable, &end, 10);
+  if (*end != '\0' || count < 1 || count > kMaxCpuDevices || variable[0] == '-') {
+    return std::make_unique<UnavailableBackend>("ADVSTEP_CPU_DEVICES must be a device count (expected 1.." +
+                                                std::to_string(kMaxCpuDevices) + ", got \"" + variable + "\")");
+  }
+  return make_cpu_backend(static_cast<uint32_t>(count));
+}
+
 std::unique_ptr<DeviceBackend> select_backend() {
   const char* variable = std::getenv("ADVSTEP_DEVICE");
   const std::string request = lower(variable == nullptr ? "" : variable);
-  if (request == "cpu") return make_cpu_backend();
+  if (request == "cpu") return cpu_backend();
   if (request.empty() || request == "auto" || request == "cuda") {
     std::string why_not;
     if (std::unique_ptr<DeviceBackend> gpu = cuda::make_backend(why_not)) return gpu;
@@ -82,7 +98,7 @@ std::unique_ptr<DeviceBackend> select_backend() {
         std::fprintf(stderr, "advstep: running on the CPU: no usable GPU (%s); ADVSTEP_DEVICE=cpu silences this\n",
                      why_not.c_str());
       }
-      return make_cpu_backend();
+      return cpu_backend();
     }
     return std::make_unique<UnavailableBackend>("ADVSTEP_DEVICE=cuda asks for a GPU (expected a visible CUDA device, got " +
                                                 why_not + ")");

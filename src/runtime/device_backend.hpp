@@ -73,8 +73,8 @@ class DeviceBackend {
   [[nodiscard]] virtual const char* soc_name(int32_t device) const = 0;
   /// Binds the calling thread to @p device (in range: checked by the caller).
   virtual Status set_device(int32_t device) = 0;
-  /// @p size bytes of @p kind memory, at least 64-byte aligned; null when exhausted.
-  virtual void* allocate(size_t size, MemoryKind kind) = 0;
+  /// @p size bytes of @p kind memory on @p device (in range), at least 64-byte aligned; null when exhausted.
+  virtual void* allocate(size_t size, MemoryKind kind, int32_t device) = 0;
   /// Frees what allocate() returned.
   virtual void deallocate(void* address, MemoryKind kind) = 0;
   /// Copies now, synchronously for the caller.

@@ -1,6 +1,9 @@
 #include "runtime/memory.hpp"
 
+#include <vector>
+
 #include "core/message.hpp"
+#include "runtime/device.hpp"
 #include "runtime/device_backend.hpp"
 #include "runtime/snapshot_registry.hpp"
 
@@ -16,9 +19,18 @@ SnapshotRegistry<BlockMap>& blocks() {
 
 class DeviceMemoryDomain final : public core::MemoryDomain {
  public:
+  explicit DeviceMemoryDomain(int32_t device) : device_(device) {}
+
   Status check(const char* api, const char* name, const core::TensorDesc& tensor, int64_t bytes) const override {
     const void* first = tensor.first();
-    if (find_block(first, static_cast<size_t>(bytes), MemoryKind::kDevice) != nullptr) return {};
+    if (const Block* block = find_block(first, static_cast<size_t>(bytes), MemoryKind::kDevice); block != nullptr) {
+      if (block->device == device_) return {};
+      // Another GPU's memory would be read through peer access, or fault: never what was meant.
+      return core::fail(StatusCode::kInvalidArgument, api,
+                        core::concat(name, " is memory of another device than the one it would run on"),
+                        core::concat("an aclrtMalloc block of device ", device_),
+                        core::concat("one of device ", block->device, " at ", core::address_string(first)));
+    }
     const Block* holder = find_block_containing(first, MemoryKind::kDevice);
     if (holder == nullptr) {
       return core::fail(StatusCode::kInvalidArgument, api,
@@ -32,15 +44,19 @@ class DeviceMemoryDomain final : public core::MemoryDomain {
                       core::concat("at most ", room, " bytes from ", core::address_string(first)),
                       core::concat(bytes, " bytes"));
   }
+
+ private:
+  int32_t device_;
 };
 
 }  // namespace
 
 void* allocate(size_t size, MemoryKind kind) {
-  void* address = backend().allocate(size, kind);
+  const int32_t device = current_device();
+  void* address = backend().allocate(size, kind, device);
   if (address == nullptr) return nullptr;
   const auto begin = reinterpret_cast<uintptr_t>(address);
-  blocks().update([&](BlockMap& map) { map[begin] = Block{begin, size, kind}; });
+  blocks().update([&](BlockMap& map) { map[begin] = Block{begin, size, kind, device}; });
   return address;
 }
 
@@ -75,9 +91,16 @@ const Block* find_block(const void* address, size_t bytes, MemoryKind kind) {
   return bytes <= room ? block : nullptr;
 }
 
-const core::MemoryDomain& device_memory_domain() {
-  static const DeviceMemoryDomain kDomain;
-  return kDomain;
+const core::MemoryDomain& device_memory_domain(int32_t device) {
+  // One per device, made once: the two-phase call must not allocate.
+  static const std::vector<DeviceMemoryDomain> domains = [] {
+    std::vector<DeviceMemoryDomain> all;
+    const uint32_t count = device_count() > 0 ? device_count() : 1;
+    all.reserve(count);
+    for (uint32_t d = 0; d < count; ++d) all.emplace_back(static_cast<int32_t>(d));
+    return all;
+  }();
+  return domains[static_cast<uint32_t>(device) < domains.size() ? static_cast<size_t>(device) : 0];
 }
 
 }  // namespace advstep::runtime

@@ -43,9 +43,9 @@ std::shared_ptr<Stream> default_stream() {
     std::unique_ptr<DeviceQueue> queue;
     if (Status s = backend().create_queue(device, true, queue); !s.ok()) {
       // Not kept: its work fails with the reason, and the next use tries again.
-      return std::make_shared<Stream>(false, make_failing_queue(std::move(s)));
+      return std::make_shared<Stream>(false, make_failing_queue(std::move(s)), device);
     }
-    slot = std::make_shared<Stream>(defers(), std::move(queue));
+    slot = std::make_shared<Stream>(defers(), std::move(queue), device);
   }
   cached_device = device;
   cached = slot;
@@ -114,9 +114,10 @@ bool deferred_mode_requested() {
 
 Status create_stream(void*& handle) {
   std::unique_ptr<DeviceQueue> queue;
-  if (Status s = backend().create_queue(current_device(), false, queue); !s.ok()) return s;
+  const int32_t device = current_device();
+  if (Status s = backend().create_queue(device, false, queue); !s.ok()) return s;
   void* native = queue->native_handle();
-  auto stream = std::make_shared<Stream>(defers(), std::move(queue));
+  auto stream = std::make_shared<Stream>(defers(), std::move(queue), device);
   void* key = native != nullptr ? native : stream.get();
   streams().update([&](StreamMap& map) { map.emplace(key, std::move(stream)); });
   handle = key;

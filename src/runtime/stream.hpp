@@ -22,7 +22,9 @@ namespace advstep::runtime {
 /// host runs them in place, a GPU asynchronously.
 class Stream {
  public:
-  Stream(bool deferred, std::unique_ptr<DeviceQueue> device) : device_(std::move(device)), deferred_(deferred) {}
+  /// A stream of the runtime's device @p device_id whose work goes to @p device.
+  Stream(bool deferred, std::unique_ptr<DeviceQueue> device, int32_t device_id)
+      : device_(std::move(device)), deferred_(deferred), device_id_(device_id) {}
 
   /// Runs or queues @p task, a callable returning Status, and returns its place in the stream's order
   /// (0 on an eager stream: the task has run). Eager submission does not allocate.
@@ -55,11 +57,15 @@ class Stream {
   /// Where the stream's copies, fills and operators go; lives as long as the stream.
   [[nodiscard]] DeviceQueue& device() const { return *device_; }
 
+  /// The runtime's device the stream was created on: its operators' tensors must be memory of it.
+  [[nodiscard]] int32_t device_id() const { return device_id_; }
+
  private:
   void record(Status status);
 
   std::unique_ptr<DeviceQueue> device_;  // first: queued tasks refer to it, so it is destroyed last
   bool deferred_;
+  int32_t device_id_;
   std::mutex mutex_;
   std::condition_variable finished_;  ///< signalled when a task ends
   std::deque<std::pair<uint64_t, std::function<Status()>>> queued_;
