@@ -24,9 +24,13 @@ constexpr int32_t kThreads = 256;
 
 // ---- kernels --------------------------------------------------------------------------------------
 
-/// Keeps @p fault for the host unless an earlier one is still unread (the first fault is reported).
+/// Keeps @p fault for the host unless an earlier one is still unread (the first fault is reported,
+/// later ones are counted with it).
 __device__ void keep_fault(FaultRecord* record, const RowFault& fault, const FaultContext& context) {
-  if (atomicCAS(&record->report.claimed, 0u, 1u) != 0u) return;
+  if (atomicCAS(&record->report.claimed, 0u, 1u) != 0u) {
+    atomicAdd(&record->report.later, 1u);
+    return;
+  }
   record->report.fault = fault;
   record->report.context = context;
 }

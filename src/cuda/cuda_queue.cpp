@@ -118,7 +118,7 @@ Status enqueue_collect(FaultRecord* record, FaultReport* readback, cudaStream_t 
       e != cudaSuccess) {
     return failure("reading the stream's fault record failed", e);
   }
-  if (cudaError_t e = cudaMemsetAsync(&record->report.claimed, 0, sizeof(record->report.claimed), stream);
+  if (cudaError_t e = cudaMemsetAsync(&record->report, 0, kFaultReportResetBytes, stream);
       e != cudaSuccess) {
     return failure("resetting the stream's fault record failed", e);
   }

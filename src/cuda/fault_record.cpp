@@ -1,5 +1,7 @@
 #include "cuda/fault_record.hpp"
 
+#include <string>
+
 #include "core/fault.hpp"
 
 namespace advstep::cuda {
@@ -13,7 +15,13 @@ Status describe(const FaultReport& report) {
   plan.block_size = report.context.block_size;
   plan.table_stride = report.context.table_stride;
   plan.table_numel = report.context.table_numel;
-  return core::describe_fault(plan, report.fault);
+  Status status = core::describe_fault(plan, report.fault);
+  if (report.later == 0) return status;
+  // Reported with the first, so that none is lost when the stream was synchronised in between
+  // through CUDA (which reports nothing) or several launches faulted before one synchronisation.
+  return {status.code(), status.message() + "; " + std::to_string(report.later) +
+                             (report.later == 1 ? " later launch" : " later launches") +
+                             " on this stream also faulted and wrote nothing"};
 }
 
 }  // namespace advstep::cuda

@@ -5,6 +5,7 @@
 // CPU would report) in `report`, which the host reads back when it synchronises the stream.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -31,9 +32,15 @@ struct FaultContext {
 /// What the host copies back at synchronisation.
 struct FaultReport {
   unsigned int claimed;  ///< 1 once `fault` holds a fault the host has not read yet
+  unsigned int later;    ///< faulting launches after that one, before the host read it: counted, not kept
   core::RowFault fault;
   FaultContext context;
 };
+
+/// The fields the host resets after reading a report (claimed and later), one memset from the start.
+inline constexpr size_t kFaultReportResetBytes = offsetof(FaultReport, fault);
+static_assert(offsetof(FaultReport, later) == sizeof(unsigned int) && kFaultReportResetBytes >= 2 * sizeof(unsigned int),
+              "claimed and later are reset together");
 
 /// Between launches launch_key == kNoFault and blocks_done == 0: every launch restores them
 /// itself, so launches need no reset from the host and replay unchanged from a CUDA graph.
@@ -60,7 +67,8 @@ inline FaultContext fault_context(const core::Plan& plan) {
           plan.block_size, plan.table_stride, plan.table_numel};
 }
 
-/// The status of a fault read back from a record: kDataFault with the message the CPU would give.
+/// The status of a fault read back from a record: kDataFault with the message the CPU would give,
+/// followed by how many later launches also faulted (and wrote nothing) when any did.
 Status describe(const FaultReport& report);
 
 }  // namespace advstep::cuda

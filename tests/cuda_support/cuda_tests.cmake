@@ -1,12 +1,14 @@
 # The GPU suite (a CUDA build only): tests/cuda_*_test.cpp with the oracle and the shared support, in
 # its own binary because it links cudart. Every test skips (GTEST_SKIP) when no GPU is visible, but
-# for cuda_work_items_test.cpp and cuda_status_test.cpp, which drive the backend's host logic.
+# for cuda_work_items_test.cpp, cuda_status_test.cpp and cuda_fault_report_test.cpp, which drive the
+# backend's host logic.
 file(GLOB advstep_cuda_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cuda_*_test.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/cuda_support/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/oracle/*.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/support/*.cpp)
 list(FILTER advstep_cuda_test_sources EXCLUDE REGEX "/gpu_probe\\.cpp$")
 # The host logic of the CUDA backend that its tests drive directly (the backend library exports none).
-list(APPEND advstep_cuda_test_sources ${PROJECT_SOURCE_DIR}/src/cuda/cuda_status.cpp)
+list(APPEND advstep_cuda_test_sources ${PROJECT_SOURCE_DIR}/src/cuda/cuda_status.cpp
+     ${PROJECT_SOURCE_DIR}/src/cuda/fault_record.cpp)
 add_executable(advstep_cuda_tests ${advstep_cuda_test_sources})
 # src/ too: cuda_work_items_test.cpp walks the kernels' work items on the host.
 target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src)

@@ -1,0 +1,53 @@
+// The host half of the CUDA fault record (src/cuda/fault_record.cpp, compiled into this binary):
+// runs without a GPU. The first fault since the last report is described as the CPU describes it,
+// and the faulting launches after it are counted in the same message, so none is lost when a caller
+// synchronised through CUDA in between, or several launches faulted before one report.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "cuda/fault_record.hpp"
+
+namespace advstep::testing {
+namespace {
+
+cuda::FaultReport negative_length_report(unsigned int later) {
+  cuda::FaultReport report{};
+  report.claimed = 1;
+  report.later = later;
+  report.fault.kind = core::FaultKind::kNegativeSeqLen;
+  report.fault.sequence = 3;
+  report.fault.value = -2;
+  report.context = {"aclnnAdvanceStep", core::Contract::kCann, core::Path::kPlain, 0, 4, 4, 32};
+  return report;
+}
+
+TEST(CudaFaultReport, TheFirstFaultAloneReadsAsOnTheCpu) {
+  const Status status = cuda::describe(negative_length_report(0));
+  EXPECT_EQ(status.code(), StatusCode::kDataFault);
+  EXPECT_NE(status.message().find("aclnnAdvanceStep"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("-2"), std::string::npos) << status.message();
+  EXPECT_EQ(status.message().find("later launch"), std::string::npos) << status.message();
+}
+
+TEST(CudaFaultReport, LaterFaultingLaunchesAreCountedWithTheFirst) {
+  const std::string alone = cuda::describe(negative_length_report(0)).message();
+  const Status one = cuda::describe(negative_length_report(1));
+  EXPECT_EQ(one.code(), StatusCode::kDataFault);
+  EXPECT_EQ(one.message(), alone + "; 1 later launch on this stream also faulted and wrote nothing");
+  EXPECT_EQ(cuda::describe(negative_length_report(5)).message(),
+            alone + "; 5 later launches on this stream also faulted and wrote nothing");
+}
+
+TEST(CudaFaultReport, TheResetClearsClaimedAndLaterAndNothingElse) {
+  cuda::FaultReport report = negative_length_report(7);
+  std::memset(static_cast<void*>(&report), 0, cuda::kFaultReportResetBytes);  // as the collect does on the GPU
+  EXPECT_EQ(report.claimed, 0u);
+  EXPECT_EQ(report.later, 0u);
+  EXPECT_EQ(report.fault.sequence, 3);
+  EXPECT_EQ(report.fault.kind, core::FaultKind::kNegativeSeqLen);
+}
+
+}  // namespace
+}  // namespace advstep::testing
