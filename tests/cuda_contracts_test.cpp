@@ -130,3 +130,28 @@ TEST_F(CudaTwoGpus, NativeStreamOfAnotherGpuIsRefused) {
 
 }  // namespace
 }  // namespace advstep::testing
+
+namespace advstep::testing {
+namespace {
+
+class CudaSynchronousMemory : public GpuTest {};
+
+TEST_F(CudaSynchronousMemory, DeviceCopiesAndFillsAreCompleteWhenTheCallReturns) {
+  constexpr size_t kBytes = size_t{512} << 20;  // long enough for an early return to be seen
+  void* src = nullptr;
+  void* dst = nullptr;
+  ASSERT_EQ(aclrtMalloc(&src, kBytes, ACL_MEM_MALLOC_HUGE_FIRST), ACL_SUCCESS) << aclGetRecentErrMsg();
+  ASSERT_EQ(aclrtMalloc(&dst, kBytes, ACL_MEM_MALLOC_HUGE_FIRST), ACL_SUCCESS) << aclGetRecentErrMsg();
+  ASSERT_EQ(aclrtMemset(src, kBytes, 0x5A, kBytes), ACL_SUCCESS) << aclGetRecentErrMsg();
+  EXPECT_EQ(cudaStreamQuery(nullptr), cudaSuccess) << "aclrtMemset returned before the fill finished";
+  ASSERT_EQ(aclrtMemcpy(dst, kBytes, src, kBytes, ACL_MEMCPY_DEVICE_TO_DEVICE), ACL_SUCCESS) << aclGetRecentErrMsg();
+  EXPECT_EQ(cudaStreamQuery(nullptr), cudaSuccess) << "aclrtMemcpy returned before the copy finished";
+  unsigned char last = 0;
+  ASSERT_EQ(cudaMemcpy(&last, static_cast<char*>(dst) + kBytes - 1, 1, cudaMemcpyDeviceToHost), cudaSuccess);
+  EXPECT_EQ(last, 0x5A);
+  EXPECT_EQ(aclrtFree(src), ACL_SUCCESS);
+  EXPECT_EQ(aclrtFree(dst), ACL_SUCCESS);
+}
+
+}  // namespace
+}  // namespace advstep::testing

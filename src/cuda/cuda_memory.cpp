@@ -1,9 +1,11 @@
 #include "cuda/cuda_memory.hpp"
 
 #include <cstring>
+#include <mutex>
 #include <string>
 
 #include "core/message.hpp"
+#include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 
 namespace advstep::cuda {
@@ -48,6 +50,14 @@ Status check_host_side(const char* side, const void* address, CopyDirection dire
                                       ")")};
 }
 
+/// Waits for the synchronous forms' work, enqueued on the legacy default stream, to finish.
+Status finish_on_legacy_stream(const char* call) {
+  if (cudaError_t e = cudaStreamSynchronize(nullptr); e != cudaSuccess) {
+    return failure(std::string(call) + " failed while finishing", e);
+  }
+  return {};
+}
+
 }  // namespace
 
 Status copy(void* dst, const void* src, size_t count, CopyDirection direction, bool async, cudaStream_t stream) {
@@ -60,18 +70,40 @@ Status copy(void* dst, const void* src, size_t count, CopyDirection direction, b
     if (Status s = check_host_side("dst", dst, direction); !s.ok()) return s;
   }
   const cudaMemcpyKind kind = kind_of(direction);
-  const cudaError_t error = async ? cudaMemcpyAsync(dst, src, count, kind, stream) : cudaMemcpy(dst, src, count, kind);
-  if (error != cudaSuccess) return failure(async ? "cudaMemcpyAsync failed" : "cudaMemcpy failed", error);
-  return {};
+  if (async) {
+    if (cudaError_t e = cudaMemcpyAsync(dst, src, count, kind, stream); e != cudaSuccess) {
+      return failure("cudaMemcpyAsync failed", e);
+    }
+    return {};
+  }
+  // cudaMemcpy may return before a device-to-device copy has finished; aclrtMemcpy may not.
+  {
+    const std::lock_guard<std::mutex> lock(enqueue_mutex());
+    if (cudaError_t e = cudaMemcpyAsync(dst, src, count, kind, nullptr); e != cudaSuccess) {
+      return failure("cudaMemcpy failed", e);
+    }
+  }
+  return finish_on_legacy_stream("cudaMemcpy");
 }
 
 Status fill(void* dst, int32_t value, size_t count, bool async, cudaStream_t stream) {
   cudaMemoryType type = cudaMemoryTypeUnregistered;
   if (Status s = memory_type(dst, type); !s.ok()) return s;
   if (type == cudaMemoryTypeDevice || type == cudaMemoryTypeManaged) {
-    const cudaError_t error = async ? cudaMemsetAsync(dst, value, count, stream) : cudaMemset(dst, value, count);
-    if (error != cudaSuccess) return failure(async ? "cudaMemsetAsync failed" : "cudaMemset failed", error);
-    return {};
+    if (async) {  // the queue holds the enqueue lock
+      if (cudaError_t e = cudaMemsetAsync(dst, value, count, stream); e != cudaSuccess) {
+        return failure("cudaMemsetAsync failed", e);
+      }
+      return {};
+    }
+    // cudaMemset returns before the fill of device memory is done; aclrtMemset may not.
+    {
+      const std::lock_guard<std::mutex> lock(enqueue_mutex());
+      if (cudaError_t e = cudaMemsetAsync(dst, value, count, nullptr); e != cudaSuccess) {
+        return failure("cudaMemset failed", e);
+      }
+    }
+    return finish_on_legacy_stream("cudaMemset");
   }
   if (async) {
     // Host memory (pinned or not) is filled by the host, after the stream's earlier work is done.

@@ -29,14 +29,16 @@ cudaError_t allocate_pinned(T*& object) {
   return error;
 }
 
-/// Copies @p count bytes in @p direction: on @p stream when @p async, else synchronously for the host.
+/// Copies @p count bytes in @p direction: on @p stream when @p async, else complete on return (even
+/// device to device, where cudaMemcpy itself may return early).
 /// An explicit direction is passed on to CUDA as it is (kInfer becomes cudaMemcpyDefault), after
 /// checking that its host side is not GPU memory, which CUDA would otherwise misread.
 Status copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction, bool async,
             cudaStream_t stream);
 
-/// Fills @p count bytes with @p value: cudaMemset(Async) for GPU memory (device or managed); host
-/// memory, pinned or not, is filled by the host, after @p stream's earlier work when @p async.
+/// Fills @p count bytes with @p value: cudaMemsetAsync for GPU memory (device or managed), complete
+/// on return unless @p async; host memory, pinned or not, is filled by the host, after @p stream's
+/// earlier work when @p async.
 Status fill(void* dst, int32_t value, size_t count, bool async, cudaStream_t stream);
 
 }  // namespace advstep::cuda

@@ -2,6 +2,7 @@
 #include <cuda_runtime_api.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -124,10 +125,14 @@ Status run_on_gpu_stream(const core::Plan& plan, void* stream) {
   if (guard.error() != cudaSuccess) return runtime_failure(failure("cudaSetDevice failed", guard.error()));
   NativeRecord* record = nullptr;
   if (Status s = native_record(device, record); !s.ok()) return runtime_failure(s);
-  const Status launched = launch(plan, {on_stream, record->record, record->max_blocks});
-  // Collected even when a launch was refused: a check kernel that did run may have claimed a fault,
-  // which must not be reported by this thread's next call.
-  if (Status s = enqueue_collect(record->record, record->readback, on_stream); !s.ok()) return runtime_failure(s);
+  Status launched;
+  {
+    const std::lock_guard<std::mutex> lock(enqueue_mutex());  // the two kernels stay adjacent
+    launched = launch(plan, {on_stream, record->record, record->max_blocks});
+    // Collected even when a launch was refused: a check kernel that did run may have claimed a
+    // fault, which must not be reported by this thread's next call.
+    if (Status s = enqueue_collect(record->record, record->readback, on_stream); !s.ok()) return runtime_failure(s);
+  }
   if (cudaError_t e = cudaStreamSynchronize(on_stream); e != cudaSuccess) {
     return runtime_failure(failure("cudaStreamSynchronize failed", e));
   }

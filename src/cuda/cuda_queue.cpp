@@ -67,13 +67,17 @@ CudaQueue::~CudaQueue() {
   release(stream_, owns_stream_, record_, readback_);
 }
 
+// Copies and fills take the launch lock too: another thread's copy into a step's tensors must not
+// land between that step's check and write kernels.
 Status CudaQueue::copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction) {
+  const std::lock_guard<std::mutex> lock(enqueue_mutex());
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
   return cuda::copy(dst, src, count, direction, true, stream_);
 }
 
 Status CudaQueue::fill(void* dst, int32_t value, size_t count) {
+  const std::lock_guard<std::mutex> lock(enqueue_mutex());
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
   return cuda::fill(dst, value, count, true, stream_);
@@ -81,8 +85,9 @@ Status CudaQueue::fill(void* dst, int32_t value, size_t count) {
 
 Status CudaQueue::run(const core::Plan& plan) {
   // Threads sharing a stream (the default one above all) must not interleave their kernels: a
-  // write kernel reads the verdict of the check kernel just before it on the stream.
-  const std::lock_guard<std::mutex> lock(launch_mutex_);
+  // write kernel reads the verdict of the check kernel just before it on the stream, and the
+  // tensors it checked must not change in between.
+  const std::lock_guard<std::mutex> lock(enqueue_mutex());
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaSetDevice failed", guard.error());
@@ -96,7 +101,7 @@ Status CudaQueue::wait() {
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
   {
     // Between the read-back and the reset no launch may slip in: its fault would be cleared unread.
-    const std::lock_guard<std::mutex> launches(launch_mutex_);
+    const std::lock_guard<std::mutex> launches(enqueue_mutex());
     if (Status s = enqueue_collect(record_, readback_, stream_); !s.ok()) return s;
   }
   if (cudaError_t e = cudaStreamSynchronize(stream_); e != cudaSuccess) return failure("cudaStreamSynchronize failed", e);
@@ -104,12 +109,18 @@ Status CudaQueue::wait() {
 }
 
 Status CudaQueue::call_host(void (*function)(void*), void* args) {
+  const std::lock_guard<std::mutex> lock(enqueue_mutex());  // never between a step's two kernels
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
   if (cudaError_t e = cudaLaunchHostFunc(stream_, function, args); e != cudaSuccess) {
     return failure("cudaLaunchHostFunc failed", e);
   }
   return {};
+}
+
+std::mutex& enqueue_mutex() {
+  static std::mutex mutex;
+  return mutex;
 }
 
 Status enqueue_collect(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {

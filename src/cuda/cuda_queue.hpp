@@ -44,9 +44,14 @@ class CudaQueue final : public runtime::DeviceQueue {
   FaultRecord* record_;    ///< device memory
   FaultReport* readback_;  ///< pinned host memory that wait() copies the report into
   int32_t max_blocks_;
-  std::mutex launch_mutex_;  ///< a launch's check and write kernels stay adjacent on the stream
-  std::mutex wait_mutex_;    ///< one reader of the record at a time, so a fault is reported once
+  std::mutex wait_mutex_;  ///< one reader of the record at a time, so a fault is reported once
 };
+
+/// Held by everything the library enqueues on a GPU (launches, copies, fills, fault collects, on
+/// every stream, the synchronous copies and fills included): a step's check and write kernels stay
+/// adjacent, so that no copy of the library's can land between them, even from the legacy default
+/// stream, which every blocking stream waits for. Held only while enqueuing (microseconds).
+std::mutex& enqueue_mutex();
 
 /// Enqueues on @p stream, back to back, the copy of @p record's report into @p readback (pinned
 /// host memory) and the reset of the record, so that no launch can fall between reading a fault and
