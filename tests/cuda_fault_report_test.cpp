@@ -1,4 +1,4 @@
-// The host half of the CUDA fault record (src/cuda/fault_record.cpp, compiled into this binary):
+// The host half of the CUDA fault records (src/cuda/fault_record.cpp, captured_records.cpp):
 // runs without a GPU. The first fault since the last report is described as the CPU describes it,
 // and the faulting launches after it are counted in the same message, so none is lost when a caller
 // synchronised through CUDA in between, or several launches faulted before one report.
@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "cuda/captured_records.hpp"
 #include "cuda/fault_record.hpp"
 
 namespace advstep::testing {
@@ -47,6 +48,29 @@ TEST(CudaFaultReport, TheResetClearsClaimedAndLaterAndNothingElse) {
   EXPECT_EQ(report.later, 0u);
   EXPECT_EQ(report.fault.sequence, 3);
   EXPECT_EQ(report.fault.kind, core::FaultKind::kNegativeSeqLen);
+}
+
+}  // namespace
+}  // namespace advstep::testing
+
+namespace advstep::testing {
+namespace {
+
+TEST(CudaFaultReport, ReportsOfSeveralRecordsMergeIntoTheFirstWithTheRestCounted) {
+  cuda::FaultReport merged{};  // the stream's own record: nothing
+  cuda::merge_report(merged, cuda::FaultReport{});
+  EXPECT_EQ(merged.claimed, 0u);
+  cuda::FaultReport first = negative_length_report(2);
+  first.fault.sequence = 9;
+  cuda::merge_report(merged, first);  // a captured launch: its fault and 2 later replays
+  EXPECT_EQ(merged.claimed, 1u);
+  EXPECT_EQ(merged.fault.sequence, 9);
+  EXPECT_EQ(merged.later, 2u);
+  cuda::merge_report(merged, cuda::FaultReport{});       // a record with nothing changes nothing
+  cuda::merge_report(merged, negative_length_report(0));  // another faulting launch
+  cuda::merge_report(merged, negative_length_report(3));  // and one with 3 more
+  EXPECT_EQ(merged.fault.sequence, 9) << "the first stays the one described";
+  EXPECT_EQ(merged.later, 2u + 1u + 4u);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 namespace advstep::cuda {
 namespace {
 
+constexpr auto kStreamCapturing = static_cast<StatusCode>(107000);  // ACL_ERROR_RT_PARAM_INVALID
+
 /// Frees what create() allocated so far when a later step fails.
 void release(cudaStream_t stream, bool owns_stream, FaultRecord* record, FaultReport* readback) {
   if (owns_stream && stream != nullptr) (void)cudaStreamDestroy(stream);
@@ -92,20 +94,58 @@ Status CudaQueue::run(const core::Plan& plan) {
   if (guard.error() != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaSetDevice failed", guard.error());
   }
-  return launch(plan, {stream_, record_, max_blocks_});
+  FaultRecord* record = record_;
+  launched_ = true;
+  if (stream_ != nullptr) {  // the legacy default stream cannot be captured
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    if (cudaError_t e = cudaStreamIsCapturing(stream_, &capture); e != cudaSuccess) {
+      return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaStreamIsCapturing failed", e);
+    }
+    if (capture == cudaStreamCaptureStatusActive) {
+      if (Status s = captured_.take(record); !s.ok()) {
+        return {StatusCode::kRuntimeError, std::string(plan.api) + ": " + s.message()};
+      }
+    }
+  }
+  return launch(plan, {stream_, record, max_blocks_});
 }
 
 Status CudaQueue::wait() {
   const std::lock_guard<std::mutex> lock(wait_mutex_);
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
+  if (stream_ != nullptr) {
+    // Synchronising a stream being captured would put the collect into the graph and end the capture.
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    if (cudaError_t e = cudaStreamIsCapturing(stream_, &capture); e != cudaSuccess) {
+      return failure("cudaStreamIsCapturing failed", e);
+    }
+    if (capture != cudaStreamCaptureStatusNone) {
+      return {kStreamCapturing, "the stream is being captured into a CUDA graph; synchronise it after "
+                                "cudaStreamEndCapture (expected a stream not capturing, got one capturing)"};
+    }
+  }
+  bool collect = false;
   {
     // Between the read-back and the reset no launch may slip in: its fault would be cleared unread.
     const std::lock_guard<std::mutex> launches(enqueue_mutex());
-    if (Status s = enqueue_collect(record_, readback_, stream_); !s.ok()) return s;
+    // Only launches write the stream's record: an idle stream is synchronised and nothing more.
+    // Captured launches may be replayed anywhere, any time, so their records are always read.
+    collect = launched_ || !captured_.empty();
+    launched_ = false;
+    if (collect) {
+      if (Status s = enqueue_collect(record_, readback_, stream_); !s.ok()) return s;
+      if (Status s = captured_.enqueue_collect(stream_); !s.ok()) return s;
+    }
   }
   if (cudaError_t e = cudaStreamSynchronize(stream_); e != cudaSuccess) return failure("cudaStreamSynchronize failed", e);
-  return collected_fault(*readback_);
+  if (!collect) return {};
+  FaultReport report = *readback_;
+  {
+    const std::lock_guard<std::mutex> launches(enqueue_mutex());  // take() may add chunks meanwhile
+    captured_.collected(report);
+  }
+  return collected_fault(report);
 }
 
 Status CudaQueue::call_host(void (*function)(void*), void* args) {

@@ -7,8 +7,9 @@
 #include <memory>
 #include <mutex>
 
-#include "runtime/device_backend.hpp"
+#include "cuda/captured_records.hpp"
 #include "cuda/fault_record.hpp"
+#include "runtime/device_backend.hpp"
 
 namespace advstep::cuda {
 
@@ -28,7 +29,9 @@ class CudaQueue final : public runtime::DeviceQueue {
   [[nodiscard]] void* native_handle() const override { return stream_; }
   Status copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction) override;
   Status fill(void* dst, int32_t value, size_t count) override;
-  /// Enqueues the kernels; no allocation, no synchronisation (capturable in a CUDA graph).
+  /// Enqueues the kernels; no synchronisation. Eager launches use the stream's record and allocate
+  /// nothing; a launch being captured into a CUDA graph gets a record of its own (see
+  /// captured_records.hpp), which wait() reads with the stream's.
   Status run(const core::Plan& plan) override;
   Status wait() override;
   /// cudaLaunchHostFunc on the stream.
@@ -44,7 +47,9 @@ class CudaQueue final : public runtime::DeviceQueue {
   FaultRecord* record_;    ///< device memory
   FaultReport* readback_;  ///< pinned host memory that wait() copies the report into
   int32_t max_blocks_;
-  std::mutex wait_mutex_;  ///< one reader of the record at a time, so a fault is reported once
+  CapturedRecords captured_;  ///< guarded by enqueue_mutex()
+  bool launched_ = false;     ///< a launch since the last collect; guarded by enqueue_mutex()
+  std::mutex wait_mutex_;     ///< one reader of the records at a time, so a fault is reported once
 };
 
 /// Held by everything the library enqueues on a GPU (launches, copies, fills, fault collects, on

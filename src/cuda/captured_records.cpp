@@ -1,0 +1,104 @@
+#include "cuda/captured_records.hpp"
+
+#include <vector>
+
+#include "cuda/cuda_status.hpp"
+
+namespace advstep::cuda {
+namespace {
+
+/// Switches the calling thread to relaxed capture mode for the guard's lifetime, so that a
+/// capture in progress (in global or thread-local mode) lets cudaMalloc through.
+class RelaxedCapture {
+ public:
+  RelaxedCapture() { error_ = cudaThreadExchangeStreamCaptureMode(&mode_); }
+  ~RelaxedCapture() {
+    if (error_ == cudaSuccess) (void)cudaThreadExchangeStreamCaptureMode(&mode_);
+  }
+  RelaxedCapture(const RelaxedCapture&) = delete;
+  RelaxedCapture& operator=(const RelaxedCapture&) = delete;
+
+  [[nodiscard]] cudaError_t error() const { return error_; }
+
+ private:
+  cudaStreamCaptureMode mode_ = cudaStreamCaptureModeRelaxed;
+  cudaError_t error_ = cudaSuccess;
+};
+
+}  // namespace
+
+void merge_report(FaultReport& first, const FaultReport& next) {
+  if (next.claimed == 0) return;
+  if (first.claimed == 0) {
+    first = next;
+    return;
+  }
+  first.later += 1 + next.later;
+}
+
+Status CapturedRecords::add_chunk() {
+  const RelaxedCapture relaxed;
+  if (relaxed.error() != cudaSuccess) return failure("cudaThreadExchangeStreamCaptureMode failed", relaxed.error());
+  Chunk chunk;
+  const size_t bytes = kChunkRecords * sizeof(FaultRecord);
+  void* device = nullptr;
+  void* host = nullptr;
+  if (cudaError_t e = cudaMalloc(&device, bytes); e != cudaSuccess) {
+    return failure("cudaMalloc of fault records for captured launches failed", e);
+  }
+  if (cudaError_t e = cudaMallocHost(&host, bytes); e != cudaSuccess) {
+    (void)cudaFree(device);
+    return failure("cudaMallocHost of fault read-backs for captured launches failed", e);
+  }
+  chunk.records = static_cast<FaultRecord*>(device);
+  chunk.readback = static_cast<FaultRecord*>(host);
+  for (size_t k = 0; k < kChunkRecords; ++k) chunk.readback[k] = initial_fault_record();
+  // A non-blocking side stream: neither ordered with the capturing stream nor captured.
+  cudaStream_t side = nullptr;
+  cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
+  if (error == cudaSuccess) error = cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, side);
+  if (error == cudaSuccess) error = cudaStreamSynchronize(side);
+  if (side != nullptr) (void)cudaStreamDestroy(side);
+  if (error != cudaSuccess) {
+    (void)cudaFree(device);
+    (void)cudaFreeHost(host);
+    return failure("initialising fault records for captured launches failed", error);
+  }
+  chunks_.push_back(chunk);
+  return {};
+}
+
+Status CapturedRecords::take(FaultRecord*& record) {
+  if (chunks_.empty() || chunks_.back().used == kChunkRecords) {
+    if (Status s = add_chunk(); !s.ok()) return s;
+  }
+  Chunk& chunk = chunks_.back();
+  record = chunk.records + chunk.used;
+  ++chunk.used;
+  return {};
+}
+
+Status CapturedRecords::enqueue_collect(cudaStream_t stream) const {
+  for (const Chunk& chunk : chunks_) {
+    if (cudaError_t e = cudaMemcpyAsync(chunk.readback, chunk.records, chunk.used * sizeof(FaultRecord),
+                                        cudaMemcpyDeviceToHost, stream);
+        e != cudaSuccess) {
+      return failure("reading the fault records of captured launches failed", e);
+    }
+    // claimed and later of every record, one strided memset; the scratch fields stay as they are.
+    if (cudaError_t e = cudaMemset2DAsync(chunk.records, sizeof(FaultRecord), 0, kFaultReportResetBytes, chunk.used,
+                                          stream);
+        e != cudaSuccess) {
+      return failure("resetting the fault records of captured launches failed", e);
+    }
+  }
+  return {};
+}
+
+void CapturedRecords::collected(FaultReport& report) const {
+  for (const Chunk& chunk : chunks_) {
+    for (size_t k = 0; k < chunk.used; ++k) merge_report(report, chunk.readback[k].report);
+  }
+}
+
+}  // namespace advstep::cuda

@@ -1,0 +1,60 @@
+// The fault records of launches captured into CUDA graphs on one stream.
+//
+// A captured launch keeps the record it was captured with for every replay, on whatever stream the
+// replay runs. Were that the stream's own record, two graphs replayed at once on two streams, or a
+// replay next to an eager launch, would share the check pass's scratch and verdict (a step written
+// despite a fault, or a valid one skipped), and destroying the stream would free memory the graph
+// still writes. So each captured launch gets a record of its own, and these records are never freed.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <vector>
+
+#include "advstep/status.hpp"
+#include "cuda/fault_record.hpp"
+
+namespace advstep::cuda {
+
+/// Folds @p next into @p first: the first claimed report stays the one described, and every later
+/// faulting launch (@p next's own and those it counted) is added to first.later.
+void merge_report(FaultReport& first, const FaultReport& next);
+
+class CapturedRecords {
+ public:
+  CapturedRecords() = default;
+  /// Keeps the records allocated: a graph captured here may still be replayed.
+  ~CapturedRecords() = default;
+  CapturedRecords(const CapturedRecords&) = delete;
+  CapturedRecords& operator=(const CapturedRecords&) = delete;
+
+  /// A fresh record for a launch being captured on the calling thread's GPU. Allocates a chunk of
+  /// records when the last one is used up, in relaxed capture mode (an allocation is no stream
+  /// operation), initialised on a side stream of its own so the capture sees nothing of it.
+  Status take(FaultRecord*& record);
+
+  /// Enqueues on @p stream the read-back of every record taken so far and the reset of their
+  /// reports (two operations per chunk). Call under the enqueue lock; then synchronise @p stream.
+  Status enqueue_collect(cudaStream_t stream) const;
+
+  /// After enqueue_collect() and the synchronisation: merges what each record reported into @p report.
+  void collected(FaultReport& report) const;
+
+  [[nodiscard]] bool empty() const { return chunks_.empty(); }
+
+ private:
+  static constexpr size_t kChunkRecords = 64;
+
+  struct Chunk {
+    FaultRecord* records = nullptr;   ///< device memory, kChunkRecords records
+    FaultRecord* readback = nullptr;  ///< pinned host memory of the same size
+    size_t used = 0;
+  };
+
+  Status add_chunk();
+
+  std::vector<Chunk> chunks_;
+};
+
+}  // namespace advstep::cuda
