@@ -2,10 +2,11 @@
 //
 // Tensors say where they live (TensorView::device); every tensor of a call must be on that device.
 // Device::kCpu runs in the calling thread. Device::kCuda (a build with the CUDA backend and a visible
-// GPU: see device_available()) takes GPU memory (cudaMalloc'd or managed, all on one GPU), enqueues
-// the kernels on `stream` and synchronises `stream` before returning, because the API is synchronous
-// and reports data faults as exceptions; it is therefore not for CUDA-graph capture (use
-// aclnnAdvanceStep on a stream for that, whose faults surface at aclrtSynchronizeStream).
+// GPU: see device_available()) takes GPU memory (cudaMalloc'd or managed, all on one GPU). There,
+// advance_step() enqueues the kernels on `stream` and synchronises `stream` before returning, so it
+// reports data faults as exceptions at the call, and refuses a stream being captured into a CUDA
+// graph; advance_step_async() only enqueues (capturable, no synchronisation), and
+// check_cuda_faults() reports its data faults later.
 #pragma once
 
 #include <cstdint>
@@ -70,6 +71,34 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
                   const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                   const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                   const SpeculativeInputs& speculative, void* stream = nullptr);
+
+/**
+ * @brief advance_step() without waiting: on CUDA tensors the kernels are enqueued on @p stream and
+ * the call returns, so it can be captured into a CUDA graph (each captured launch keeps a fault
+ * record of its own, for every replay, on any stream). Arguments are checked at the call and throw
+ * as advance_step(). A data fault writes nothing and is kept until check_cuda_faults() of the GPU
+ * reports it. On CPU tensors it is advance_step() (the CPU completes in the call).
+ * @throws Error as advance_step() for bad arguments; kRuntimeError when CUDA refuses the launch.
+ */
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        void* stream);
+
+/// The speculative form of advance_step_async() (see the speculative advance_step()).
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        const SpeculativeInputs& speculative, void* stream);
+
+/**
+ * @brief Waits for GPU @p gpu (cudaDeviceSynchronize) and reports the data faults of
+ * advance_step_async() launches there, eager or replayed from a CUDA graph, since the last check.
+ * @throws Error kDataFault with the first fault's message (as advance_step() would give it), followed
+ *         by the count of later faulting launches; kInvalidArgument without a usable GPU;
+ *         kRuntimeError when CUDA fails. Launches enqueued while it runs are left for the next check.
+ */
+void check_cuda_faults(int32_t gpu);
 
 /**
  * @brief Whether advance_step() can run on tensors of @p device in this process.

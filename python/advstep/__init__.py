@@ -29,6 +29,7 @@ __all__ = [
     "DeviceError",
     "Error",
     "advance_step",
+    "check_cuda_faults",
     "device_available",
 ]
 __version__ = "0.1.0"
@@ -126,6 +127,30 @@ def advance_step(
         num_seqs, num_queries, block_size, spec_token, accepted_num,
     )
     return None
+
+
+def check_cuda_faults(device: Optional[int] = None) -> None:
+    """Waits for a CUDA device and raises the data faults of launches not reported at their call.
+
+    Calls made while their stream is being captured into a CUDA graph (through
+    ``torch.ops.advstep.advance_step`` or ``advance_step`` on torch tensors) only enqueue their
+    kernels; a replay that meets a value it cannot advance writes nothing, and this function reports
+    it. ``device`` is the CUDA device index (default: torch's current device when torch is imported,
+    else 0).
+
+    Raises
+    ------
+    DataFaultError (a RuntimeError)
+        The first fault since the last check, with the count of later faulting launches (code 507015).
+    ArgumentError (a ValueError)
+        No usable GPU (code 161002).
+    DeviceError (a RuntimeError)
+        The CUDA device failed (code 361001).
+    """
+    if device is None:
+        torch = sys.modules.get("torch")
+        device = torch.cuda.current_device() if torch is not None and torch.cuda.is_available() else 0
+    _core.check_cuda_faults(int(device))
 
 
 def device_available(device: str) -> bool:

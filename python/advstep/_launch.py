@@ -51,8 +51,13 @@ def run(
     spec_token: Any,
     accepted_num: Any,
     stream: int = 0,
+    synchronous: bool = True,
 ) -> None:
-    """The extension call: the six required arrays in torch_npu's order, counts as int64."""
+    """The extension call: the six required arrays in torch_npu's order, counts as int64.
+
+    ``synchronous=False`` only enqueues CUDA work (for CUDA-graph capture); faults then wait for
+    ``_core.check_cuda_faults``.
+    """
     input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables = arrays
     _core.advance_step(
         input_tokens,
@@ -67,6 +72,7 @@ def run(
         spec_token=spec_token,
         accepted_num=accepted_num,
         stream=stream,
+        synchronous=synchronous,
     )
 
 

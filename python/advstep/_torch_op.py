@@ -2,9 +2,11 @@
 
 The schema is torch_npu's ``npu_advance_step_flashattn`` schema, with its mutation annotations, so
 ``torch.compile`` functionalises the call; the fake implementation lets tracing run without touching
-data. CUDA tensors run on the current stream, which is what CUDA-graph capture records (capture also
-needs the CUDA backend not to synchronise that stream). The real implementation hands the tensors
-to the extension as DLPack capsules.
+data. CUDA tensors run on the current stream, which is what CUDA-graph capture records: while that
+stream is being captured the op only enqueues its kernels (each captured launch keeping a fault
+record of its own), and ``advstep.check_cuda_faults()`` reports a replay's data fault later; outside
+a capture it synchronises the stream and raises a data fault at the call. The real implementation
+hands the tensors to the extension as DLPack capsules.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ def _advance_step(
         return
     with torch.cuda.device(input_tokens.device):
         stream = torch.cuda.current_stream().cuda_stream
-        run(arrays, num_seqs, num_queries, block_size, spec, accepted, stream=stream)
+        # A capture cannot wait for its stream: enqueue only, and leave faults to check_cuda_faults().
+        synchronous = not torch.cuda.is_current_stream_capturing()
+        run(arrays, num_seqs, num_queries, block_size, spec, accepted, stream=stream, synchronous=synchronous)
 
 
 def _advance_step_fake(

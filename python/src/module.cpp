@@ -22,13 +22,15 @@ constexpr const char* kDoc = R"doc(Runs advstep::advance_step on DLPack / buffer
 
 The low-level entry point behind advstep.advance_step: spec_token and accepted_num are None when not
 given, and stream is the cudaStream_t (as an int) to run on for CUDA arrays, 0 for the default stream.
-Raises advstep.ArgumentError (a ValueError) for bad arguments and advstep.DataFaultError (a
-RuntimeError) for values that cannot be advanced; no array is modified when it raises.)doc";
+With synchronous=False, CUDA arrays are only enqueued (capturable in a CUDA graph) and a data fault
+waits for check_cuda_faults(). Raises advstep.ArgumentError (a ValueError) for bad arguments and
+advstep.DataFaultError (a RuntimeError) for values that cannot be advanced; no array is modified when
+it raises.)doc";
 
 void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
                          nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
                          int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
-                         uintptr_t stream) {
+                         uintptr_t stream, bool synchronous) {
   const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
   const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
   const ImportedArray positions = import_array(input_positions, "input_positions", true);
@@ -48,13 +50,31 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
   try {
     nb::gil_scoped_release release;
     if (speculative) {
-      advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                   num_queries, block_size, SpeculativeInputs{spec.view, accepted.view}, cuda_stream);
-    } else {
+      const SpeculativeInputs inputs{spec.view, accepted.view};
+      if (synchronous) {
+        advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                     num_queries, block_size, inputs, cuda_stream);
+      } else {
+        advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                           num_queries, block_size, inputs, cuda_stream);
+      }
+    } else if (synchronous) {
       advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
                    num_queries, block_size, cuda_stream);
+    } else {
+      advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                         num_queries, block_size, cuda_stream);
     }
   } catch (const Error& error) {  // the GIL is held again here
+    raise_status(static_cast<int32_t>(error.code()), error.what());
+  }
+}
+
+void check_cuda_faults_of(int32_t device) {
+  try {
+    nb::gil_scoped_release release;
+    check_cuda_faults(device);
+  } catch (const Error& error) {
     raise_status(static_cast<int32_t>(error.code()), error.what());
   }
 }
@@ -78,7 +98,10 @@ NB_MODULE(_core, m) {
         nb::arg("block_tables").none(),
         nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"), nb::kw_only(),
         nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
-        nb::arg("stream") = 0, kDoc);
+        nb::arg("stream") = 0, nb::arg("synchronous") = true, kDoc);
+  m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device"),
+        "Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls\n"
+        "made with synchronous=False there since the last check (later ones counted in the message).");
   m.def("device_available", &device_available_by_name, nb::arg("device"),
         "True when this build and machine can run advance_step on 'cpu' (always) or 'cuda' arrays.");
 }

@@ -61,4 +61,4 @@ def test_typed_package() -> None:
 
 def test_public_names() -> None:
     assert set(advstep.__all__) == {"ArgumentError", "DataFaultError", "DeviceError", "Error", "advance_step",
-                                    "device_available"}
+                                    "check_cuda_faults", "device_available"}

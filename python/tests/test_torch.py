@@ -147,8 +147,6 @@ def test_cuda_side_stream() -> None:
     assert {k: got[k] for k in expected} == expected
 
 
-@pytest.mark.xfail(strict=False, reason="the CUDA backend synchronises its stream to read data faults back, "
-                                         "which a capturing stream does not allow")
 def test_cuda_graph_capture_and_replay() -> None:
     lib = _cuda_lib()
     case = random_v1(random.Random(15))
@@ -169,3 +167,43 @@ def test_cuda_graph_capture_and_replay() -> None:
     graph.replay()
     got = contents(lib, arrays)
     assert {k: got[k] for k in expected} == expected
+
+
+def test_cuda_graph_replay_fault_is_reported_by_check_cuda_faults() -> None:
+    """A replay that meets a bad value writes nothing; check_cuda_faults reports it, once."""
+    lib = _cuda_lib()
+    case = random_v1(random.Random(16))
+    arrays = build_arrays(lib, case)
+    kwargs = call_kwargs(case, arrays)
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        advstep.advance_step(**kwargs)
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        advstep.advance_step(**kwargs)
+    arrays["seq_lens"].view(-1)[0] = -1
+    before = contents(lib, arrays)
+    graph.replay()
+    with pytest.raises(advstep.DataFaultError, match="data fault at row 0") as raised:
+        advstep.check_cuda_faults()
+    assert raised.value.code == 507015
+    assert contents(lib, arrays) == before
+    advstep.check_cuda_faults()  # reported once
+
+
+def test_synchronous_form_refuses_a_capturing_stream() -> None:
+    """The native call that waits for its stream says so instead of breaking the capture."""
+    lib = _cuda_lib()
+    case = random_v1(random.Random(17))
+    arrays = build_arrays(lib, case)
+    kwargs = call_kwargs(case, arrays)
+    stream = torch.cuda.Stream()
+    graph = torch.cuda.CUDAGraph()
+    with pytest.raises(advstep.ArgumentError, match="cannot run while the stream is captured"):
+        with torch.cuda.graph(graph, stream=stream):
+            advstep._launch.run(
+                tuple(kwargs[n] for n in REQUIRED), kwargs["num_seqs"], kwargs["num_queries"],
+                kwargs["block_size"], None, None, stream=torch.cuda.current_stream().cuda_stream,
+            )

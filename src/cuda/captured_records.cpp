@@ -1,5 +1,6 @@
 #include "cuda/captured_records.hpp"
 
+#include <string>
 #include <vector>
 
 #include "cuda/cuda_status.hpp"
@@ -36,24 +37,20 @@ void merge_report(FaultReport& first, const FaultReport& next) {
   first.later += 1 + next.later;
 }
 
-Status CapturedRecords::add_chunk() {
+Status allocate_records(size_t count, FaultRecord*& records, FaultRecord*& readback) {
   const RelaxedCapture relaxed;
   if (relaxed.error() != cudaSuccess) return failure("cudaThreadExchangeStreamCaptureMode failed", relaxed.error());
-  Chunk chunk;
-  const size_t bytes = kChunkRecords * sizeof(FaultRecord);
+  const size_t bytes = count * sizeof(FaultRecord);
   void* device = nullptr;
   void* host = nullptr;
-  if (cudaError_t e = cudaMalloc(&device, bytes); e != cudaSuccess) {
-    return failure("cudaMalloc of fault records for captured launches failed", e);
-  }
+  if (cudaError_t e = cudaMalloc(&device, bytes); e != cudaSuccess) return failure("cudaMalloc of fault records failed", e);
   if (cudaError_t e = cudaMallocHost(&host, bytes); e != cudaSuccess) {
     (void)cudaFree(device);
-    return failure("cudaMallocHost of fault read-backs for captured launches failed", e);
+    return failure("cudaMallocHost of fault read-backs failed", e);
   }
-  chunk.records = static_cast<FaultRecord*>(device);
-  chunk.readback = static_cast<FaultRecord*>(host);
-  for (size_t k = 0; k < kChunkRecords; ++k) chunk.readback[k] = initial_fault_record();
-  // A non-blocking side stream: neither ordered with the capturing stream nor captured.
+  auto* initial = static_cast<FaultRecord*>(host);
+  for (size_t k = 0; k < count; ++k) initial[k] = initial_fault_record();
+  // A non-blocking side stream: neither ordered with a capturing stream nor captured.
   cudaStream_t side = nullptr;
   cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
   if (error == cudaSuccess) error = cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, side);
@@ -62,7 +59,17 @@ Status CapturedRecords::add_chunk() {
   if (error != cudaSuccess) {
     (void)cudaFree(device);
     (void)cudaFreeHost(host);
-    return failure("initialising fault records for captured launches failed", error);
+    return failure("initialising fault records failed", error);
+  }
+  records = static_cast<FaultRecord*>(device);
+  readback = initial;
+  return {};
+}
+
+Status CapturedRecords::add_chunk() {
+  Chunk chunk;
+  if (Status s = allocate_records(kChunkRecords, chunk.records, chunk.readback); !s.ok()) {
+    return {s.code(), "fault records for captured launches: " + s.message()};
   }
   chunks_.push_back(chunk);
   return {};

@@ -17,6 +17,12 @@
 
 namespace advstep::cuda {
 
+/// @p count fault records in device memory, in their initial state, and a pinned read-back array of
+/// the same size (initialised too). Safe while any stream is being captured, in any mode: allocates
+/// in relaxed capture mode and initialises on a non-blocking side stream of its own. Never freed by
+/// the callers that hand records to CUDA graphs.
+Status allocate_records(size_t count, FaultRecord*& records, FaultRecord*& readback);
+
 /// Folds @p next into @p first: the first claimed report stays the one described, and every later
 /// faulting launch (@p next's own and those it counted) is added to first.later.
 void merge_report(FaultReport& first, const FaultReport& next);

@@ -29,7 +29,13 @@ bool available();
 Status check_native_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device);
 
 /// Runs @p plan on the GPU holding its tensors, on @p stream (a cudaStream_t; null: the default
-/// stream), then synchronises @p stream: a data fault comes back as kDataFault.
-Status run_native(const core::Plan& plan, void* stream);
+/// stream). @p synchronous: then synchronises @p stream, and a data fault comes back as kDataFault
+/// (refused with kInvalidArgument on a stream being captured). Otherwise only enqueues (capturable),
+/// and check_native_faults() reports a data fault later.
+Status run_native(const core::Plan& plan, void* stream, bool synchronous);
+
+/// Waits for GPU @p gpu and reports the first data fault of the enqueued form there since the last
+/// check (kDataFault, later ones counted), or ok.
+Status check_native_faults(int32_t gpu);
 
 }  // namespace advstep::cuda

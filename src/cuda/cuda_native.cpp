@@ -7,10 +7,11 @@
 #include <vector>
 
 #include "core/message.hpp"
-#include "cuda/cuda_memory.hpp"
+#include "cuda/captured_records.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 #include "cuda/launch.hpp"
+#include "cuda/native_enqueued.hpp"
 #include "cuda/plugin_functions.hpp"
 
 namespace advstep::cuda {
@@ -23,13 +24,14 @@ constexpr int32_t kBlocksPerSm = 8;
 struct NativeRecord {
   int32_t device = -1;
   FaultRecord* record = nullptr;
-  FaultReport* readback = nullptr;
+  FaultRecord* readback = nullptr;
   int32_t max_blocks = 1;
 
   NativeRecord() = default;
   NativeRecord(const NativeRecord&) = delete;
   NativeRecord& operator=(const NativeRecord&) = delete;
   ~NativeRecord() {
+    // Nothing of the synchronous form is ever captured, so the record dies with its thread.
     const DeviceGuard guard(device);
     if (record != nullptr) (void)cudaFree(record);
     if (readback != nullptr) (void)cudaFreeHost(readback);
@@ -53,17 +55,9 @@ Status native_record(int32_t device, NativeRecord*& found) {
     return failure(StatusCode::kRuntimeError, "cudaDeviceGetAttribute failed", e);
   }
   fresh->max_blocks = sms * kBlocksPerSm;
-  if (cudaError_t e = allocate_device(fresh->record); e != cudaSuccess) {
-    return failure(StatusCode::kRuntimeError, "cudaMalloc of the thread's fault record failed", e);
-  }
-  if (cudaError_t e = allocate_pinned(fresh->readback); e != cudaSuccess) {
-    return failure(StatusCode::kRuntimeError, "cudaMallocHost of the thread's fault read-back failed", e);
-  }
-  *fresh->readback = FaultReport{};
-  const FaultRecord initial = initial_fault_record();
-  if (cudaError_t e = cudaMemcpy(fresh->record, &initial, sizeof(FaultRecord), cudaMemcpyHostToDevice);
-      e != cudaSuccess) {
-    return failure(StatusCode::kRuntimeError, "initialising the thread's fault record failed", e);
+  // Not cudaMemcpy on the legacy stream: that would break another thread's capture in progress.
+  if (Status s = allocate_records(1, fresh->record, fresh->readback); !s.ok()) {
+    return {StatusCode::kRuntimeError, "the thread's fault record: " + s.message()};
   }
   found = fresh.get();
   records.push_back(std::move(fresh));
@@ -101,7 +95,24 @@ Status check_gpu_tensor(const char* api, const char* name, const core::TensorDes
   return {};
 }
 
-Status run_on_gpu_stream(const core::Plan& plan, void* stream) {
+/// Refuses the synchronous form on a stream being captured: it waits for its stream, which a
+/// capture does not allow (and would be invalidated by).
+Status check_not_capturing(const char* api, cudaStream_t stream) {
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  const cudaError_t error = cudaStreamIsCapturing(stream, &capture);
+  if (error != cudaSuccess && error != cudaErrorStreamCaptureImplicit) {
+    return failure(StatusCode::kRuntimeError, core::concat(api, ": cudaStreamIsCapturing failed"), error);
+  }
+  if (error == cudaSuccess && capture == cudaStreamCaptureStatusNone) return {};
+  (void)cudaGetLastError();
+  return core::fail(StatusCode::kInvalidArgument, api,
+                    "the synchronous form waits for its stream, so it cannot run while the stream is captured "
+                    "into a CUDA graph; use advance_step_async (advstep's torch op does so when capturing) and "
+                    "check_cuda_faults()",
+                    "a stream not being captured", "one being captured");
+}
+
+Status run_on_gpu_stream(const core::Plan& plan, void* stream, bool synchronous) {
   const auto on_stream = static_cast<cudaStream_t>(stream);
   const auto runtime_failure = [&](const Status& status) {
     return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
@@ -123,6 +134,8 @@ Status run_on_gpu_stream(const core::Plan& plan, void* stream) {
   }
   const DeviceGuard guard(device);
   if (guard.error() != cudaSuccess) return runtime_failure(failure("cudaSetDevice failed", guard.error()));
+  if (!synchronous) return enqueue_on_gpu_stream(plan, on_stream, device);
+  if (Status s = check_not_capturing(plan.api, on_stream); !s.ok()) return s;
   NativeRecord* record = nullptr;
   if (Status s = native_record(device, record); !s.ok()) return runtime_failure(s);
   Status launched;
@@ -131,13 +144,15 @@ Status run_on_gpu_stream(const core::Plan& plan, void* stream) {
     launched = launch(plan, {on_stream, record->record, record->max_blocks});
     // Collected even when a launch was refused: a check kernel that did run may have claimed a
     // fault, which must not be reported by this thread's next call.
-    if (Status s = enqueue_collect(record->record, record->readback, on_stream); !s.ok()) return runtime_failure(s);
+    if (Status s = enqueue_collect(record->record, &record->readback->report, on_stream); !s.ok()) {
+      return runtime_failure(s);
+    }
   }
   if (cudaError_t e = cudaStreamSynchronize(on_stream); e != cudaSuccess) {
     return runtime_failure(failure("cudaStreamSynchronize failed", e));
   }
   if (!launched.ok()) return launched;
-  return collected_fault(*record->readback);
+  return collected_fault(record->readback->report);
 }
 
 }  // namespace advstep::cuda

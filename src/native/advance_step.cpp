@@ -6,6 +6,7 @@
 #include "core/fault.hpp"
 #include "core/message.hpp"
 #include "core/plan.hpp"
+#include "cuda/cuda_entry.hpp"
 #include "native/device_memory.hpp"
 
 namespace advstep {
@@ -26,7 +27,7 @@ core::TensorDesc describe(const TensorView& view) {
 }
 
 void run(const std::array<const TensorView*, core::kRoleCount>& views, int64_t num_seqs, int64_t num_queries,
-         int64_t block_size, bool speculative, void* stream) {
+         int64_t block_size, bool speculative, void* stream, bool synchronous) {
   core::Plan plan;  // the tensors are described straight into it, and make_plan keeps them there
   core::Request request;
   request.api = "advstep::advance_step";
@@ -43,7 +44,7 @@ void run(const std::array<const TensorView*, core::kRoleCount>& views, int64_t n
   const Device device = views[0]->device;
   const native::NativeMemory memory(device);
   if (Status s = core::make_plan(request, &memory, plan); !s.ok()) throw Error(s);
-  if (Status s = native::execute(plan, device, stream); !s.ok()) throw Error(s);
+  if (Status s = native::execute(plan, device, stream, synchronous); !s.ok()) throw Error(s);
 }
 
 }  // namespace
@@ -62,7 +63,7 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
                   void* stream) {
   run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables, nullptr,
        nullptr},
-      num_seqs, num_queries, block_size, false, stream);
+      num_seqs, num_queries, block_size, false, stream, true);
 }
 
 void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
@@ -71,7 +72,29 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
                   const SpeculativeInputs& speculative, void* stream) {
   run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables,
        &speculative.spec_token, &speculative.accepted_num},
-      num_seqs, num_queries, block_size, true, stream);
+      num_seqs, num_queries, block_size, true, stream, true);
+}
+
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        void* stream) {
+  run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables, nullptr,
+       nullptr},
+      num_seqs, num_queries, block_size, false, stream, false);
+}
+
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        const SpeculativeInputs& speculative, void* stream) {
+  run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables,
+       &speculative.spec_token, &speculative.accepted_num},
+      num_seqs, num_queries, block_size, true, stream, false);
+}
+
+void check_cuda_faults(int32_t gpu) {
+  if (Status s = cuda::check_native_faults(gpu); !s.ok()) throw Error(s);
 }
 
 }  // namespace advstep

@@ -24,8 +24,9 @@ class NativeMemory final : public core::MemoryDomain {
   mutable int32_t gpu_ = -1;  ///< the GPU of the CUDA tensors checked so far
 };
 
-/// Runs @p plan on @p device and waits for it: on a GPU, enqueues the kernels on @p stream (a
-/// cudaStream_t; null: the default stream) and synchronises it. A data fault comes back as kDataFault.
-Status execute(const core::Plan& plan, Device device, void* stream);
+/// Runs @p plan on @p device: on a GPU, enqueues the kernels on @p stream (a cudaStream_t; null: the
+/// default stream) and, when @p synchronous, synchronises it, a data fault coming back as kDataFault;
+/// otherwise a fault waits for cuda::check_native_faults(). The CPU always completes in the call.
+Status execute(const core::Plan& plan, Device device, void* stream, bool synchronous);
 
 }  // namespace advstep::native

@@ -107,10 +107,18 @@ Status check_native_tensor(const char* api, const char* name, const core::Tensor
                     "a cpu tensor", "cuda");
 }
 
-Status run_native(const core::Plan& plan, void* stream) {
+Status run_native(const core::Plan& plan, void* stream, bool synchronous) {
   const Loaded& backend = loaded();
-  if (backend.plugin != nullptr) return backend.plugin->run_native(plan, stream);
+  if (backend.plugin != nullptr) return backend.plugin->run_native(plan, stream, synchronous);
   return {StatusCode::kRuntimeError, core::concat(plan.api, ": no CUDA backend: ", backend.why_not)};
+}
+
+Status check_native_faults(int32_t gpu) {
+  const Loaded& backend = loaded();
+  if (backend.plugin != nullptr && backend.plugin->available()) return backend.plugin->check_native_faults(gpu);
+  return {StatusCode::kInvalidArgument,
+          core::concat("advstep::check_cuda_faults: no usable GPU (",
+                       backend.plugin == nullptr ? backend.why_not : std::string("none visible or runnable"), ")")};
 }
 
 }  // namespace advstep::cuda

@@ -24,7 +24,8 @@ struct CudaPlugin {
   std::unique_ptr<DeviceBackend> (*make_backend)(std::string& why_not);
   bool (*available)();
   Status (*check_native_tensor)(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device);
-  Status (*run_native)(const core::Plan& plan, void* stream);
+  Status (*run_native)(const core::Plan& plan, void* stream, bool synchronous);
+  Status (*check_native_faults)(int32_t gpu);
 };
 
 }  // namespace advstep::runtime
@@ -35,7 +36,7 @@ extern "C" const advstep::runtime::CudaPlugin* advstep_cuda_plugin();
 namespace advstep::runtime {
 
 /// Bumped whenever CudaPlugin or a type it passes changes; with the project version it must match.
-#define ADVSTEP_CUDA_PLUGIN_INTERFACE "1"
+#define ADVSTEP_CUDA_PLUGIN_INTERFACE "2"
 inline constexpr const char* kCudaPluginVersion = "advstep " ADVSTEP_VERSION " cuda-plugin " ADVSTEP_CUDA_PLUGIN_INTERFACE;
 inline constexpr const char* kCudaPluginEntry = "advstep_cuda_plugin";
 

@@ -1,0 +1,127 @@
+#include "cuda/native_enqueued.hpp"
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cuda/captured_records.hpp"
+#include "cuda/cuda_queue.hpp"
+#include "cuda/cuda_status.hpp"
+#include "cuda/launch.hpp"
+
+namespace advstep::cuda {
+namespace {
+
+constexpr int32_t kBlocksPerSm = 8;
+
+/// The eager launches' record of one stream.
+struct StreamRecord {
+  cudaStream_t stream;
+  FaultRecord* record;    ///< device memory
+  FaultRecord* readback;  ///< pinned host memory
+};
+
+/// The enqueued form's records on one GPU. Never freed: a captured record may be replayed by a graph
+/// at any time, and a stream handle may be reused by CUDA, which then finds its record again.
+struct GpuRecords {
+  bool ready = false;
+  int32_t max_blocks = 1;
+  std::vector<StreamRecord> streams;
+  CapturedRecords captured;
+};
+
+/// Guarded by enqueue_mutex().
+GpuRecords& gpu_records(int32_t device) {
+  static std::map<int32_t, GpuRecords> all;
+  return all[device];
+}
+
+Status stream_record(GpuRecords& gpu, cudaStream_t stream, FaultRecord*& record) {
+  for (const StreamRecord& known : gpu.streams) {
+    if (known.stream == stream) {
+      record = known.record;
+      return {};
+    }
+  }
+  StreamRecord fresh{stream, nullptr, nullptr};
+  if (Status s = allocate_records(1, fresh.record, fresh.readback); !s.ok()) {
+    return {s.code(), "the stream's fault record: " + s.message()};
+  }
+  gpu.streams.push_back(fresh);
+  record = fresh.record;
+  return {};
+}
+
+/// Whether @p stream is being captured (the legacy default stream never is).
+Status capturing(cudaStream_t stream, bool& active) {
+  active = false;
+  if (stream == nullptr || stream == cudaStreamLegacy) return {};
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  if (cudaError_t e = cudaStreamIsCapturing(stream, &status); e != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, "cudaStreamIsCapturing failed", e);
+  }
+  active = status == cudaStreamCaptureStatusActive;
+  return {};
+}
+
+}  // namespace
+
+Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device) {
+  const auto runtime_failure = [&](const Status& status) {
+    return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
+  };
+  // Also keeps the two kernels of a launch adjacent (see enqueue_mutex()).
+  const std::lock_guard<std::mutex> lock(enqueue_mutex());
+  GpuRecords& gpu = gpu_records(device);
+  if (!gpu.ready) {
+    int sms = 0;
+    if (cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device); e != cudaSuccess) {
+      return runtime_failure(failure(StatusCode::kRuntimeError, "cudaDeviceGetAttribute failed", e));
+    }
+    gpu.max_blocks = sms * kBlocksPerSm;
+    gpu.ready = true;
+  }
+  bool active = false;
+  if (Status s = capturing(stream, active); !s.ok()) return runtime_failure(s);
+  FaultRecord* record = nullptr;
+  if (Status s = active ? gpu.captured.take(record) : stream_record(gpu, stream, record); !s.ok()) {
+    return runtime_failure(s);
+  }
+  return launch(plan, {stream, record, gpu.max_blocks});
+}
+
+Status check_gpu_faults(int32_t device) {
+  constexpr const char* kApi = "advstep::check_cuda_faults: ";
+  const DeviceGuard guard(device);
+  if (guard.error() != cudaSuccess) return failure(StatusCode::kRuntimeError, std::string(kApi) + "cudaSetDevice failed", guard.error());
+  if (cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, std::string(kApi) + "cudaDeviceSynchronize failed", e);
+  }
+  const std::lock_guard<std::mutex> lock(enqueue_mutex());  // no launch between read-back and reset
+  GpuRecords& gpu = gpu_records(device);
+  if (gpu.streams.empty() && gpu.captured.empty()) return {};
+  // A stream of the check's own, so that no caller's stream (capturing or not) sees the collect.
+  cudaStream_t side = nullptr;
+  cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
+  for (const StreamRecord& known : gpu.streams) {
+    if (error == cudaSuccess) {
+      error = cudaMemcpyAsync(known.readback, known.record, sizeof(FaultRecord), cudaMemcpyDeviceToHost, side);
+    }
+    if (error == cudaSuccess) error = cudaMemsetAsync(known.record, 0, kFaultReportResetBytes, side);
+  }
+  Status collected;
+  if (error == cudaSuccess) collected = gpu.captured.enqueue_collect(side);
+  if (error == cudaSuccess && collected.ok()) error = cudaStreamSynchronize(side);
+  if (side != nullptr) (void)cudaStreamDestroy(side);
+  if (error != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, std::string(kApi) + "reading the fault records failed", error);
+  }
+  if (!collected.ok()) return {collected.code(), kApi + collected.message()};
+  FaultReport report{};
+  for (const StreamRecord& known : gpu.streams) merge_report(report, known.readback->report);
+  gpu.captured.collected(report);
+  return collected_fault(report);
+}
+
+}  // namespace advstep::cuda

@@ -1,0 +1,26 @@
+// The native API's enqueued form on CUDA tensors (advance_step_async): the kernels go on the
+// caller's stream with no synchronisation, so the call can be captured into a CUDA graph, and a data
+// fault is kept until check_gpu_faults() reports it.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "advstep/status.hpp"
+#include "core/plan.hpp"
+
+namespace advstep::cuda {
+
+/// Enqueues @p plan (checked, tensors on @p device, the current GPU) on @p stream. An eager launch
+/// keeps its fault in the record of (@p device, @p stream); a launch being captured gets a record
+/// of its own, kept for the process, so replays anywhere never share a verdict or touch freed memory.
+/// Allocates only the first time a stream is used, or a chunk of 64 records per 64 captures.
+Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device);
+
+/// Waits for GPU @p device (cudaDeviceSynchronize), then reads and resets every record of the
+/// enqueued form on it: the first fault (kDataFault, the CPU's message, later faulting launches
+/// counted), or ok. Launches enqueued while it runs are left for the next check.
+Status check_gpu_faults(int32_t device);
+
+}  // namespace advstep::cuda
