@@ -40,7 +40,9 @@ struct SpeculativeInputs {
  * @param[in]     num_queries       Q, 1 <= Q <= N.
  * @param[in]     block_size        B >= 1.
  * @param[in]     stream            cudaStream_t for CUDA tensors (null: the legacy default stream), which is
- *                                  synchronised before the call returns; unused on the CPU.
+ *                                  synchronised before the call returns (so a stream being captured
+ *                                  into a CUDA graph is refused: use advance_step_async()); a stream
+ *                                  of another GPU than the tensors' is refused; unused on the CPU.
  * @throws Error code kNullPointer, kInvalidArgument or kOutOfRange for bad arguments, kDataFault when a
  *         value cannot be advanced (negative length, block index outside the table, negative block id,
  *         overflow). On any error no tensor is modified.

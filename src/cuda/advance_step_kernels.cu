@@ -110,6 +110,22 @@ Status launched(const core::Plan& plan, const char* kernel, cudaError_t error) {
                  error);
 }
 
+/// How many blocks of @p kernel (kThreads each) an SM holds at once, from its registers and shared
+/// memory as compiled (not an assumed 32 registers a thread). Asked once per kernel: one process
+/// drives GPUs of one architecture.
+template <auto Kernel>
+int32_t resident_blocks() {
+  static const int32_t blocks = [] {
+    int per_sm = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, Kernel, kThreads, 0) != cudaSuccess || per_sm < 1) {
+      (void)cudaGetLastError();
+      return 1;
+    }
+    return per_sm;
+  }();
+  return blocks;
+}
+
 /// One thread per item, capped at @p max_blocks: the kernels stride over the rest.
 unsigned int grid_for(int64_t items, int32_t max_blocks) {
   const int64_t needed = (items + kThreads - 1) / kThreads;
@@ -129,12 +145,13 @@ Status launch_work(const core::Plan& plan, const Work& work, const LaunchTarget&
     return launched(plan, "single-block", cudaLaunchKernelEx(&config, fused_kernel<Work>, work, target.record, context));
   }
   config.blockDim = dim3(kThreads);
-  config.gridDim = dim3(grid_for(work.check_count(), target.max_blocks));
+  // The grid the SMs hold at once: more blocks would only queue behind them.
+  config.gridDim = dim3(grid_for(work.check_count(), target.multiprocessors * resident_blocks<check_kernel<Work>>()));
   if (Status s = launched(plan, "check", cudaLaunchKernelEx(&config, check_kernel<Work>, work, target.record, context));
       !s.ok()) {
     return s;
   }
-  config.gridDim = dim3(grid_for(writes, target.max_blocks));
+  config.gridDim = dim3(grid_for(writes, target.multiprocessors * resident_blocks<write_kernel<Work>>()));
   const FaultRecord* record = target.record;
   return launched(plan, "write", cudaLaunchKernelEx(&config, write_kernel<Work>, work, record));
 }

@@ -15,11 +15,9 @@
 namespace advstep::cuda {
 namespace {
 
-constexpr int32_t kBlocksPerSm = 8;  // 8 blocks of 256 threads fill an SM of 2048 threads
-
 struct GpuInfo {
   std::string name;    ///< cudaDeviceProp::name, e.g. "NVIDIA H100 80GB HBM3"
-  int32_t max_blocks;  ///< grid cap of the two-pass kernels
+  int32_t multiprocessors;  ///< SMs: the two-pass kernels' grid is a multiple of them
 };
 
 class CudaBackend final : public runtime::DeviceBackend {
@@ -73,7 +71,7 @@ class CudaBackend final : public runtime::DeviceBackend {
     }
     const DeviceGuard guard(device);
     if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
-    return CudaQueue::create(device, default_stream, gpus_[static_cast<size_t>(device)].max_blocks, queue);
+    return CudaQueue::create(device, default_stream, gpus_[static_cast<size_t>(device)].multiprocessors, queue);
   }
 
   Status create_event(int32_t device, bool timing, std::unique_ptr<runtime::DeviceEvent>& event) override {
@@ -123,7 +121,7 @@ std::vector<GpuInfo> visible_gpus(std::string& why_not) {
                 ": this build has no kernel image it can run; rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
       return {};
     }
-    gpus.push_back({properties.name, properties.multiProcessorCount * kBlocksPerSm});
+    gpus.push_back({properties.name, properties.multiProcessorCount});
   }
   return gpus;
 }

@@ -28,11 +28,11 @@ bool available();
 /// on the same device as the first tensor checked in this call (@p device, -1 before the first).
 Status check_native_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device);
 
-/// Runs @p plan on the GPU holding its tensors, on @p stream (a cudaStream_t; null: the default
+/// Runs @p plan on GPU @p gpu, which holds its tensors (as check_native_tensor found), on @p stream (a cudaStream_t; null: the default
 /// stream). @p synchronous: then synchronises @p stream, and a data fault comes back as kDataFault
 /// (refused with kInvalidArgument on a stream being captured). Otherwise only enqueues (capturable),
 /// and check_native_faults() reports a data fault later.
-Status run_native(const core::Plan& plan, void* stream, bool synchronous);
+Status run_native(const core::Plan& plan, int32_t gpu, void* stream, bool synchronous);
 
 /// Waits for GPU @p gpu and reports the first data fault of the enqueued form there since the last
 /// check (kDataFault, later ones counted), or ok.

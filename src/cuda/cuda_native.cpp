@@ -17,15 +17,13 @@
 namespace advstep::cuda {
 namespace {
 
-constexpr int32_t kBlocksPerSm = 8;
-
 /// The calling thread's fault record on one GPU. A native call synchronises before it returns, so a
 /// thread never has two launches in flight and one record per GPU serves all its streams.
 struct NativeRecord {
   int32_t device = -1;
   FaultRecord* record = nullptr;
   FaultRecord* readback = nullptr;
-  int32_t max_blocks = 1;
+  int32_t multiprocessors = 1;
 
   NativeRecord() = default;
   NativeRecord(const NativeRecord&) = delete;
@@ -54,7 +52,7 @@ Status native_record(int32_t device, NativeRecord*& found) {
   if (cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device); e != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, "cudaDeviceGetAttribute failed", e);
   }
-  fresh->max_blocks = sms * kBlocksPerSm;
+  fresh->multiprocessors = sms;
   // Not cudaMemcpy on the legacy stream: that would break another thread's capture in progress.
   if (Status s = allocate_records(1, fresh->record, fresh->readback); !s.ok()) {
     return {StatusCode::kRuntimeError, "the thread's fault record: " + s.message()};
@@ -112,14 +110,12 @@ Status check_not_capturing(const char* api, cudaStream_t stream) {
                     "a stream not being captured", "one being captured");
 }
 
-Status run_on_gpu_stream(const core::Plan& plan, void* stream, bool synchronous) {
+Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, bool synchronous) {
   const auto on_stream = static_cast<cudaStream_t>(stream);
   const auto runtime_failure = [&](const Status& status) {
     return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
   };
-  int32_t device = -1;
-  const core::TensorDesc& first = plan.tensor(core::TensorRole::kInputTokens);
-  if (Status s = check_gpu_tensor(plan.api, "input_tokens", first, device); !s.ok()) return s;
+  // The tensors' GPU comes from the memory check of the same call: no pointer query again.
   if (on_stream != nullptr && on_stream != cudaStreamLegacy && on_stream != cudaStreamPerThread) {
     // A stream of another GPU would reach these tensors through peer access, or fault. (The special
     // handles name the per-thread and legacy streams of the tensors' GPU, under the guard below.)
@@ -141,7 +137,7 @@ Status run_on_gpu_stream(const core::Plan& plan, void* stream, bool synchronous)
   Status launched;
   {
     const std::lock_guard<std::mutex> lock(enqueue_mutex());  // the two kernels stay adjacent
-    launched = launch(plan, {on_stream, record->record, record->max_blocks});
+    launched = launch(plan, {on_stream, record->record, record->multiprocessors});
     // Collected even when a launch was refused: a check kernel that did run may have claimed a
     // fault, which must not be reported by this thread's next call.
     if (Status s = enqueue_collect(record->record, &record->readback->report, on_stream); !s.ok()) {

@@ -21,7 +21,7 @@ void release(cudaStream_t stream, bool owns_stream, FaultRecord* record, FaultRe
 
 }  // namespace
 
-Status CudaQueue::create(int32_t device, bool default_stream, int32_t max_blocks,
+Status CudaQueue::create(int32_t device, bool default_stream, int32_t multiprocessors,
                          std::unique_ptr<runtime::DeviceQueue>& queue) {
   cudaStream_t stream = nullptr;
   FaultRecord* record = nullptr;
@@ -50,18 +50,18 @@ Status CudaQueue::create(int32_t device, bool default_stream, int32_t max_blocks
   if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess) {
     return fail("initialising the stream's fault record failed", e);
   }
-  queue.reset(new CudaQueue(device, stream, owns_stream, record, readback, max_blocks));
+  queue.reset(new CudaQueue(device, stream, owns_stream, record, readback, multiprocessors));
   return {};
 }
 
 CudaQueue::CudaQueue(int32_t device, cudaStream_t stream, bool owns_stream, FaultRecord* record,
-                     FaultReport* readback, int32_t max_blocks)
+                     FaultReport* readback, int32_t multiprocessors)
     : device_(device),
       stream_(stream),
       owns_stream_(owns_stream),
       record_(record),
       readback_(readback),
-      max_blocks_(max_blocks) {}
+      multiprocessors_(multiprocessors) {}
 
 CudaQueue::~CudaQueue() {
   // cudaFree waits for the device, so kernels still using the record finish first.
@@ -107,7 +107,7 @@ Status CudaQueue::run(const core::Plan& plan) {
       }
     }
   }
-  return launch(plan, {stream_, record, max_blocks_});
+  return launch(plan, {stream_, record, multiprocessors_});
 }
 
 Status CudaQueue::wait() {

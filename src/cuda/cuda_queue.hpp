@@ -19,7 +19,7 @@ class CudaQueue final : public runtime::DeviceQueue {
  public:
   /// A queue on the calling thread's GPU @p device: a new blocking stream, or the legacy default
   /// stream when @p default_stream. Allocates the fault record (device) and its read-back (pinned).
-  static Status create(int32_t device, bool default_stream, int32_t max_blocks,
+  static Status create(int32_t device, bool default_stream, int32_t multiprocessors,
                        std::unique_ptr<runtime::DeviceQueue>& queue);
   ~CudaQueue() override;
   CudaQueue(const CudaQueue&) = delete;
@@ -39,14 +39,14 @@ class CudaQueue final : public runtime::DeviceQueue {
 
  private:
   CudaQueue(int32_t device, cudaStream_t stream, bool owns_stream, FaultRecord* record, FaultReport* readback,
-            int32_t max_blocks);
+            int32_t multiprocessors);
 
   int32_t device_;
   cudaStream_t stream_;
   bool owns_stream_;
   FaultRecord* record_;    ///< device memory
   FaultReport* readback_;  ///< pinned host memory that wait() copies the report into
-  int32_t max_blocks_;
+  int32_t multiprocessors_;
   CapturedRecords captured_;  ///< guarded by enqueue_mutex()
   bool launched_ = false;     ///< a launch since the last collect; guarded by enqueue_mutex()
   std::mutex wait_mutex_;     ///< one reader of the records at a time, so a fault is reported once

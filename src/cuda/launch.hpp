@@ -15,7 +15,7 @@ namespace advstep::cuda {
 struct LaunchTarget {
   cudaStream_t stream;   ///< null: the legacy default stream
   FaultRecord* record;   ///< device memory on the stream's GPU, used by one stream at a time
-  int32_t max_blocks;    ///< grid cap of the two-pass form: enough blocks to fill the GPU
+  int32_t multiprocessors;  ///< the GPU's SMs: the two-pass grid is capped at what they hold at once
 };
 
 /// Enqueues @p plan (checked, tensors on the current GPU) on @p target.stream. Up to 4096 rows

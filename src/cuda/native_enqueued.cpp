@@ -13,8 +13,6 @@
 namespace advstep::cuda {
 namespace {
 
-constexpr int32_t kBlocksPerSm = 8;
-
 /// The eager launches' record of one stream.
 struct StreamRecord {
   cudaStream_t stream;
@@ -26,7 +24,7 @@ struct StreamRecord {
 /// at any time, and a stream handle may be reused by CUDA, which then finds its record again.
 struct GpuRecords {
   bool ready = false;
-  int32_t max_blocks = 1;
+  int32_t multiprocessors = 1;
   std::vector<StreamRecord> streams;
   CapturedRecords captured;
 };
@@ -79,7 +77,7 @@ Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_
     if (cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device); e != cudaSuccess) {
       return runtime_failure(failure(StatusCode::kRuntimeError, "cudaDeviceGetAttribute failed", e));
     }
-    gpu.max_blocks = sms * kBlocksPerSm;
+    gpu.multiprocessors = sms;
     gpu.ready = true;
   }
   bool active = false;
@@ -88,7 +86,7 @@ Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_
   if (Status s = active ? gpu.captured.take(record) : stream_record(gpu, stream, record); !s.ok()) {
     return runtime_failure(s);
   }
-  return launch(plan, {stream, record, gpu.max_blocks});
+  return launch(plan, {stream, record, gpu.multiprocessors});
 }
 
 Status check_gpu_faults(int32_t device) {

@@ -23,7 +23,7 @@ bool gpus_runnable();
 Status check_gpu_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device);
 
 /// cuda::run_native().
-Status run_on_gpu_stream(const core::Plan& plan, void* stream, bool synchronous);
+Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, bool synchronous);
 
 /// cuda::check_native_faults().
 Status check_gpu_faults(int32_t device);

@@ -44,7 +44,7 @@ void run(const std::array<const TensorView*, core::kRoleCount>& views, int64_t n
   const Device device = views[0]->device;
   const native::NativeMemory memory(device);
   if (Status s = core::make_plan(request, &memory, plan); !s.ok()) throw Error(s);
-  if (Status s = native::execute(plan, device, stream, synchronous); !s.ok()) throw Error(s);
+  if (Status s = native::execute(plan, memory, device, stream, synchronous); !s.ok()) throw Error(s);
 }
 
 }  // namespace

@@ -33,8 +33,8 @@ Status NativeMemory::check(const char* api, const char* name, const core::Tensor
   return {};
 }
 
-Status execute(const core::Plan& plan, Device device, void* stream, bool synchronous) {
-  if (device == Device::kCuda) return cuda::run_native(plan, stream, synchronous);
+Status execute(const core::Plan& plan, const NativeMemory& memory, Device device, void* stream, bool synchronous) {
+  if (device == Device::kCuda) return cuda::run_native(plan, memory.gpu(), stream, synchronous);
   const core::RowFault fault = cpu::run(plan);
   if (!fault.ok()) return core::describe_fault(plan, fault);
   return {};

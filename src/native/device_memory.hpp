@@ -19,6 +19,9 @@ class NativeMemory final : public core::MemoryDomain {
   [[nodiscard]] Status check(const char* api, const char* name, const core::TensorDesc& tensor,
                              int64_t bytes) const override;
 
+  /// The GPU of the CUDA tensors checked so far (-1 before the first, and for the CPU).
+  [[nodiscard]] int32_t gpu() const { return gpu_; }
+
  private:
   Device device_;
   mutable int32_t gpu_ = -1;  ///< the GPU of the CUDA tensors checked so far
@@ -27,6 +30,7 @@ class NativeMemory final : public core::MemoryDomain {
 /// Runs @p plan on @p device: on a GPU, enqueues the kernels on @p stream (a cudaStream_t; null: the
 /// default stream) and, when @p synchronous, synchronises it, a data fault coming back as kDataFault;
 /// otherwise a fault waits for cuda::check_native_faults(). The CPU always completes in the call.
-Status execute(const core::Plan& plan, Device device, void* stream, bool synchronous);
+/// @p memory is the domain that checked the plan's tensors (it knows their GPU).
+Status execute(const core::Plan& plan, const NativeMemory& memory, Device device, void* stream, bool synchronous);
 
 }  // namespace advstep::native

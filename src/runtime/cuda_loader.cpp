@@ -107,9 +107,9 @@ Status check_native_tensor(const char* api, const char* name, const core::Tensor
                     "a cpu tensor", "cuda");
 }
 
-Status run_native(const core::Plan& plan, void* stream, bool synchronous) {
+Status run_native(const core::Plan& plan, int32_t gpu, void* stream, bool synchronous) {
   const Loaded& backend = loaded();
-  if (backend.plugin != nullptr) return backend.plugin->run_native(plan, stream, synchronous);
+  if (backend.plugin != nullptr) return backend.plugin->run_native(plan, gpu, stream, synchronous);
   return {StatusCode::kRuntimeError, core::concat(plan.api, ": no CUDA backend: ", backend.why_not)};
 }
 

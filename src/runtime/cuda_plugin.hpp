@@ -24,7 +24,7 @@ struct CudaPlugin {
   std::unique_ptr<DeviceBackend> (*make_backend)(std::string& why_not);
   bool (*available)();
   Status (*check_native_tensor)(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device);
-  Status (*run_native)(const core::Plan& plan, void* stream, bool synchronous);
+  Status (*run_native)(const core::Plan& plan, int32_t gpu, void* stream, bool synchronous);
   Status (*check_native_faults)(int32_t gpu);
 };
 
