@@ -45,7 +45,7 @@ TEST_P(CudaFaultContract, ACudaSynchronisationNeitherReportsNorLosesTheFault) {
   // The next aclrtSynchronizeStream reports the first fault, with the second counted, once.
   EXPECT_EQ(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
   const std::string message = last_error_message();
-  EXPECT_NE(message.find("data fault at row 2:"), std::string::npos) << message;
+  EXPECT_NE(message.find("data fault in sequence 2:"), std::string::npos) << message;
   EXPECT_NE(message.find("; 1 later launch on this stream also faulted and wrote nothing"), std::string::npos)
       << message;
   EXPECT_EQ(valid.seq.values()[1], 2) << "the valid launch after the faults ran";

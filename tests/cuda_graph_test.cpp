@@ -148,7 +148,7 @@ TEST_P(CudaGraph, ConcurrentReplaysOfTwoGraphsKeepTheirOwnVerdicts) {
     // The capture stream reports the faulty graph's first fault, with its two later replays counted.
     EXPECT_EQ(aclrtSynchronizeStream(capture), ACL_ERROR_RT_AICORE_EXCEPTION);
     const std::string message = aclGetRecentErrMsg();
-    EXPECT_NE(message.find("data fault at row " + std::to_string(faulty.q / 2) + ":"), std::string::npos) << message;
+    EXPECT_NE(message.find("data fault in sequence " + std::to_string(faulty.q / 2) + ":"), std::string::npos) << message;
     EXPECT_NE(message.find("; 2 later launches"), std::string::npos) << message;
     EXPECT_EQ(aclrtSynchronizeStream(capture), ACL_SUCCESS) << "reported once";
   }

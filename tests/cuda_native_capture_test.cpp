@@ -63,7 +63,7 @@ TEST_F(CudaNativeCapture, AnEnqueuedFaultWaitsForTheCheckAndIsReportedOnce) {
     FAIL() << "the fault was not reported";
   } catch (const Error& error) {
     EXPECT_TRUE(error.is_data_fault());
-    EXPECT_NE(std::string(error.what()).find("data fault at row 2:"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("data fault in sequence 2:"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("; 1 later launch"), std::string::npos) << error.what();
   }
   EXPECT_EQ(faulty.tokens.values(), std::vector<int64_t>(8, 0));

@@ -186,7 +186,7 @@ def test_cuda_graph_replay_fault_is_reported_by_check_cuda_faults() -> None:
     arrays["seq_lens"].view(-1)[0] = -1
     before = contents(lib, arrays)
     graph.replay()
-    with pytest.raises(advstep.DataFaultError, match="data fault at row 0") as raised:
+    with pytest.raises(advstep.DataFaultError, match="data fault in sequence 0") as raised:
         advstep.check_cuda_faults()
     assert raised.value.code == 507015
     assert contents(lib, arrays) == before
