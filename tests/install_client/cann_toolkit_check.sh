@@ -85,10 +85,15 @@ for program in $programs; do
     if readelf -d "$work/$binary" | grep -Eq 'RPATH|RUNPATH'; then
       fail "$binary carries a run path: CANN's lines give none, set_env.sh alone must do"
     fi
-    env -i /bin/sh -c '. "$0/set_env.sh" && exec "$1"' "$prefix" "$work/$binary" >"$work/$binary.out" 2>&1 ||
-      fail "$binary failed under set_env.sh alone:$(printf '\n'; cat "$work/$binary.out")"
+    env -i /bin/sh -c '. "$0/set_env.sh" && exec "$1"' "$prefix" "$work/$binary" >"$work/$binary.out" \
+      2>"$work/$binary.err" ||
+      fail "$binary failed under set_env.sh alone:$(printf '\n'; cat "$work/$binary.out" "$work/$binary.err")"
     cmp -s "$work/$binary.out" "$here/cann_programs/expected_${program#advance_step_}.txt" ||
-      fail "$binary printed:$(printf '\n'; cat "$work/$binary.out")"
+      fail "$binary printed:$(printf '\n'; cat "$work/$binary.out" "$work/$binary.err")"
+    # stderr: nothing, but for a CUDA build's one-line notice that it runs on the CPU (no GPU here).
+    if grep -qv '^advstep: running on the CPU: ' "$work/$binary.err"; then
+      fail "$binary wrote to stderr:$(printf '\n'; cat "$work/$binary.err")"
+    fi
   done
 done
 echo "cann_toolkit_check: layout, set_env.sh, and 4 routes for $programs passed"
