@@ -69,7 +69,7 @@ CudaQueue::~CudaQueue() {
   release(stream_, owns_stream_, record_, readback_);
 }
 
-// Copies and fills take the launch lock too: another thread's copy into a step's tensors must not
+// Copies and fills take the enqueue lock too: another thread's copy into a step's tensors must not
 // land between that step's check and write kernels.
 Status CudaQueue::copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction) {
   const std::lock_guard<std::mutex> lock(enqueue_mutex());
@@ -132,10 +132,10 @@ Status CudaQueue::wait() {
     // Only launches write the stream's record: an idle stream is synchronised and nothing more.
     // Captured launches may be replayed anywhere, any time, so their records are always read.
     collect = launched_ || !captured_.empty();
-    launched_ = false;
     if (collect) {
       if (Status s = enqueue_collect(record_, readback_, stream_); !s.ok()) return s;
       if (Status s = captured_.enqueue_collect(stream_); !s.ok()) return s;
+      launched_ = false;  // only once the collect is on its way: a failed one is tried again
     }
   }
   if (cudaError_t e = cudaStreamSynchronize(stream_); e != cudaSuccess) return failure("cudaStreamSynchronize failed", e);
