@@ -54,17 +54,18 @@ class HostStep {
     plan_.spec_num = in.spec_num;
     plan_.table_stride = in.table_width;
     plan_.table_numel = in.num_seqs * in.table_width;
+    plan_.updated_rows = in.num_queries;
   }
 
   /// What the kernels do, one item at a time: the smallest key of every check, then every write, or
   /// nothing and the fault recomputed from that key.
   core::RowFault walk() {
-    return core::with_index_types(plan_, [&]<typename SeqLen, typename Block>() {
+    return core::with_formula(plan_, [&]<typename Formula, typename SeqLen, typename Block>() {
       if (plan_.path == core::Path::kSpeculative) {
-        return walk(cuda::SpeculativeWork<SeqLen, Block>{core::speculative_step<SeqLen, Block>(plan_),
-                                                         core::Divider(plan_.spec_num + 1)});
+        return walk(cuda::SpeculativeWork<Formula, SeqLen, Block>{core::speculative_step<SeqLen, Block>(plan_),
+                                                                  core::Divider(plan_.spec_num + 1)});
       }
-      return walk(cuda::PlainWork<SeqLen, Block>{core::plain_step<SeqLen, Block>(plan_)});
+      return walk(cuda::PlainWork<Formula, SeqLen, Block>{core::plain_step<SeqLen, Block>(plan_)});
     });
   }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "advstep/options.hpp"
 #include "advstep/status.hpp"
 #include "advstep/tensor_view.hpp"
 
@@ -75,6 +76,32 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
                   const SpeculativeInputs& speculative, void* stream = nullptr);
 
 /**
+ * @brief advance_step() under chosen semantics (options.hpp): Semantics::kAscend reproduces the Ascend
+ *        V1 kernel (slot = (block_tables_flat[pos / B] + W * i) * B + pos % B; only rows i < min(Q, cores)
+ *        advanced; only padding rows Q + k * cores written; N > Q required; int64 tensors only);
+ *        BlockBound::kRow makes pos / B >= W a data fault naming both sequences.
+ * @param[in] options semantics, ascend_cores (0: from the SoC the runtime reports), block_bound.
+ * @throws Error as advance_step(); kInvalidArgument for options outside their enumerations, ascend_cores
+ *         below 0 or int32 seq_lens/block_tables under kAscend; kOutOfRange for N <= Q under kAscend.
+ */
+void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                  const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                  const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                  const Options& options, void* stream = nullptr);
+
+/**
+ * @brief The speculative step under chosen semantics. Semantics::kAscend reproduces the Ascend V2 kernel:
+ *        positions, lengths and slots in int32 with wrap-around, the last token as the argmin of the row
+ *        (as float) with -1 appended, and, when spec_token or accepted_num is empty, the V1 path instead.
+ * @param[in] options as for the plain overload.
+ * @throws Error as the speculative advance_step(); under kAscend also kOutOfRange for B >= 2^31.
+ */
+void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                  const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                  const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                  const SpeculativeInputs& speculative, const Options& options, void* stream = nullptr);
+
+/**
  * @brief advance_step() without waiting: on CUDA tensors the kernels are enqueued on @p stream and
  * the call returns, so it can be captured into a CUDA graph (each captured launch keeps a fault
  * record of its own, for every replay, on any stream). Arguments are checked at the call and throw
@@ -92,6 +119,21 @@ void advance_step_async(const TensorView& input_tokens, const TensorView& sample
                         const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                         const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                         const SpeculativeInputs& speculative, void* stream);
+
+/**
+ * @brief advance_step_async() under chosen semantics (see the Options overloads of advance_step()).
+ * @throws Error as advance_step_async() and the Options overloads of advance_step().
+ */
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        const Options& options, void* stream);
+
+/// The speculative advance_step_async() under chosen semantics.
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        const SpeculativeInputs& speculative, const Options& options, void* stream);
 
 /**
  * @brief Waits for GPU @p gpu (cudaDeviceSynchronize) and reports the data faults of

@@ -5,6 +5,7 @@
 #include "acl/acl.h"
 #include "aclnn/aclnn_base.h"
 #include "acl/boundary.hpp"
+#include "acl/process_options.hpp"
 #include "core/message.hpp"
 #include "runtime/context.hpp"
 #include "runtime/device.hpp"
@@ -138,6 +139,13 @@ extern "C" {
 aclError aclInit(const char* /*configPath*/) {
   return guarded("aclInit", []() -> Status {
     std::lock_guard<std::mutex> lock(g_init_mutex);
+    // A semantics variable that names nothing is this call's error, before anything runs.
+    advstep::Options options;
+    if (Status s = advstep::acl::process_options("aclInit", static_cast<advstep::StatusCode>(ACL_ERROR_INVALID_PARAM),
+                                                 options);
+        !s.ok()) {
+      return s;
+    }
     if (g_initialised) {
       return runtime_error(ACL_ERROR_REPEAT_INITIALIZE, "aclInit", "already initialised (expected one aclInit per aclFinalize, got a second)");
     }

@@ -5,6 +5,7 @@
 #include "acl/boundary.hpp"
 #include "acl/executor.hpp"
 #include "acl/operator_run.hpp"
+#include "acl/process_options.hpp"
 #include "aclnnop/aclnn_advance_step.h"
 #include "aclnnop/aclnn_advance_step_v2.h"
 #include "core/plan.hpp"
@@ -21,9 +22,16 @@ constexpr const char* kV2 = "aclnnAdvanceStepV2";
 Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*, core::kRoleCount>& tensors,
                      int64_t num_seqs, int64_t num_queries, int64_t block_size, uint64_t* workspace_size,
                      aclOpExecutor** executor) {
+  // A bad ADVSTEP_SEMANTICS / _ASCEND_CORES / _BLOCK_BOUND is refused before anything is planned.
+  Options options;
+  if (Status s = process_options(api, StatusCode::kInvalidArgument, options); !s.ok()) return s;
+  if (options.semantics == Semantics::kAscend && options.ascend_cores == 0) {
+    options.ascend_cores = ascend_cores_for_soc(runtime::soc_name());
+  }
   // The tensors are described straight into the executor's plan, which make_plan then keeps.
   aclOpExecutor* planned = acquire_executor();
   core::Request request;
+  request.options = options;
   request.api = api;
   request.contract = core::Contract::kCann;
   request.accepts_speculative = v2;
@@ -47,7 +55,7 @@ Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*
   planned->run_api = api;
   planned->device = device;
   planned->input_count = v2 ? core::kRoleCount : core::kRequiredRoleCount;
-  planned->workspace_size = 0;  // the host kernel needs no scratch memory
+  planned->workspace_size = planned->plan.workspace_size;  // none, or CANN's 32 MiB (Ascend semantics; never touched)
   *workspace_size = planned->workspace_size;
   *executor = planned;
   return {};

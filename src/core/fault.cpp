@@ -63,6 +63,19 @@ class FaultText {
         return {concat("the new position ", new_position_terms(), " exceeds 2^63 - 1"),
                 "a new position at most 2^63 - 1 = 9223372036854775807", wide_string(new_position())};
       case FaultKind::kBlockIndexOutOfTable:
+        if (fault_.entry != fault_.sequence * plan_.table_stride + fault_.value) {  // the Ascend V1 kernel: row 0
+          return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
+                         " reads entry ", fault_.entry, " of ", name(TensorRole::kBlockTables),
+                         " (the Ascend V1 kernel reads row 0), outside the table"),
+                  concat("a block index in [0, ", plan_.table_numel, ")"), std::to_string(fault_.value)};
+        }
+        if (fault_.entry < 0) {  // the Ascend V2 kernel: a wrapped, negative position
+          return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
+                         " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ", fault_.entry, " of ",
+                         name(TensorRole::kBlockTables), ", before its start"),
+                  concat("a block index of at least ", -fault_.sequence * plan_.table_stride),
+                  std::to_string(fault_.value)};
+        }
         return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
                        " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ",
                        wide_string(Wide{fault_.sequence} * plan_.table_stride + fault_.value), " of ",
@@ -84,7 +97,18 @@ class FaultText {
                        (kInt64Max - offset) / plan_.block_size),
                 std::to_string(fault_.value)};
       }
+      case FaultKind::kBlockIndexOutOfRow:
+        return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
+                       " of sequence ", fault_.sequence, " is outside its row of W = ", plan_.table_stride,
+                       " blocks, so its slot would be in ", owner_of_entry(), " (entry ", fault_.entry,
+                       "; row bound)"),
+                concat("a block index in [0, ", plan_.table_stride, ")"), std::to_string(fault_.value)};
       case FaultKind::kSampledRowStartsEmpty:
+        if (fault_.value != -1) {  // the Ascend kernel's argmin: a value below -1 in column 0
+          return {concat(name(TensorRole::kSampledTokenIds), " row ", fault_.sequence,
+                         " has its least value in column 0 (the Ascend kernel's argmin), so it has no last token"),
+                  "a least value after column 0", std::to_string(fault_.value)};
+        }
         return {concat(name(TensorRole::kSampledTokenIds), " row ", fault_.sequence,
                        " starts with -1, so it has no last token"),
                 "a token id in column 0", "-1"};
@@ -111,6 +135,11 @@ class FaultText {
   }
   [[nodiscard]] std::string block_size() const {
     return concat(plan_.contract == Contract::kCann ? "blockSize " : "block_size ", plan_.block_size);
+  }
+  /// "sequence 1's blocks": whose row the flat entry of a block-index fault is in.
+  [[nodiscard]] std::string owner_of_entry() const {
+    if (fault_.entry < 0 || fault_.entry >= plan_.table_numel) return "no sequence's blocks (outside the table)";
+    return concat("sequence ", fault_.entry / plan_.table_stride, "'s blocks");
   }
   [[nodiscard]] int64_t element() const { return fault_.sequence * (plan_.spec_num + 1) + fault_.column; }
   [[nodiscard]] Wide new_position() const { return Wide{fault_.value} + fault_.extra + 1; }

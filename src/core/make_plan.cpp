@@ -1,6 +1,7 @@
 // Every argument check of advance_step, in the order of spec section 4. Each rule is written once.
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "core/message.hpp"
@@ -10,6 +11,8 @@ namespace advstep::core {
 namespace {
 
 constexpr int64_t kMaxNumSeqs = 200000000;  // CANN's limit (ops-nn issue 439)
+/// What CANN's tiling reserves on both paths (RESERVED_WORKSPACE_SIZE); its kernels never use it.
+constexpr uint64_t kAscendWorkspaceBytes = uint64_t{32} << 20;
 
 constexpr std::array<TensorRole, 4> kInOutRoles = {TensorRole::kInputTokens, TensorRole::kInputPositions,
                                                    TensorRole::kSeqLens, TensorRole::kSlotMapping};
@@ -46,14 +49,17 @@ Status check_nulls(const Request& request, Path& path) {
   if (request.accepts_speculative) {
     const bool has_spec = present(request.tensors[static_cast<size_t>(TensorRole::kSpecToken)]);
     const bool has_accepted = present(request.tensors[static_cast<size_t>(TensorRole::kAcceptedNum)]);
-    if (has_spec != has_accepted) {
+    // The Ascend kernel's tiling takes the speculative path only when both are given and non-empty,
+    // and otherwise the V1 path with all its rules; CANN's documentation (and vLLM mode) says 161001.
+    const bool ascend = request.options.semantics == Semantics::kAscend;
+    if (has_spec != has_accepted && !ascend) {
       const char* given = role_name(has_spec ? TensorRole::kSpecToken : TensorRole::kAcceptedNum, request.contract);
       const char* missing =
           role_name(has_spec ? TensorRole::kAcceptedNum : TensorRole::kSpecToken, request.contract);
       return fail(StatusCode::kNullPointer, api, concat(missing, " must be given together with ", given),
                   "both or neither", concat(given, " only"));
     }
-    if (has_spec) path = Path::kSpeculative;
+    if (has_spec && has_accepted) path = Path::kSpeculative;
   }
   if (!request.workspace_size_given) {
     return fail(StatusCode::kNullPointer, api, "workspaceSize must not be null", "a uint64_t*", "nullptr");
@@ -66,19 +72,24 @@ Status check_nulls(const Request& request, Path& path) {
 
 // ---- step 2: dtypes ---------------------------------------------------------------------------
 
-bool allows_int32(Contract contract, TensorRole role) {
-  return contract == Contract::kVllm && (role == TensorRole::kSeqLens || role == TensorRole::kBlockTables);
+/// vLLM's contract takes int32 lengths and tables; the Ascend kernels compute on INT64 only.
+bool allows_int32(const Request& request, TensorRole role) {
+  return request.contract == Contract::kVllm && request.options.semantics == Semantics::kVllm &&
+         (role == TensorRole::kSeqLens || role == TensorRole::kBlockTables);
 }
 
 Status check_dtypes(const Request& request, int32_t role_count) {
   for (int32_t r = 0; r < role_count; ++r) {
     const auto role = static_cast<TensorRole>(r);
     const TensorDesc& tensor = *request.tensors[static_cast<size_t>(r)];
-    const bool ok = tensor.type == ElementType::kInt64 || (tensor.type == ElementType::kInt32 && allows_int32(request.contract, role));
+    const bool ok = tensor.type == ElementType::kInt64 || (tensor.type == ElementType::kInt32 && allows_int32(request, role));
     if (!ok) {
-      const char* expected = allows_int32(request.contract, role) ? "int32 or int64"
-                             : request.contract == Contract::kVllm ? "int64"
-                                                                   : "INT64";
+      const bool ascend_only = request.contract == Contract::kVllm && tensor.type == ElementType::kInt32 &&
+                               (role == TensorRole::kSeqLens || role == TensorRole::kBlockTables);
+      const char* expected = allows_int32(request, role)                ? "int32 or int64"
+                             : ascend_only                              ? "int64 (the Ascend kernels compute on int64 only)"
+                             : request.contract == Contract::kVllm      ? "int64"
+                                                                        : "INT64";
       return fail(StatusCode::kInvalidArgument, request.api,
                   concat(role_name(role, request.contract), " has an unsupported dtype"), expected, tensor.type_name);
     }
@@ -87,6 +98,26 @@ Status check_dtypes(const Request& request, int32_t role_count) {
 }
 
 // ---- step 3: attributes -----------------------------------------------------------------------
+
+/// The options are attributes too: a value outside its enumeration, or a core count below one.
+Status check_options(const Request& request) {
+  const Options& options = request.options;
+  const char* api = request.api;
+  if (options.semantics != Semantics::kVllm && options.semantics != Semantics::kAscend) {
+    return fail(StatusCode::kInvalidArgument, api, "semantics must name a semantics", "vllm or ascend",
+                static_cast<int32_t>(options.semantics));
+  }
+  if (options.block_bound != BlockBound::kTable && options.block_bound != BlockBound::kRow) {
+    return fail(StatusCode::kInvalidArgument, api, "block_bound must name a bound", "table or row",
+                static_cast<int32_t>(options.block_bound));
+  }
+  if (options.semantics == Semantics::kAscend &&
+      (options.ascend_cores < 1 || options.ascend_cores > std::numeric_limits<int32_t>::max())) {
+    return fail(StatusCode::kInvalidArgument, api, "ascend_cores must be a vector-core count",
+                concat("1..", std::numeric_limits<int32_t>::max()), options.ascend_cores);
+  }
+  return {};
+}
 
 Status check_attributes(const Request& request, Path path) {
   const Names names = attribute_names(request.contract);
@@ -102,15 +133,24 @@ Status check_attributes(const Request& request, Path path) {
     return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, " must be below ", kMaxNumSeqs),
                 concat("< ", kMaxNumSeqs), request.num_seqs);
   }
+  const bool ascend = request.options.semantics == Semantics::kAscend;
   if (path == Path::kSpeculative) {
+    if (ascend && request.block_size > std::numeric_limits<int32_t>::max()) {
+      // The speculative kernel divides and multiplies by int32(blockSize): a larger one is no block size there.
+      return fail(StatusCode::kOutOfRange, api,
+                  concat(names.block_size, " must fit int32 under Ascend semantics (its kernel computes in int32)"),
+                  concat("<= ", std::numeric_limits<int32_t>::max()), request.block_size);
+    }
     if (request.num_queries != request.num_seqs) {
       return fail(StatusCode::kOutOfRange, api,
                   concat(names.num_queries, " must equal ", names.num_seqs, " on the speculative path"),
                   request.num_seqs, request.num_queries);
     }
-  } else if (request.contract == Contract::kCann) {
+  } else if (request.contract == Contract::kCann || ascend) {
     if (request.num_seqs <= request.num_queries) {
-      return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, " must be greater than ", names.num_queries),
+      const char* rule = request.contract == Contract::kCann ? " must be greater than "
+                                                             : " must be greater than (Ascend semantics) ";
+      return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, rule, names.num_queries),
                   concat("> ", request.num_queries), request.num_seqs);
     }
   } else if (request.num_seqs < request.num_queries) {
@@ -307,6 +347,7 @@ Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan)
   if (Status s = check_nulls(request, path); !s.ok()) return s;
   const int32_t role_count = path == Path::kSpeculative ? kRoleCount : kRequiredRoleCount;
   if (Status s = check_dtypes(request, role_count); !s.ok()) return s;
+  if (Status s = check_options(request); !s.ok()) return s;
   if (Status s = check_attributes(request, path); !s.ok()) return s;
   int64_t spec_num = 0;
   if (Status s = check_shapes(request, path, spec_num); !s.ok()) return s;
@@ -326,6 +367,13 @@ Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan)
   const TensorDesc& table = plan.tensor(TensorRole::kBlockTables);
   plan.table_numel = table.numel();
   plan.table_stride = plan.table_numel / table.dim(0);
+  plan.semantics = request.options.semantics;
+  plan.block_bound = request.options.block_bound;
+  const bool ascend = plan.semantics == Semantics::kAscend;
+  const bool ascend_plain = ascend && path == Path::kPlain;
+  plan.updated_rows = ascend_plain ? std::min(plan.num_queries, request.options.ascend_cores) : plan.num_queries;
+  plan.padding_step = ascend_plain ? request.options.ascend_cores : 1;
+  plan.workspace_size = ascend ? kAscendWorkspaceBytes : 0;
   if (Status s = check_memory(plan, memory); !s.ok()) return s;
   return {};
 }

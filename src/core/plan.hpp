@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 
+#include "advstep/options.hpp"
 #include "advstep/status.hpp"
 #include "core/tensor_desc.hpp"
 
@@ -41,6 +42,8 @@ struct Request {
   int64_t block_size = 0;
   bool workspace_size_given = true;  ///< C API out-pointers, checked with the null tensors
   bool executor_given = true;
+  /// Semantics and block bound; ascend_cores must already be resolved (>= 1) for kAscend.
+  Options options;
 };
 
 /// Arguments that passed every check. Tensors are copies, so callers may re-point or drop theirs.
@@ -55,6 +58,15 @@ struct Plan {
   int64_t spec_num = 0;      ///< S; 0 on the plain path
   int64_t table_stride = 0;  ///< numel(blockTables) / dim0
   int64_t table_numel = 0;
+  /// Whose formula the kernels run (core/formula.hpp dispatches on it once per call).
+  Semantics semantics = Semantics::kVllm;
+  BlockBound block_bound = BlockBound::kTable;
+  /// Query rows updated: Q, or min(Q, cores) under Ascend semantics (its V1 kernel stops there).
+  int64_t updated_rows = 0;
+  /// Padding rows written: Q, Q + step, Q + 2 * step, ...; 1, or the core count under Ascend V1.
+  int64_t padding_step = 1;
+  /// The workspace phase 1 reports: none on the host, CANN's 32 MiB under Ascend semantics.
+  uint64_t workspace_size = 0;
 
   [[nodiscard]] const TensorDesc& tensor(TensorRole role) const {
     return tensors[static_cast<size_t>(role)];

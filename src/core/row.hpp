@@ -23,6 +23,7 @@ enum class FaultKind : int32_t {
   kNegativeBlockId,        ///< the block id read from the table is negative
   kSlotOverflow,           ///< blockId * blockSize + offset overflows int64
   kSampledRowStartsEmpty,  ///< V2: sampledTokenIds[i, 0] == -1, so the row has no last token
+  kBlockIndexOutOfRow,     ///< row bound (spec 4.1): position / blockSize >= W, another sequence's block
 };
 
 /// Where and why a row could not be advanced. value/extra carry the values for the message.
@@ -36,6 +37,8 @@ struct RowFault {
   /// A second value: acceptedNum[i] for V2 position faults, else the position that led to a block
   /// index or block id.
   int64_t extra = 0;
+  /// Block-index faults: the flat block-table index the row would read.
+  int64_t entry = 0;
 
   [[nodiscard]] ADVSTEP_HOST_DEVICE bool ok() const { return kind == FaultKind::kNone; }
 };
@@ -50,7 +53,21 @@ struct BlockTable {
   /// (max - (B - 1)) / B: no slot of a block id up to it overflows, whatever the offset, so rows
   /// below it skip the exact test. Any value is correct (the exact test follows); -1 is only slower.
   int64_t always_fits = -1;
+  /// Spec 4.1: true bounds a block index by the row (W), false by the whole table.
+  bool row_bound = false;
 };
+
+/// The fault of a block index @p block of sequence @p seq that would read flat entry @p entry, or
+/// none: past the row under the row bound, outside [0, numel) under the table bound.
+template <typename Block>
+ADVSTEP_HOST_DEVICE inline RowFault block_index_fault(const BlockTable<Block>& table, int64_t seq, int64_t column,
+                                                     int64_t block, int64_t entry, int64_t pos) {
+  if (table.row_bound && (block < 0 || block >= table.stride)) {
+    return {FaultKind::kBlockIndexOutOfRow, seq, column, block, pos, entry};
+  }
+  if (entry < 0 || entry >= table.numel) return {FaultKind::kBlockIndexOutOfTable, seq, column, block, pos, entry};
+  return {};
+}
 
 /// The KV-cache slot of position @p pos of sequence @p seq: bt[seq*stride + pos/B] * B + pos % B.
 template <typename Block>
@@ -60,8 +77,9 @@ ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int6
   const int64_t block = table.block_size.quotient(pos);
   const int64_t offset = pos - block * block_size;
   const int64_t row_start = seq * table.stride;  // < numel: dim0 == N > seq
-  if (block >= table.numel - row_start) {
-    return {FaultKind::kBlockIndexOutOfTable, seq, column, block, pos};
+  // One comparison: the row's width under the row bound, what is left of the table otherwise.
+  if (block >= (table.row_bound ? table.stride : table.numel - row_start)) {
+    return block_index_fault(table, seq, column, block, row_start + block, pos);
   }
   const auto block_id = static_cast<int64_t>(table.entries[row_start + block]);
   if (block_id < 0) return {FaultKind::kNegativeBlockId, seq, column, block_id, pos};
@@ -92,7 +110,21 @@ struct PlainStep {
   BlockTable<Block> table;
   int64_t num_queries;
   int64_t num_seqs;
+  int64_t updated_rows = 0;  ///< query rows advanced: Q, or min(Q, cores) (Ascend V1)
+  int64_t padding_step = 1;  ///< padding rows written: Q + k * padding_step (Ascend V1: the core count)
 };
+
+/// Padding rows written, Q <= j < N with (j - Q) % padding_step == 0.
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline int64_t padding_rows(const PlainStep<SeqLen, Block>& step) {
+  return (step.num_seqs - step.num_queries + step.padding_step - 1) / step.padding_step;
+}
+
+/// The row written by item @p k of the write pass: query rows first, then the padding rows.
+template <typename SeqLen, typename Block>
+ADVSTEP_HOST_DEVICE inline int64_t padding_row(const PlainStep<SeqLen, Block>& step, int64_t k) {
+  return step.num_queries + (k - step.updated_rows) * step.padding_step;
+}
 
 struct PlainRow {
   int64_t token;
@@ -116,7 +148,8 @@ ADVSTEP_HOST_DEVICE inline void store_plain_row(const PlainStep<SeqLen, Block>& 
                                                 const PlainRow& row) {
   step.input_tokens[i] = row.token;
   step.input_positions[i] = row.position;
-  step.seq_lens[i] = static_cast<SeqLen>(row.position + 1);
+  // Unsigned: Ascend semantics wraps a length of 2^63 - 1 as its kernel does; vLLM's never gets there.
+  step.seq_lens[i] = static_cast<SeqLen>(static_cast<int64_t>(static_cast<uint64_t>(row.position) + 1));
   step.slot_mapping[i] = row.slot;
 }
 
@@ -204,3 +237,6 @@ ADVSTEP_HOST_DEVICE inline void store_token(const SpeculativeStep<SeqLen, Block>
 }
 
 }  // namespace advstep::core
+
+// The Ascend kernels' formulas, beside these and built on the same steps.
+#include "core/ascend_row.hpp"

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/formula.hpp"
 #include "core/plan.hpp"
 #include "core/row.hpp"
 
@@ -19,7 +20,7 @@ BlockTable<Block> block_table(const Plan& plan) {
   const Divider divider(plan.block_size);
   const int64_t always_fits = divider.quotient(std::numeric_limits<int64_t>::max() - (plan.block_size - 1));
   return {element_pointer<const Block>(plan, TensorRole::kBlockTables), plan.table_stride, plan.table_numel, divider,
-          always_fits};
+          always_fits, plan.block_bound == BlockBound::kRow};
 }
 
 template <typename SeqLen, typename Block>
@@ -31,7 +32,9 @@ PlainStep<SeqLen, Block> plain_step(const Plan& plan) {
           element_pointer<int64_t>(plan, TensorRole::kSlotMapping),
           block_table<Block>(plan),
           plan.num_queries,
-          plan.num_seqs};
+          plan.num_seqs,
+          plan.updated_rows,
+          plan.padding_step};
 }
 
 template <typename SeqLen, typename Block>
@@ -57,6 +60,16 @@ decltype(auto) with_index_types(const Plan& plan, Body&& body) {
   if (seq32) return body.template operator()<int32_t, int64_t>();
   if (table32) return body.template operator()<int64_t, int32_t>();
   return body.template operator()<int64_t, int64_t>();
+}
+
+/// Calls @p body.template operator()<Formula, SeqLen, Block>() with the plan's semantics and index
+/// types: the one place a call's semantics is chosen. The Ascend kernels take INT64 only (make_plan).
+template <typename Body>
+decltype(auto) with_formula(const Plan& plan, Body&& body) {
+  if (plan.semantics == Semantics::kAscend) return body.template operator()<AscendFormula, int64_t, int64_t>();
+  return with_index_types(plan, [&]<typename SeqLen, typename Block>() -> decltype(auto) {
+    return body.template operator()<VllmFormula, SeqLen, Block>();
+  });
 }
 
 }  // namespace advstep::core

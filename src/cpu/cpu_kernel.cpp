@@ -46,7 +46,7 @@ bool worth_prefetching(const core::BlockTable<Block>& table) {
 
 // ---- V1 ----------------------------------------------------------------------------------------
 
-template <typename SeqLen, typename Block>
+template <typename Formula, typename SeqLen, typename Block>
 struct PlainKernel {
   core::PlainStep<SeqLen, Block> step;
   bool prefetch;
@@ -60,38 +60,39 @@ struct PlainKernel {
       for (; i + kPrefetchRows < end; ++i) {
         const int64_t ahead = i + kPrefetchRows;
         __builtin_prefetch(entry_hint(s.table, ahead, static_cast<int64_t>(s.seq_lens[ahead])));
-        if (RowFault fault = core::plain_row(s, i, out[i]); !fault.ok()) return fault;
+        if (RowFault fault = Formula::plain_row(s, i, out[i]); !fault.ok()) return fault;
       }
     }
     for (; i < end; ++i) {
-      if (RowFault fault = core::plain_row(s, i, out[i]); !fault.ok()) return fault;
+      if (RowFault fault = Formula::plain_row(s, i, out[i]); !fault.ok()) return fault;
     }
     return {};
   }
 
-  /// Rows [begin, end): query rows take what the check pass computed, padding rows are cleared.
+  /// Write items [begin, end): the updated query rows take what the check pass computed, then the
+  /// padding rows the plan names (every one, or every cores-th under Ascend semantics) are cleared.
   void write(int64_t begin, int64_t end) const {
     const core::PlainStep<SeqLen, Block> s = step;
     const core::PlainRow* const in = rows;
-    const int64_t queries_end = std::min(end, s.num_queries);
+    const int64_t queries_end = std::min(end, s.updated_rows);
     for (int64_t i = begin; i < queries_end; ++i) core::store_plain_row(s, i, in[i]);
-    for (int64_t j = std::max(begin, s.num_queries); j < end; ++j) core::store_padding_row(s, j);
+    for (int64_t k = std::max(begin, s.updated_rows); k < end; ++k) core::store_padding_row(s, core::padding_row(s, k));
   }
 
-  [[nodiscard]] int64_t check_rows() const { return step.num_queries; }
-  [[nodiscard]] int64_t write_rows() const { return step.num_seqs; }
-  [[nodiscard]] int64_t cells() const { return step.num_seqs; }
+  [[nodiscard]] int64_t check_rows() const { return step.updated_rows; }
+  [[nodiscard]] int64_t write_rows() const { return step.updated_rows + core::padding_rows(step); }
+  [[nodiscard]] int64_t cells() const { return write_rows(); }
 };
 
-template <typename SeqLen, typename Block>
-PlainKernel<SeqLen, Block> plain_kernel(const core::PlainStep<SeqLen, Block>& step) {
+template <typename Formula, typename SeqLen, typename Block>
+PlainKernel<Formula, SeqLen, Block> plain_kernel(const core::PlainStep<SeqLen, Block>& step) {
   void* scratch = thread_scratch(static_cast<size_t>(step.num_queries) * sizeof(core::PlainRow));
   return {step, worth_prefetching(step.table), static_cast<core::PlainRow*>(scratch)};
 }
 
 // ---- V2 ----------------------------------------------------------------------------------------
 
-template <typename SeqLen, typename Block>
+template <typename Formula, typename SeqLen, typename Block>
 struct SpeculativeKernel {
   core::SpeculativeStep<SeqLen, Block> step;
   bool prefetch;
@@ -138,9 +139,9 @@ struct SpeculativeKernel {
         const int64_t ahead = i + kPrefetchSequences;
         __builtin_prefetch(entry_hint(s.table, ahead, s.input_positions[ahead * width]));
       }
-      if (RowFault fault = core::last_token(s, i, last[i]); !fault.ok()) return fault;
+      if (RowFault fault = Formula::last_token(s, i, last[i]); !fault.ok()) return fault;
       for (int64_t j = 0; j < width; ++j) {
-        if (RowFault fault = core::speculative_cell(s, i, j, out[i * width + j]); !fault.ok()) return fault;
+        if (RowFault fault = Formula::cell(s, i, j, out[i * width + j]); !fault.ok()) return fault;
       }
     }
     return {};
@@ -154,7 +155,7 @@ struct SpeculativeKernel {
     const int64_t* const last = last_tokens;
     for (int64_t i = begin; i < end; ++i) {
       for (int64_t j = 0; j < width; ++j) {
-        core::store_speculative_cell(s, i, j, in[i * width + j]);
+        Formula::store_cell(s, i, j, in[i * width + j]);
         core::store_token(s, i, j, core::next_token(s, i, j, last[i]));
       }
     }
@@ -165,8 +166,8 @@ struct SpeculativeKernel {
   [[nodiscard]] int64_t cells() const { return step.num_seqs * (step.spec_num + 1); }
 };
 
-template <typename SeqLen, typename Block>
-SpeculativeKernel<SeqLen, Block> speculative_kernel(const core::SpeculativeStep<SeqLen, Block>& step) {
+template <typename Formula, typename SeqLen, typename Block>
+SpeculativeKernel<Formula, SeqLen, Block> speculative_kernel(const core::SpeculativeStep<SeqLen, Block>& step) {
   const auto cells = static_cast<size_t>(step.num_seqs * (step.spec_num + 1));
   const size_t cell_bytes = (cells * sizeof(core::SpeculativeCell) + 63) / 64 * 64;
   auto* scratch = static_cast<char*>(thread_scratch(cell_bytes + static_cast<size_t>(step.num_seqs) * sizeof(int64_t)));
@@ -233,11 +234,11 @@ RowFault run_kernel(const Kernel& kernel) {
 }  // namespace
 
 RowFault run(const core::Plan& plan) {
-  return core::with_index_types(plan, [&]<typename SeqLen, typename Block>() {
+  return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() {
     if (plan.path == core::Path::kSpeculative) {
-      return run_kernel(speculative_kernel(core::speculative_step<SeqLen, Block>(plan)));
+      return run_kernel(speculative_kernel<Formula>(core::speculative_step<SeqLen, Block>(plan)));
     }
-    return run_kernel(plain_kernel(core::plain_step<SeqLen, Block>(plan)));
+    return run_kernel(plain_kernel<Formula>(core::plain_step<SeqLen, Block>(plan)));
   });
 }
 

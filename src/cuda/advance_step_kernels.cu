@@ -165,13 +165,13 @@ cudaError_t probe_kernel_image() {
 }
 
 Status launch(const core::Plan& plan, const LaunchTarget& target) {
-  return core::with_index_types(plan, [&]<typename SeqLen, typename Block>() -> Status {
+  return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() -> Status {
     if (plan.path == core::Path::kSpeculative) {
-      const SpeculativeWork<SeqLen, Block> work{core::speculative_step<SeqLen, Block>(plan),
-                                                core::Divider(plan.spec_num + 1)};
+      const SpeculativeWork<Formula, SeqLen, Block> work{core::speculative_step<SeqLen, Block>(plan),
+                                                         core::Divider(plan.spec_num + 1)};
       return launch_work(plan, work, target);
     }
-    const PlainWork<SeqLen, Block> work{core::plain_step<SeqLen, Block>(plan)};
+    const PlainWork<Formula, SeqLen, Block> work{core::plain_step<SeqLen, Block>(plan)};
     return launch_work(plan, work, target);
   });
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "core/host_device.hpp"
+#include "core/formula.hpp"
 #include "core/row.hpp"
 #include "cuda/fault_record.hpp"
 
@@ -17,38 +18,40 @@ namespace advstep::cuda {
 
 using core::RowFault;
 
-template <typename SeqLen, typename Block>
+template <typename Formula, typename SeqLen, typename Block>
 struct PlainWork {
   core::PlainStep<SeqLen, Block> step;
 
-  ADVSTEP_HOST_DEVICE int64_t check_count() const { return step.num_queries; }
-  ADVSTEP_HOST_DEVICE int64_t write_count() const { return step.num_seqs; }
+  /// The updated query rows (all Q, or min(Q, cores) under Ascend semantics).
+  ADVSTEP_HOST_DEVICE int64_t check_count() const { return step.updated_rows; }
+  /// Those rows, then the padding rows the plan writes.
+  ADVSTEP_HOST_DEVICE int64_t write_count() const { return step.updated_rows + core::padding_rows(step); }
 
   /// Row i's fault key (i itself), or kNoFault.
   ADVSTEP_HOST_DEVICE unsigned long long check(int64_t i) const {
     core::PlainRow row{};
-    return core::plain_row(step, i, row).ok() ? kNoFault : static_cast<unsigned long long>(i);
+    return Formula::plain_row(step, i, row).ok() ? kNoFault : static_cast<unsigned long long>(i);
   }
 
   ADVSTEP_HOST_DEVICE RowFault fault_at(unsigned long long key) const {
     core::PlainRow row{};
-    return core::plain_row(step, static_cast<int64_t>(key), row);
+    return Formula::plain_row(step, static_cast<int64_t>(key), row);
   }
 
-  /// Query rows from values read before any write (each row reads only what its thread writes);
-  /// padding rows after them.
-  ADVSTEP_HOST_DEVICE void write(int64_t i) const {
-    if (i < step.num_queries) {
+  /// Item k: query row k from values read before any write (each row reads only what its thread
+  /// writes), then the padding rows.
+  ADVSTEP_HOST_DEVICE void write(int64_t k) const {
+    if (k < step.updated_rows) {
       core::PlainRow row{};
-      (void)core::plain_row(step, i, row);
-      core::store_plain_row(step, i, row);
+      (void)Formula::plain_row(step, k, row);
+      core::store_plain_row(step, k, row);
     } else {
-      core::store_padding_row(step, i);
+      core::store_padding_row(step, core::padding_row(step, k));
     }
   }
 };
 
-template <typename SeqLen, typename Block>
+template <typename Formula, typename SeqLen, typename Block>
 struct SpeculativeWork {
   core::SpeculativeStep<SeqLen, Block> step;
   core::Divider width;  ///< E = S + 1 cells per sequence
@@ -66,10 +69,10 @@ struct SpeculativeWork {
     const int64_t j = k - i * width.divisor();
     if (j == 0) {
       int64_t last = 0;
-      if (!core::last_token(step, i, last).ok()) return key_base(i);
+      if (!Formula::last_token(step, i, last).ok()) return key_base(i);
     }
     core::SpeculativeCell cell{};
-    return core::speculative_cell(step, i, j, cell).ok() ? kNoFault : key_base(i) + 1 + static_cast<unsigned long long>(j);
+    return Formula::cell(step, i, j, cell).ok() ? kNoFault : key_base(i) + 1 + static_cast<unsigned long long>(j);
   }
 
   ADVSTEP_HOST_DEVICE RowFault fault_at(unsigned long long key) const {
@@ -78,10 +81,10 @@ struct SpeculativeWork {
     const auto part = static_cast<int64_t>(key % per_sequence);
     if (part == 0) {
       int64_t last = 0;
-      return core::last_token(step, i, last);
+      return Formula::last_token(step, i, last);
     }
     core::SpeculativeCell cell{};
-    return core::speculative_cell(step, i, part - 1, cell);
+    return Formula::cell(step, i, part - 1, cell);
   }
 
   /// Cell k = (i, j): each cell reads only what its own thread writes, plus read-only inputs.
@@ -89,10 +92,10 @@ struct SpeculativeWork {
     const int64_t i = width.quotient(k);
     const int64_t j = k - i * width.divisor();
     int64_t last = 0;
-    if (j == 0) (void)core::last_token(step, i, last);
+    if (j == 0) (void)Formula::last_token(step, i, last);
     core::SpeculativeCell cell{};
-    (void)core::speculative_cell(step, i, j, cell);
-    core::store_speculative_cell(step, i, j, cell);
+    (void)Formula::cell(step, i, j, cell);
+    Formula::store_cell(step, i, j, cell);
     core::store_token(step, i, j, core::next_token(step, i, j, last));
   }
 };

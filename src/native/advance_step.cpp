@@ -8,6 +8,7 @@
 #include "core/plan.hpp"
 #include "cuda/cuda_entry.hpp"
 #include "native/device_memory.hpp"
+#include "runtime/device.hpp"
 
 namespace advstep {
 namespace {
@@ -27,9 +28,13 @@ core::TensorDesc describe(const TensorView& view) {
 }
 
 void run(const std::array<const TensorView*, core::kRoleCount>& views, int64_t num_seqs, int64_t num_queries,
-         int64_t block_size, bool speculative, void* stream, bool synchronous) {
+         int64_t block_size, bool speculative, const Options& options, void* stream, bool synchronous) {
   core::Plan plan;  // the tensors are described straight into it, and make_plan keeps them there
   core::Request request;
+  request.options = options;
+  if (options.semantics == Semantics::kAscend && options.ascend_cores == 0) {
+    request.options.ascend_cores = ascend_cores_for_soc(runtime::soc_name());
+  }
   request.api = "advstep::advance_step";
   request.contract = core::Contract::kVllm;
   request.accepts_speculative = speculative;
@@ -63,7 +68,16 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
                   void* stream) {
   run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables, nullptr,
        nullptr},
-      num_seqs, num_queries, block_size, false, stream, true);
+      num_seqs, num_queries, block_size, false, Options{}, stream, true);
+}
+
+void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                  const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                  const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                  const Options& options, void* stream) {
+  run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables, nullptr,
+       nullptr},
+      num_seqs, num_queries, block_size, false, options, stream, true);
 }
 
 void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
@@ -72,7 +86,16 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
                   const SpeculativeInputs& speculative, void* stream) {
   run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables,
        &speculative.spec_token, &speculative.accepted_num},
-      num_seqs, num_queries, block_size, true, stream, true);
+      num_seqs, num_queries, block_size, true, Options{}, stream, true);
+}
+
+void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                  const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                  const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                  const SpeculativeInputs& speculative, const Options& options, void* stream) {
+  run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables,
+       &speculative.spec_token, &speculative.accepted_num},
+      num_seqs, num_queries, block_size, true, options, stream, true);
 }
 
 void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
@@ -81,7 +104,16 @@ void advance_step_async(const TensorView& input_tokens, const TensorView& sample
                         void* stream) {
   run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables, nullptr,
        nullptr},
-      num_seqs, num_queries, block_size, false, stream, false);
+      num_seqs, num_queries, block_size, false, Options{}, stream, false);
+}
+
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        const Options& options, void* stream) {
+  run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables, nullptr,
+       nullptr},
+      num_seqs, num_queries, block_size, false, options, stream, false);
 }
 
 void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
@@ -90,7 +122,16 @@ void advance_step_async(const TensorView& input_tokens, const TensorView& sample
                         const SpeculativeInputs& speculative, void* stream) {
   run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables,
        &speculative.spec_token, &speculative.accepted_num},
-      num_seqs, num_queries, block_size, true, stream, false);
+      num_seqs, num_queries, block_size, true, Options{}, stream, false);
+}
+
+void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+                        const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
+                        const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
+                        const SpeculativeInputs& speculative, const Options& options, void* stream) {
+  run({&input_tokens, &sampled_token_ids, &input_positions, &seq_lens, &slot_mapping, &block_tables,
+       &speculative.spec_token, &speculative.accepted_num},
+      num_seqs, num_queries, block_size, true, options, stream, false);
 }
 
 void check_cuda_faults(int32_t gpu) {
