@@ -22,6 +22,7 @@ from typing import Any, Optional
 from . import _core
 from ._errors import ArgumentError, DataFaultError, DeviceError, Error
 from ._launch import launch as _launch
+from ._launch import options as _options
 
 __all__ = [
     "ArgumentError",
@@ -48,6 +49,9 @@ def advance_step(
     *,
     spec_token: Optional[Any] = None,
     accepted_num: Optional[Any] = None,
+    semantics: str = "vllm",
+    ascend_cores: Optional[int] = None,
+    block_bound: str = "table",
 ) -> None:
     """Advance every sequence by one decode step, in place.
 
@@ -93,17 +97,35 @@ def advance_step(
     accepted_num : array, int64, [N], optional
         Drafts accepted this step, an offset added to every position of the sequence (usually in
         [0, S]; any value whose new positions stay in range is accepted, as on CANN). Read only.
+    semantics : "vllm" (default) or "ascend"
+        "vllm": the formulas above. "ascend": the Ascend NPU kernels bit for bit, to explain an
+        NPU's output or produce Huawei's goldens (docs/ascend_semantics.md). Without speculation:
+        ``slot_mapping[i] = (block_tables.flatten()[pos // B] + W * i) * B + pos % B``, only rows
+        i < min(Q, ascend_cores) are advanced, only padding rows Q + k * ascend_cores are written
+        (the others keep their values) and N > Q is required. With speculation: positions,
+        lengths and slots computed in int32 with wrap-around, the last token as the argmin of the
+        row (as float32) with -1 appended; when one of spec_token/accepted_num is missing or
+        empty, the path without speculation instead of an error. int64 arrays only.
+    ascend_cores : int, optional
+        The NPU's vector-core count for ``semantics="ascend"``: 1 <= ascend_cores < 2^31. None
+        takes it from the runtime's SoC name (40 on Ascend910B3/B4, 48 otherwise).
+    block_bound : "table" (default) or "row"
+        "table": a block index may reach any entry of the table (vLLM and Ascend read so).
+        "row": a block index at or past W is a data fault naming both sequences, because the slot
+        would lie in another sequence's KV blocks.
 
     Raises
     ------
     ArgumentError (a ValueError)
         A bad argument: dtype, shape, contiguity, overlapping outputs, read-only output, device,
-        the counts' rules, or only one of spec_token/accepted_num (code 161001). ``code`` is the
-        CANN status (161001, 161002 or 561002).
+        the counts' rules, or only one of spec_token/accepted_num (code 161001), a semantics,
+        ascend_cores or block_bound that names nothing (161002). ``code`` is the CANN status
+        (161001, 161002 or 561002).
     DataFaultError (a RuntimeError)
         A value cannot be advanced: a negative length or position, a block index outside the
-        table, a negative block id, an overflowing slot or length, a new position (input_positions +
-        accepted_num + 1) below 0, a sampled row starting with -1. ``code`` is 507015.
+        table (with block_bound="row": outside the row), a negative block id, an overflowing slot
+        or length, a new position (input_positions + accepted_num + 1) below 0, a sampled row
+        starting with -1. ``code`` is 507015.
     DeviceError (a RuntimeError)
         The CUDA device or stream failed (code 361001).
     TypeError
@@ -113,6 +135,7 @@ def advance_step(
     cast: every array must be contiguous, and the mutated ones writable. CUDA arrays run on their
     framework's current stream (torch, CuPy) of their device, with the GIL released.
     """
+    chosen, cores, bound = _options(semantics, ascend_cores, block_bound)
     if _torch_op is not None and _torch_op.all_tensors(
         (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables),
         (spec_token, accepted_num),
@@ -120,11 +143,13 @@ def advance_step(
         _torch_op.call(
             input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
             num_seqs, num_queries, block_size, spec_token, accepted_num,
+            semantics=chosen, ascend_cores=cores or None, block_bound=bound,
         )
         return None
     _launch(
         input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
         num_seqs, num_queries, block_size, spec_token, accepted_num,
+        semantics=chosen, ascend_cores=cores or None, block_bound=bound,
     )
     return None
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any, Optional
 
 from . import _core
-from ._errors import OUT_OF_RANGE, ArgumentError
+from ._errors import INVALID_ARGUMENT, OUT_OF_RANGE, ArgumentError
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -32,6 +32,46 @@ def _int64(name: str, value: Any) -> int:
     return number
 
 
+SEMANTICS = ("vllm", "ascend")
+BLOCK_BOUNDS = ("table", "row")
+_INT32_MAX = 2**31 - 1
+
+
+def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, int, str]:
+    """The three keywords, checked: (semantics, ascend_cores with 0 for None, block_bound).
+
+    Raises ArgumentError (161002) for a semantics other than "vllm"/"ascend", a block_bound other
+    than "table"/"row", or an ascend_cores that is neither None nor an integer in [1, 2^31 - 1].
+    """
+    if not isinstance(semantics, str) or semantics not in SEMANTICS:
+        raise ArgumentError(
+            f"advstep::advance_step: semantics must name a semantics (expected 'vllm' or 'ascend', "
+            f"got {semantics!r})",
+            INVALID_ARGUMENT,
+        )
+    if not isinstance(block_bound, str) or block_bound not in BLOCK_BOUNDS:
+        raise ArgumentError(
+            f"advstep::advance_step: block_bound must name a bound (expected 'table' or 'row', "
+            f"got {block_bound!r})",
+            INVALID_ARGUMENT,
+        )
+    if ascend_cores is None:
+        return semantics, 0, block_bound
+    cores = None
+    if not isinstance(ascend_cores, bool):
+        try:
+            cores = operator.index(ascend_cores)
+        except TypeError:
+            cores = None
+    if cores is None or not 1 <= cores <= _INT32_MAX:
+        raise ArgumentError(
+            f"advstep::advance_step: ascend_cores must be None or a vector-core count (expected an "
+            f"integer in [1, {_INT32_MAX}], got {ascend_cores!r})",
+            INVALID_ARGUMENT,
+        )
+    return semantics, cores, block_bound
+
+
 def _cuda_ordinal(array: Any) -> Optional[int]:
     """The CUDA device index of ``array``, or None for host memory and non-DLPack objects."""
     dlpack_device = getattr(array, "__dlpack_device__", None)
@@ -52,6 +92,9 @@ def run(
     accepted_num: Any,
     stream: int = 0,
     synchronous: bool = True,
+    semantics: Any = "vllm",
+    ascend_cores: Any = None,
+    block_bound: Any = "table",
 ) -> None:
     """The extension call: the six required arrays in torch_npu's order, counts as int64.
 
@@ -59,6 +102,7 @@ def run(
     ``_core.check_cuda_faults``.
     """
     input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables = arrays
+    chosen, cores, bound = options(semantics, ascend_cores, block_bound)
     _core.advance_step(
         input_tokens,
         sampled_token_ids,
@@ -73,6 +117,9 @@ def run(
         accepted_num=accepted_num,
         stream=stream,
         synchronous=synchronous,
+        semantics=chosen,
+        ascend_cores=cores,
+        block_bound=bound,
     )
 
 
@@ -88,6 +135,9 @@ def launch(
     block_size: Any,
     spec_token: Any = None,
     accepted_num: Any = None,
+    semantics: Any = "vllm",
+    ascend_cores: Any = None,
+    block_bound: Any = "table",
 ) -> None:
     """Runs on the device and the current stream of ``input_tokens``'s array library.
 
@@ -97,18 +147,19 @@ def launch(
     """
     arrays = (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables)
     counts = (num_seqs, num_queries, block_size, spec_token, accepted_num)
+    chosen = {"semantics": semantics, "ascend_cores": ascend_cores, "block_bound": block_bound}
     ordinal = _cuda_ordinal(input_tokens)
     if ordinal is None:
-        run(arrays, *counts)
+        run(arrays, *counts, **chosen)
         return
     framework = type(input_tokens).__module__.partition(".")[0]
     if framework == "torch":
         torch = sys.modules["torch"]
         with torch.cuda.device(ordinal):
-            run(arrays, *counts, stream=torch.cuda.current_stream(ordinal).cuda_stream)
+            run(arrays, *counts, stream=torch.cuda.current_stream(ordinal).cuda_stream, **chosen)
     elif framework == "cupy":
         cupy = sys.modules["cupy"]
         with cupy.cuda.Device(ordinal):
-            run(arrays, *counts, stream=cupy.cuda.get_current_stream().ptr)
+            run(arrays, *counts, stream=cupy.cuda.get_current_stream().ptr, **chosen)
     else:
-        run(arrays, *counts)
+        run(arrays, *counts, **chosen)

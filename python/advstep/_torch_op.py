@@ -22,11 +22,13 @@ from ._launch import run
 if not hasattr(torch.library, "register_fake"):
     raise ImportError(f"torch {torch.__version__} has no torch.library.register_fake (needs 2.4 or newer)")
 
-#: torch_npu.npu_advance_step_flashattn's schema, keyword-only optionals included.
+#: torch_npu.npu_advance_step_flashattn's schema, keyword-only optionals included, and advstep's
+#: semantics keywords (defaults: torch_npu's behaviour on vLLM's formula).
 SCHEMA = (
     "advance_step(Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
     "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
-    "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None) -> ()"
+    "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None, "
+    'str semantics="vllm", int? ascend_cores=None, str block_bound="table") -> ()'
 )
 
 
@@ -43,6 +45,9 @@ def _advance_step(
     *,
     spec_token: Optional[torch.Tensor] = None,
     accepted_num: Optional[torch.Tensor] = None,
+    semantics: str = "vllm",
+    ascend_cores: Optional[int] = None,
+    block_bound: str = "table",
 ) -> None:
     """advstep.advance_step on torch tensors (CPU, or CUDA on the current stream), in place."""
     # to_dlpack hands the extension a capsule directly: several times faster than __dlpack__().
@@ -52,14 +57,16 @@ def _advance_step(
     )
     spec = None if spec_token is None else to_dlpack(spec_token)
     accepted = None if accepted_num is None else to_dlpack(accepted_num)
+    chosen = {"semantics": semantics, "ascend_cores": ascend_cores, "block_bound": block_bound}
     if not input_tokens.is_cuda:
-        run(arrays, num_seqs, num_queries, block_size, spec, accepted)
+        run(arrays, num_seqs, num_queries, block_size, spec, accepted, **chosen)
         return
     with torch.cuda.device(input_tokens.device):
         stream = torch.cuda.current_stream().cuda_stream
         # A capture cannot wait for its stream: enqueue only, and leave faults to check_cuda_faults().
         synchronous = not torch.cuda.is_current_stream_capturing()
-        run(arrays, num_seqs, num_queries, block_size, spec, accepted, stream=stream, synchronous=synchronous)
+        run(arrays, num_seqs, num_queries, block_size, spec, accepted, stream=stream, synchronous=synchronous,
+            **chosen)
 
 
 def _advance_step_fake(
@@ -75,6 +82,9 @@ def _advance_step_fake(
     *,
     spec_token: Optional[torch.Tensor] = None,
     accepted_num: Optional[torch.Tensor] = None,
+    semantics: str = "vllm",
+    ascend_cores: Optional[int] = None,
+    block_bound: str = "table",
 ) -> None:
     """Nothing to infer: the operator only mutates its inputs, which keep their shapes."""
     return None
@@ -108,10 +118,17 @@ def call(
     block_size: Any,
     spec_token: Optional[torch.Tensor],
     accepted_num: Optional[torch.Tensor],
+    semantics: str = "vllm",
+    ascend_cores: Optional[int] = None,
+    block_bound: str = "table",
 ) -> None:
-    """Runs torch.ops.advstep.advance_step (visible to torch.compile as one opaque, mutating op)."""
+    """Runs torch.ops.advstep.advance_step (visible to torch.compile as one opaque, mutating op).
+
+    The keywords were checked by the caller (advstep.advance_step), so the schema never rejects them.
+    """
     torch.ops.advstep.advance_step(
         input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
         operator.index(num_seqs), operator.index(num_queries), operator.index(block_size),
         spec_token=spec_token, accepted_num=accepted_num,
+        semantics=semantics, ascend_cores=ascend_cores, block_bound=block_bound,
     )

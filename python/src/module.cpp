@@ -23,14 +23,28 @@ constexpr const char* kDoc = R"doc(Runs advstep::advance_step on DLPack / buffer
 The low-level entry point behind advstep.advance_step: spec_token and accepted_num are None when not
 given, and stream is the cudaStream_t (as an int) to run on for CUDA arrays, 0 for the default stream.
 With synchronous=False, CUDA arrays are only enqueued (capturable in a CUDA graph) and a data fault
-waits for check_cuda_faults(). Raises advstep.ArgumentError (a ValueError) for bad arguments and
-advstep.DataFaultError (a RuntimeError) for values that cannot be advanced; no array is modified when
-it raises.)doc";
+waits for check_cuda_faults(). semantics ("vllm" or "ascend"), ascend_cores (0: from the SoC name) and
+block_bound ("table" or "row") choose the semantics (advstep::Options). Raises advstep.ArgumentError
+(a ValueError) for bad arguments and advstep.DataFaultError (a RuntimeError) for values that cannot be
+advanced; no array is modified when it raises.)doc";
 
 void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
                          nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
                          int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
-                         uintptr_t stream, bool synchronous) {
+                         uintptr_t stream, bool synchronous, const std::string& semantics, int64_t ascend_cores,
+                         const std::string& block_bound) {
+  Options options;
+  options.ascend_cores = ascend_cores;
+  if (!parse_semantics(semantics.c_str(), options.semantics)) {
+    raise_status(161002, ("advstep::advance_step: semantics must name a semantics (expected 'vllm' or 'ascend', got '" +
+                          semantics + "')")
+                             .c_str());
+  }
+  if (!parse_block_bound(block_bound.c_str(), options.block_bound)) {
+    raise_status(161002, ("advstep::advance_step: block_bound must name a bound (expected 'table' or 'row', got '" +
+                          block_bound + "')")
+                             .c_str());
+  }
   const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
   const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
   const ImportedArray positions = import_array(input_positions, "input_positions", true);
@@ -53,17 +67,17 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
       const SpeculativeInputs inputs{spec.view, accepted.view};
       if (synchronous) {
         advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                     num_queries, block_size, inputs, cuda_stream);
+                     num_queries, block_size, inputs, options, cuda_stream);
       } else {
         advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                           num_queries, block_size, inputs, cuda_stream);
+                           num_queries, block_size, inputs, options, cuda_stream);
       }
     } else if (synchronous) {
       advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                   num_queries, block_size, cuda_stream);
+                   num_queries, block_size, options, cuda_stream);
     } else {
       advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                         num_queries, block_size, cuda_stream);
+                         num_queries, block_size, options, cuda_stream);
     }
   } catch (const Error& error) {  // the GIL is held again here
     raise_status(static_cast<int32_t>(error.code()), error.what());
@@ -98,7 +112,8 @@ NB_MODULE(_core, m) {
         nb::arg("block_tables").none(),
         nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"), nb::kw_only(),
         nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
-        nb::arg("stream") = 0, nb::arg("synchronous") = true, kDoc);
+        nb::arg("stream") = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
+        nb::arg("ascend_cores") = 0, nb::arg("block_bound") = "table", kDoc);
   m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device"),
         "Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls\n"
         "made with synchronous=False there since the last check (later ones counted in the message).");

@@ -51,6 +51,7 @@ StepOutputs unchanged(const StepInputs& in) {
 /// bt[seq * W + pos / B] * B + pos % B, or the reason it cannot be computed.
 std::optional<FaultCause> slot_of(const StepInputs& in, int64_t seq, Wide pos, int64_t& slot) {
   const Wide block_size = in.block_size;
+  if (in.row_bound && pos / block_size >= in.table_width) return FaultCause::kBlockOutsideRow;
   const Wide index = Wide{seq} * in.table_width + pos / block_size;
   if (index >= static_cast<Wide>(in.block_tables.size())) return FaultCause::kBlockOutsideTable;
   const int64_t block_id = in.block_tables[at(index)];
@@ -136,6 +137,8 @@ const char* fault_cause_name(FaultCause cause) {
       return "slot does not fit int64";
     case FaultCause::kNoLastToken:
       return "sampled row starts with -1";
+    case FaultCause::kBlockOutsideRow:
+      return "block index outside the row";
   }
   return "?";
 }

@@ -36,6 +36,7 @@ struct StepInputs {
   int64_t block_size = 1;
   IndexType seq_lens_type = IndexType::kInt64;
   IndexType block_tables_type = IndexType::kInt64;
+  bool row_bound = false;  ///< spec 4.1: a block index must stay within its row (W), not the table
 
   [[nodiscard]] bool speculative() const { return spec_num > 0; }
   /// "N=.. Q=.. B=.. W=.. S=.. seq_lens=int64 block_tables=int32", for failure messages.
@@ -58,6 +59,7 @@ enum class FaultCause : int32_t {
   kNegativeBlockId,     ///< the block id read is negative
   kSlotDoesNotFit,      ///< block id * B + position % B exceeds int64
   kNoLastToken,         ///< sampled row i starts with -1
+  kBlockOutsideRow,     ///< row bound (spec 4.1): position / B >= W
 };
 
 const char* fault_cause_name(FaultCause cause);

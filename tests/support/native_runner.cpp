@@ -60,7 +60,7 @@ struct Arrays {
 
 }  // namespace
 
-NativeResult run_native(const StepInputs& in, bool matrix_layout) {
+NativeResult run_native(const StepInputs& in, bool matrix_layout, const Options& options) {
   Arrays arrays(in);
   const std::vector<std::vector<int64_t>> inputs_before = arrays.inputs();
   const int64_t n = in.num_seqs;
@@ -78,10 +78,10 @@ NativeResult run_native(const StepInputs& in, bool matrix_layout) {
       const SpeculativeInputs speculative{view(arrays.spec.data(), {n, in.spec_num}),
                                           view(arrays.accepted.data(), {n})};
       advance_step(tokens, view(arrays.sampled.data(), {n, e}), positions, seq_lens, slots, tables, n, in.num_queries,
-                   in.block_size, speculative);
+                   in.block_size, speculative, options);
     } else {
       advance_step(tokens, view(arrays.sampled.data(), {in.num_queries, 1}), positions, seq_lens, slots, tables, n,
-                   in.num_queries, in.block_size);
+                   in.num_queries, in.block_size, options);
     }
   } catch (const Error& error) {
     result.error = error.code();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "advstep/options.hpp"
 #include "advstep/status.hpp"
 #include "oracle/reference.hpp"
 
@@ -20,7 +21,7 @@ struct NativeResult {
 };
 
 /// Calls advance_step (the speculative overload when inputs.speculative()) on host arrays shaped
-/// flat, or as [N, 1] / [N, E] when @p matrix_layout.
-NativeResult run_native(const oracle::StepInputs& inputs, bool matrix_layout);
+/// flat, or as [N, 1] / [N, E] when @p matrix_layout, under @p options.
+NativeResult run_native(const oracle::StepInputs& inputs, bool matrix_layout, const Options& options = {});
 
 }  // namespace advstep::testing

@@ -1,0 +1,228 @@
+// Semantics::kAscend through the native API against the independent Ascend oracle, over thousands
+// of seeded cases (V1 and V2, tame values as Huawei's goldens draw them and wild ones at the int32
+// and int64 edges), plus the cases the NPU's own goldens and examples print.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "advstep/advance_step.hpp"
+#include "oracle/ascend_cases.hpp"
+#include "oracle/ascend_reference.hpp"
+#include "support/native_runner.hpp"
+#include "support/oracle_expectations.hpp"
+
+namespace advstep::testing {
+namespace {
+
+Options ascend(int64_t cores, BlockBound bound = BlockBound::kTable) {
+  Options options;
+  options.semantics = Semantics::kAscend;
+  options.ascend_cores = cores;
+  options.block_bound = bound;
+  return options;
+}
+
+void check_ascend_case(const oracle::AscendCase& ascend_case, bool matrix_layout) {
+  SCOPED_TRACE(ascend_case.label());
+  const oracle::StepInputs& in = ascend_case.inputs;
+  const oracle::Expected expected = oracle::ascend_reference_advance_step(in, ascend_case.cores, in.row_bound);
+  const NativeResult result = run_native(
+      in, matrix_layout, ascend(ascend_case.cores, in.row_bound ? BlockBound::kRow : BlockBound::kTable));
+  if (expected.fault) {
+    ASSERT_TRUE(result.error.has_value()) << "no exception for " << oracle::fault_cause_name(expected.fault->cause);
+    EXPECT_EQ(*result.error, StatusCode::kDataFault) << result.message;
+    EXPECT_TRUE(result.all_unchanged) << "a faulty step wrote an array";
+    expect_names_fault(result.message, "advstep::advance_step", *expected.fault, in.speculative());
+    if (expected.fault->cause == oracle::FaultCause::kBlockOutsideRow) {
+      EXPECT_NE(result.message.find("row bound"), std::string::npos) << result.message;
+    }
+  } else {
+    ASSERT_FALSE(result.error.has_value()) << result.message;
+    EXPECT_EQ(oracle::difference(expected.outputs, result.outputs), "");
+    EXPECT_TRUE(result.inputs_unchanged) << "a read-only array was written";
+  }
+}
+
+struct AscendSweep {
+  const char* name;
+  uint64_t first_seed;
+  int32_t count;
+  bool speculative;
+  bool wild;
+};
+
+std::string ascend_sweep_name(const ::testing::TestParamInfo<AscendSweep>& info) { return info.param.name; }
+
+class AscendNativeRandom : public ::testing::TestWithParam<AscendSweep> {};
+
+TEST_P(AscendNativeRandom, MatchesAscendOracle) {
+  const AscendSweep& sweep = GetParam();
+  for (int32_t k = 0; k < sweep.count && !HasFailure(); ++k) {
+    const uint64_t seed = sweep.first_seed + static_cast<uint64_t>(k);
+    check_ascend_case(oracle::make_ascend_case(seed, sweep.speculative, sweep.wild, true), (seed & 1) != 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sweeps, AscendNativeRandom,
+                         ::testing::Values(AscendSweep{"v1_tame", 7100000, 1500, false, false},
+                                           AscendSweep{"v1_wild", 7200000, 1500, false, true},
+                                           AscendSweep{"v2_tame", 7300000, 1500, true, false},
+                                           AscendSweep{"v2_wild", 7400000, 1500, true, true}),
+                         ascend_sweep_name);
+
+// ---- what NPUs and Huawei's goldens print ------------------------------------------------------------
+
+struct PlainArrays {
+  std::vector<int64_t> tokens, sampled, positions, seq_lens, slots, tables;
+  int64_t num_seqs, num_queries, block_size;
+
+  void run(const Options& options) {
+    advance_step(view(tokens.data(), {num_seqs}), view(sampled.data(), {num_queries, 1}),
+                 view(positions.data(), {num_seqs}), view(seq_lens.data(), {num_seqs}), view(slots.data(), {num_seqs}),
+                 view(tables.data(), {num_seqs, static_cast<int64_t>(tables.size()) / num_seqs}), num_seqs,
+                 num_queries, block_size, options);
+  }
+};
+
+// ops-nn's ST case for aclnnAdvanceStep: every per-token value 1, sampled 2, a [8, 1] table of 1s,
+// N 8, Q 4, B 4, expected as its executor states it for 40 cores. Row i reads entry 0 and adds i.
+TEST(AscendSemantics, StGoldenWithFortyCores) {
+  PlainArrays a{std::vector<int64_t>(8, 1), std::vector<int64_t>(4, 2), std::vector<int64_t>(8, 1),
+                std::vector<int64_t>(8, 1), std::vector<int64_t>(8, 1), std::vector<int64_t>(8, 1), 8, 4, 4};
+  a.run(ascend(40));
+  EXPECT_EQ(a.tokens, (std::vector<int64_t>{2, 2, 2, 2, 0, 1, 1, 1}));
+  EXPECT_EQ(a.positions, (std::vector<int64_t>{1, 1, 1, 1, 0, 1, 1, 1}));
+  EXPECT_EQ(a.seq_lens, (std::vector<int64_t>{2, 2, 2, 2, 1, 1, 1, 1}));
+  EXPECT_EQ(a.slots, (std::vector<int64_t>{5, 9, 13, 17, -1, 1, 1, 1}));
+}
+
+// CANN's V1 call example (every tensor 0..7, sampled 0..3, N 8, Q 4, B 2): only padding row 4 is
+// written on an NPU, rows 5..7 keep their inputs.
+TEST(AscendSemantics, CannV1ExampleWithFortyCores) {
+  const std::vector<int64_t> counting = {0, 1, 2, 3, 4, 5, 6, 7};
+  PlainArrays a{counting, {0, 1, 2, 3}, counting, counting, counting, counting, 8, 4, 2};
+  a.run(ascend(40));
+  EXPECT_EQ(a.tokens, (std::vector<int64_t>{0, 1, 2, 3, 0, 5, 6, 7}));
+  EXPECT_EQ(a.positions, (std::vector<int64_t>{0, 1, 2, 3, 0, 5, 6, 7}));
+  EXPECT_EQ(a.seq_lens, (std::vector<int64_t>{1, 2, 3, 4, 4, 5, 6, 7}));
+  EXPECT_EQ(a.slots, (std::vector<int64_t>{0, 3, 6, 9, -1, 5, 6, 7}));
+}
+
+// Fewer cores than queries: rows from `cores` on are not advanced, padding every cores-th row.
+TEST(AscendSemantics, RowsPastTheCoreCountAreNotAdvanced) {
+  PlainArrays a{std::vector<int64_t>(10, 9), {1, 2, 3, 4}, std::vector<int64_t>(10, 9), {0, 1, 2, 3, 7, 7, 7, 7, 7, 7},
+                std::vector<int64_t>(10, 9), {10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, 10, 4, 1};
+  a.run(ascend(3));
+  EXPECT_EQ(a.tokens, (std::vector<int64_t>{1, 2, 3, 9, 0, 9, 9, 0, 9, 9}));
+  EXPECT_EQ(a.seq_lens, (std::vector<int64_t>{1, 2, 3, 3, 7, 7, 7, 7, 7, 7}));
+  // (bt[pos] + 1 * i) * 1 + 0
+  EXPECT_EQ(a.slots, (std::vector<int64_t>{10, 12, 14, 9, -1, 9, 9, -1, 9, 9}));
+}
+
+// The same inputs under vLLM's formula, the default: every row, every padding row.
+TEST(AscendSemantics, DefaultIsVllmsFormula) {
+  PlainArrays a{std::vector<int64_t>(10, 9), {1, 2, 3, 4}, std::vector<int64_t>(10, 9), {0, 1, 2, 3, 7, 7, 7, 7, 7, 7},
+                std::vector<int64_t>(10, 9), {10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, 10, 4, 1};
+  a.run(Options{});
+  EXPECT_EQ(a.tokens, (std::vector<int64_t>{1, 2, 3, 4, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(a.slots, (std::vector<int64_t>{10, 12, 14, 16, -1, -1, -1, -1, -1, -1}));
+}
+
+// V2: int32 arithmetic wraps. Position 2^32 - 3 is -3 in int32, so p = -2: block 0 (division
+// truncates), offset -2, seqLens -1. vLLM's 64-bit formula gives 2^32 - 2 instead.
+TEST(AscendSemantics, SpeculativePositionsWrapAtThirtyTwoBits) {
+  std::vector<int64_t> tokens(2, 0), sampled = {5, 6}, positions = {(int64_t{1} << 32) - 3, (int64_t{1} << 32) - 2};
+  std::vector<int64_t> seq_lens(2, 0), slots(2, 0), spec = {8}, accepted = {0}, tables = {3};  // N 1, S 1, W 1
+  advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
+               view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1, 8,
+               SpeculativeInputs{view(spec.data(), {1, 1}), view(accepted.data(), {1})}, ascend(40));
+  EXPECT_EQ(positions, (std::vector<int64_t>{-2, -1}));
+  EXPECT_EQ(seq_lens, (std::vector<int64_t>{-1, 0}));
+  EXPECT_EQ(slots, (std::vector<int64_t>{3 * 8 - 2, 3 * 8 - 1}));
+  EXPECT_EQ(tokens, (std::vector<int64_t>{6, 8}));
+}
+
+// Position 2^31 - 1 + 1 wraps to -2^31: its block index leaves the table, a fault, nothing written.
+TEST(AscendSemantics, WrappedPositionOutsideTheTableIsADataFault) {
+  std::vector<int64_t> tokens(2, 0), sampled = {5, 6}, positions = {2147483647, 0}, seq_lens(2, 0), slots(2, 0);
+  std::vector<int64_t> spec = {8}, accepted = {0}, tables = {3};
+  try {
+    advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
+                 view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1, 8,
+                 SpeculativeInputs{view(spec.data(), {1, 1}), view(accepted.data(), {1})}, ascend(40));
+    FAIL() << "no data fault";
+  } catch (const Error& error) {
+    EXPECT_TRUE(error.is_data_fault()) << error.what();
+    EXPECT_NE(std::string(error.what()).find("position -2147483648"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(positions, (std::vector<int64_t>{2147483647, 0}));
+  EXPECT_EQ(tokens, (std::vector<int64_t>{0, 0}));
+}
+
+TEST(AscendSemantics, SpeculativeBlockIdsAndSlotsAreInt32) {
+  // Block id 2^32 + 5 is read into an int (5); the slot 5 * 1000 + 7 fits; positions wrap from 2^32 + 6.
+  std::vector<int64_t> tokens(2, 0), sampled = {5, -1}, positions = {(int64_t{1} << 32) + 6, 6}, seq_lens(2, 0),
+                       slots(2, 0);
+  std::vector<int64_t> spec = {8}, accepted = {0}, tables = {(int64_t{1} << 32) + 5};
+  advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
+               view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1, 1000,
+               SpeculativeInputs{view(spec.data(), {1, 1}), view(accepted.data(), {1})}, ascend(40));
+  EXPECT_EQ(positions, (std::vector<int64_t>{7, 7}));
+  EXPECT_EQ(seq_lens, (std::vector<int64_t>{8, 8}));
+  EXPECT_EQ(slots, (std::vector<int64_t>{5007, 5007}));
+  EXPECT_EQ(tokens, (std::vector<int64_t>{5, 8}));
+}
+
+// The argmin of the row as float, -1 appended: a value below -1 is the minimum, so the token is the
+// one before it; vLLM's rule stops at the first -1 instead.
+TEST(AscendSemantics, LastTokenIsTheArgminOfTheRow) {
+  std::vector<int64_t> tokens(3, 0), sampled = {4, -1, -7}, positions = {0, 0, 0}, seq_lens(3, 0), slots(3, 0);
+  std::vector<int64_t> spec = {8, 9}, accepted = {0}, tables = {0, 1};
+  advance_step(view(tokens.data(), {3}), view(sampled.data(), {1, 3}), view(positions.data(), {3}),
+               view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {1, 2}), 1, 1, 4,
+               SpeculativeInputs{view(spec.data(), {1, 2}), view(accepted.data(), {1})}, ascend(40));
+  EXPECT_EQ(tokens, (std::vector<int64_t>{-1, 8, 9}));
+}
+
+// One optional missing or empty: the NPU takes the V1 path (and its N > Q rule), not 161001.
+TEST(AscendSemantics, OneOptionalMissingTakesTheV1Path) {
+  const std::vector<int64_t> counting = {0, 1, 2, 3, 4, 5, 6, 7};
+  std::vector<int64_t> tokens = counting, positions = counting, seq_lens = counting, slots = counting,
+                       tables = counting, sampled = {0, 1, 2, 3}, accepted = {1};
+  advance_step(view(tokens.data(), {8}), view(sampled.data(), {4, 1}), view(positions.data(), {8}),
+               view(seq_lens.data(), {8}), view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, 4, 2,
+               SpeculativeInputs{view(static_cast<int64_t*>(nullptr), {0}), view(accepted.data(), {1})}, ascend(40));
+  EXPECT_EQ(slots, (std::vector<int64_t>{0, 3, 6, 9, -1, 5, 6, 7}));
+}
+
+int32_t code_of_plain_call(bool int32_lengths, int64_t num_queries, const Options& options) {
+  std::vector<int64_t> tokens(8, 1), positions(8, 1), lengths(8, 1), slots(8, 1), sampled(8, 2), tables(8, 1);
+  std::vector<int32_t> narrow(8, 1);
+  const TensorView seq_lens = int32_lengths ? view(narrow.data(), {8}) : view(lengths.data(), {8});
+  try {
+    advance_step(view(tokens.data(), {8}), view(sampled.data(), {num_queries, 1}), view(positions.data(), {8}),
+                 seq_lens, view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, num_queries, 4, options);
+  } catch (const Error& error) {
+    return static_cast<int32_t>(error.code());
+  }
+  return 0;
+}
+
+TEST(AscendSemantics, RefusesWhatItsKernelsCannotTake) {
+  EXPECT_EQ(code_of_plain_call(false, 4, ascend(40)), 0);
+  EXPECT_EQ(code_of_plain_call(true, 4, ascend(40)), 161002);   // int32 seq_lens
+  EXPECT_EQ(code_of_plain_call(false, 8, ascend(40)), 561002);  // N == Q
+  EXPECT_EQ(code_of_plain_call(false, 8, Options{}), 0);        // vLLM's contract allows it
+  EXPECT_EQ(code_of_plain_call(false, 4, ascend(-1)), 161002);
+  Options bad;
+  bad.semantics = static_cast<Semantics>(7);
+  EXPECT_EQ(code_of_plain_call(false, 4, bad), 161002);
+  bad = Options{};
+  bad.block_bound = static_cast<BlockBound>(7);
+  EXPECT_EQ(code_of_plain_call(false, 4, bad), 161002);
+}
+
+}  // namespace
+}  // namespace advstep::testing
