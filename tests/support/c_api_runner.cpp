@@ -43,6 +43,7 @@ std::array<DeviceTensor, kSlotCount> make_tensors(const StepInputs& in, const CA
       t[kSpec] = DeviceTensor({}, {n, 0});
       t[kAccepted] = DeviceTensor({}, {0});
     }
+    if (options.form == CallForm::kV2AcceptedOnly) t[kAccepted] = DeviceTensor(std::vector<int64_t>(static_cast<size_t>(n), 1), {n});
   }
   return t;
 }
@@ -96,6 +97,7 @@ CApiResult run_c_api(const StepInputs& inputs, const CApiOptions& options) {
   uint64_t workspace_size = 0;
   aclOpExecutor* executor = nullptr;
   result.workspace_status = plan(tensors, inputs, options.form, workspace_size, executor);
+  result.workspace_size = workspace_size;
   if (result.workspace_status != ACL_SUCCESS) {
     result.message = last_error_message();
   } else {

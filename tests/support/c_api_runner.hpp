@@ -17,6 +17,7 @@ enum class CallForm : int32_t {
   kV2Absent,  ///< aclnnAdvanceStepV2, specTokenOptional and acceptedNumOptional null
   kV2Empty,   ///< aclnnAdvanceStepV2, both optionals tensors of zero elements
   kV2,        ///< aclnnAdvanceStepV2 with the case's speculative inputs
+  kV2AcceptedOnly,  ///< aclnnAdvanceStepV2 of a plain case, specTokenOptional null, acceptedNumOptional [N]
 };
 
 struct CApiOptions {
@@ -27,6 +28,7 @@ struct CApiOptions {
 
 struct CApiResult {
   aclnnStatus workspace_status = ACL_SUCCESS;  ///< phase 1
+  uint64_t workspace_size = 0;                 ///< what phase 1 asked for
   aclnnStatus run_status = ACL_SUCCESS;        ///< phase 2
   aclError sync_status = ACL_SUCCESS;          ///< the first aclrtSynchronizeStream
   aclError second_sync_status = ACL_SUCCESS;   ///< a second one: a fault is reported once
