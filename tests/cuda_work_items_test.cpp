@@ -4,6 +4,7 @@
 // key decoding, the per-item writes, padding), not CUDA itself (atomics, barriers, launches).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "core/plan.hpp"
 #include "core/step_views.hpp"
 #include "cuda/work_items.hpp"
+#include "oracle/ascend_cases.hpp"
+#include "oracle/ascend_reference.hpp"
 #include "oracle/sweeps.hpp"
 #include "support/oracle_expectations.hpp"
 
@@ -24,7 +27,8 @@ using oracle::StepInputs;
 /// make_plan would build it (the work items read nothing else).
 class HostStep {
  public:
-  explicit HostStep(const StepInputs& in)
+  /// @p ascend_cores > 0 plans the Ascend semantics for that many cores, as make_plan would.
+  explicit HostStep(const StepInputs& in, int64_t ascend_cores = 0)
       : in_(in),
         tokens_(in.input_tokens),
         sampled_(in.sampled_token_ids),
@@ -55,6 +59,14 @@ class HostStep {
     plan_.table_stride = in.table_width;
     plan_.table_numel = in.num_seqs * in.table_width;
     plan_.updated_rows = in.num_queries;
+    plan_.block_bound = in.row_bound ? BlockBound::kRow : BlockBound::kTable;
+    if (ascend_cores > 0) {
+      plan_.semantics = Semantics::kAscend;
+      if (!in.speculative()) {
+        plan_.updated_rows = std::min(in.num_queries, ascend_cores);
+        plan_.padding_step = ascend_cores;
+      }
+    }
   }
 
   /// What the kernels do, one item at a time: the smallest key of every check, then every write, or
@@ -147,6 +159,50 @@ std::vector<oracle::Sweep> all_sweeps() {
 std::string sweep_name(const ::testing::TestParamInfo<oracle::Sweep>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Sweeps, CudaWorkItems, ::testing::ValuesIn(all_sweeps()), sweep_name);
+
+// The Ascend formulas and the row bound through the same items, against the Ascend oracle.
+TEST(CudaWorkItemsAscend, WalkedOnTheHostMatchTheAscendOracle) {
+  for (const bool speculative : {false, true}) {
+    for (uint64_t k = 0; k < 1000 && !HasFailure(); ++k) {
+      const oracle::AscendCase ascend_case = oracle::make_ascend_case(7600000 + k, speculative, (k & 1) != 0, true);
+      SCOPED_TRACE(ascend_case.label());
+      const StepInputs& in = ascend_case.inputs;
+      const oracle::Expected expected = oracle::ascend_reference_advance_step(in, ascend_case.cores, in.row_bound);
+      HostStep step(in, ascend_case.cores);
+      const core::RowFault fault = step.walk();
+      if (expected.fault) {
+        ASSERT_FALSE(fault.ok()) << "the items found no fault";
+        EXPECT_EQ(fault.sequence, expected.fault->sequence);
+        EXPECT_EQ(fault.column, expected.fault->column);
+        EXPECT_EQ(oracle::difference({in.input_tokens, in.input_positions, in.seq_lens, in.slot_mapping}, step.outputs()),
+                  "");
+      } else {
+        ASSERT_TRUE(fault.ok()) << "a fault in a valid case, sequence " << fault.sequence;
+        EXPECT_EQ(oracle::difference(expected.outputs, step.outputs()), "");
+      }
+    }
+  }
+}
+
+TEST(CudaWorkItemsRowBound, WalkedOnTheHostMatchTheOracle) {
+  for (const bool speculative : {false, true}) {
+    oracle::CaseOptions options;
+    options.speculative = speculative;
+    options.cann = false;
+    for (uint64_t seed = 7700000; seed < 7700400 && !HasFailure(); ++seed) {
+      oracle::RandomCase random_case = oracle::make_random_case(seed, options);
+      random_case.inputs.row_bound = true;
+      SCOPED_TRACE(random_case.label());
+      const oracle::Expected expected = oracle::reference_advance_step(random_case.inputs);
+      HostStep step(random_case.inputs);
+      const core::RowFault fault = step.walk();
+      ASSERT_EQ(fault.ok(), !expected.fault.has_value());
+      if (!expected.fault) {
+        EXPECT_EQ(oracle::difference(expected.outputs, step.outputs()), "");
+      }
+    }
+  }
+}
 
 }  // namespace
 }  // namespace advstep::testing
