@@ -21,12 +21,16 @@ def test_signature_is_torch_npus() -> None:
     for name in ("spec_token", "accepted_num"):
         assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
         assert parameters[name].default is None
-    assert len(parameters) == 11
+    # advstep's own keywords after torch_npu's: the semantics (spec sections 4.1 and 6).
+    for name, default in (("semantics", "vllm"), ("ascend_cores", None), ("block_bound", "table")):
+        assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters[name].default == default
+    assert len(parameters) == 14
 
 
 def test_docstring_gives_every_shape_and_the_mutated_arguments() -> None:
     doc = advstep.advance_step.__doc__ or ""
-    for name in TORCH_NPU_ORDER + ["spec_token", "accepted_num"]:
+    for name in TORCH_NPU_ORDER + ["spec_token", "accepted_num", "semantics", "ascend_cores", "block_bound"]:
         assert f"{name} :" in doc, name
     for shape in ("[N] or [N, 1]", "[Q, 1]", "[N, E]", "[N*E] or [N, E]", "[N, W]", "[N, S]", "[N]"):
         assert shape in doc, shape
