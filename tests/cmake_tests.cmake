@@ -8,6 +8,13 @@ if(ADVSTEP_BUILD_EXAMPLES)
                      -DEXPECTED=${CMAKE_CURRENT_SOURCE_DIR}/expected/${example}.txt
                      -P ${CMAKE_CURRENT_SOURCE_DIR}/compare_output.cmake)
   endforeach()
+  # The V1 example as an NPU with 40 vector cores prints it: only padding row 4 is written.
+  add_test(NAME example_output.aclnn_advance_step_ascend_40_cores
+           COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:aclnn_advance_step>
+                   -DEXPECTED=${CMAKE_CURRENT_SOURCE_DIR}/expected/aclnn_advance_step_ascend_40_cores.txt
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/compare_output.cmake)
+  set_tests_properties(example_output.aclnn_advance_step_ascend_40_cores
+                       PROPERTIES ENVIRONMENT "ADVSTEP_DEVICE=cpu;ADVSTEP_SEMANTICS=ascend;ADVSTEP_ASCEND_CORES=40")
 endif()
 
 # The public C headers compile as C99 and as C++11, as CANN's do.
