@@ -8,13 +8,14 @@ if(ADVSTEP_BUILD_EXAMPLES)
                      -DEXPECTED=${CMAKE_CURRENT_SOURCE_DIR}/expected/${example}.txt
                      -P ${CMAKE_CURRENT_SOURCE_DIR}/compare_output.cmake)
   endforeach()
-  # The V1 example as an NPU with 40 vector cores prints it: only padding row 4 is written.
-  add_test(NAME example_output.aclnn_advance_step_ascend_40_cores
-           COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:aclnn_advance_step>
-                   -DEXPECTED=${CMAKE_CURRENT_SOURCE_DIR}/expected/aclnn_advance_step_ascend_40_cores.txt
-                   -P ${CMAKE_CURRENT_SOURCE_DIR}/compare_output.cmake)
-  set_tests_properties(example_output.aclnn_advance_step_ascend_40_cores
-                       PROPERTIES ENVIRONMENT "ADVSTEP_DEVICE=cpu;ADVSTEP_SEMANTICS=ascend;ADVSTEP_ASCEND_CORES=40")
+  # The V1 example as an NPU with 40 vector cores prints it: only padding row 4 is written. (Its own
+  # verdict, which expects vLLM's values, reports the difference; the values are what is checked.)
+  set(skip_notes "(  [^\n]*\n)*")
+  add_test(NAME example_output.aclnn_advance_step_ascend_40_cores COMMAND aclnn_advance_step)
+  set_tests_properties(example_output.aclnn_advance_step_ascend_40_cores PROPERTIES
+                       ENVIRONMENT "ADVSTEP_DEVICE=cpu;ADVSTEP_SEMANTICS=ascend;ADVSTEP_ASCEND_CORES=40"
+                       PASS_REGULAR_EXPRESSION
+                       "inputTokens +0 1 2 3 0 5 6 7\n${skip_notes}inputPositions +0 1 2 3 0 5 6 7\n${skip_notes}seqLens +1 2 3 4 4 5 6 7\n${skip_notes}slotMapping +0 3 6 9 -1 5 6 7\n")
 endif()
 
 # The public C headers compile as C99 and as C++11, as CANN's do.

@@ -35,7 +35,7 @@ TEST(RowBound, OverrunIntoTheNextSequenceIsADataFaultNamingBoth) {
   } catch (const Error& error) {
     const std::string message = error.what();
     EXPECT_TRUE(error.is_data_fault()) << message;
-    EXPECT_NE(message.find("row 0"), std::string::npos) << message;
+    EXPECT_NE(message.find("in sequence 0:"), std::string::npos) << message;
     EXPECT_NE(message.find("of sequence 0"), std::string::npos) << message;
     EXPECT_NE(message.find("sequence 1's blocks"), std::string::npos) << message;
     EXPECT_NE(message.find("W = 1"), std::string::npos) << message;
