@@ -27,12 +27,13 @@ extern "C" {
  * @param[in]     numSeqs        N, 1 <= N < 200000000.
  * @param[in]     numQueries     Q, 1 <= Q < N.
  * @param[in]     blockSize      B >= 1.
- * @param[out]    workspaceSize  device workspace the second phase needs (0 here).
+ * @param[out]    workspaceSize  device workspace the second phase needs (0; 33554432 under ADVSTEP_SEMANTICS=ascend).
  * @param[out]    executor       the plan, run once by aclnnAdvanceStep.
  * @return ACLNN_SUCCESS; ACLNN_ERR_PARAM_NULLPTR (161001) for a null tensor, workspaceSize or executor;
  *         ACLNN_ERR_PARAM_INVALID (161002) for a dtype other than INT64, a non-contiguous tensor, memory that
  *         is not this runtime's device memory or is too small, or overlapping tensors;
- *         ACLNN_ERR_INNER_TILING_ERROR (561002) for numSeqs, numQueries, blockSize or a shape out of range.
+ *         ACLNN_ERR_INNER_TILING_ERROR (561002) for numSeqs, numQueries, blockSize or a shape out of range;
+ *         161002 while ADVSTEP_SEMANTICS, ADVSTEP_ASCEND_CORES or ADVSTEP_BLOCK_BOUND names nothing.
  *         aclGetRecentErrMsg() names the parameter, the rule, the expected and the received value.
  */
 ACLNN_API aclnnStatus aclnnAdvanceStepGetWorkspaceSize(const aclTensor *inputTokens, const aclTensor *sampledTokenIds,

@@ -13,7 +13,8 @@ extern "C" {
 /**
  * @brief Phase 1 of the speculative advance step. Nothing is read from or written to the tensors.
  *
- * Both optionals absent (NULL or empty): exactly aclnnAdvanceStepGetWorkspaceSize. Exactly one absent: 161001.
+ * Both optionals absent (NULL or empty): exactly aclnnAdvanceStepGetWorkspaceSize. Exactly one absent: 161001
+ * (with ADVSTEP_SEMANTICS=ascend: the V1 path, as the Ascend kernel's tiling does).
  * Both present, with E = S + 1 and k = i*E + j for sequence i < N and column j < E:
  * p = inputPositions[k] + acceptedNum[i] + 1; inputPositions[k] = p; seqLens[k] = p + 1;
  * slotMapping[k] = blockTables[i, p / B] * B + p % B; inputTokens[i*E] = the last token of row i of
@@ -32,7 +33,7 @@ extern "C" {
  * @param[in]     numSeqs           N, 1 <= N < 200000000.
  * @param[in]     numQueries        Q; equal to N on the speculative path.
  * @param[in]     blockSize         B >= 1.
- * @param[out]    workspaceSize     device workspace the second phase needs (0 here).
+ * @param[out]    workspaceSize     device workspace the second phase needs (0; 33554432 under ADVSTEP_SEMANTICS=ascend).
  * @param[out]    executor          the plan, run once by aclnnAdvanceStepV2.
  * @return as aclnnAdvanceStepGetWorkspaceSize, plus 161001 when exactly one optional is absent and 561002
  *         when numQueries != numSeqs on the speculative path.
