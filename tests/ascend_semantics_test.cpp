@@ -28,8 +28,8 @@ void check_ascend_case(const oracle::AscendCase& ascend_case, bool matrix_layout
   SCOPED_TRACE(ascend_case.label());
   const oracle::StepInputs& in = ascend_case.inputs;
   const oracle::Expected expected = oracle::ascend_reference_advance_step(in, ascend_case.cores, in.row_bound);
-  const NativeResult result = run_native(
-      in, matrix_layout, ascend(ascend_case.cores, in.row_bound ? BlockBound::kRow : BlockBound::kTable));
+  const NativeResult result =
+      run_native(in, matrix_layout, ascend(ascend_case.cores, in.row_bound ? BlockBound::kRow : BlockBound::kTable));
   if (expected.fault) {
     ASSERT_TRUE(result.error.has_value()) << "no exception for " << oracle::fault_cause_name(expected.fault->cause);
     EXPECT_EQ(*result.error, StatusCode::kDataFault) << result.message;
@@ -53,7 +53,9 @@ struct AscendSweep {
   bool wild;
 };
 
-std::string ascend_sweep_name(const ::testing::TestParamInfo<AscendSweep>& info) { return info.param.name; }
+std::string ascend_sweep_name(const ::testing::TestParamInfo<AscendSweep>& info) {
+  return info.param.name;
+}
 
 class AscendNativeRandom : public ::testing::TestWithParam<AscendSweep> {};
 
@@ -81,16 +83,23 @@ struct PlainArrays {
   void run(const Options& options) {
     advance_step(view(tokens.data(), {num_seqs}), view(sampled.data(), {num_queries, 1}),
                  view(positions.data(), {num_seqs}), view(seq_lens.data(), {num_seqs}), view(slots.data(), {num_seqs}),
-                 view(tables.data(), {num_seqs, static_cast<int64_t>(tables.size()) / num_seqs}), num_seqs,
-                 num_queries, block_size, options);
+                 view(tables.data(), {num_seqs, static_cast<int64_t>(tables.size()) / num_seqs}), num_seqs, num_queries,
+                 block_size, options);
   }
 };
 
 // ops-nn's ST case for aclnnAdvanceStep: every per-token value 1, sampled 2, a [8, 1] table of 1s,
 // N 8, Q 4, B 4, expected as its executor states it for 40 cores. Row i reads entry 0 and adds i.
 TEST(AscendSemantics, StGoldenWithFortyCores) {
-  PlainArrays a{std::vector<int64_t>(8, 1), std::vector<int64_t>(4, 2), std::vector<int64_t>(8, 1),
-                std::vector<int64_t>(8, 1), std::vector<int64_t>(8, 1), std::vector<int64_t>(8, 1), 8, 4, 4};
+  PlainArrays a{std::vector<int64_t>(8, 1),
+                std::vector<int64_t>(4, 2),
+                std::vector<int64_t>(8, 1),
+                std::vector<int64_t>(8, 1),
+                std::vector<int64_t>(8, 1),
+                std::vector<int64_t>(8, 1),
+                8,
+                4,
+                4};
   a.run(ascend(40));
   EXPECT_EQ(a.tokens, (std::vector<int64_t>{2, 2, 2, 2, 0, 1, 1, 1}));
   EXPECT_EQ(a.positions, (std::vector<int64_t>{1, 1, 1, 1, 0, 1, 1, 1}));
@@ -112,8 +121,15 @@ TEST(AscendSemantics, CannV1ExampleWithFortyCores) {
 
 // Fewer cores than queries: rows from `cores` on are not advanced, padding every cores-th row.
 TEST(AscendSemantics, RowsPastTheCoreCountAreNotAdvanced) {
-  PlainArrays a{std::vector<int64_t>(10, 9), {1, 2, 3, 4}, std::vector<int64_t>(10, 9), {0, 1, 2, 3, 7, 7, 7, 7, 7, 7},
-                std::vector<int64_t>(10, 9), {10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, 10, 4, 1};
+  PlainArrays a{std::vector<int64_t>(10, 9),
+                {1, 2, 3, 4},
+                std::vector<int64_t>(10, 9),
+                {0, 1, 2, 3, 7, 7, 7, 7, 7, 7},
+                std::vector<int64_t>(10, 9),
+                {10, 11, 12, 13, 14, 15, 16, 17, 18, 19},
+                10,
+                4,
+                1};
   a.run(ascend(3));
   EXPECT_EQ(a.tokens, (std::vector<int64_t>{1, 2, 3, 9, 0, 9, 9, 0, 9, 9}));
   EXPECT_EQ(a.seq_lens, (std::vector<int64_t>{1, 2, 3, 3, 7, 7, 7, 7, 7, 7}));
@@ -123,8 +139,15 @@ TEST(AscendSemantics, RowsPastTheCoreCountAreNotAdvanced) {
 
 // The same inputs under vLLM's formula, the default: every row, every padding row.
 TEST(AscendSemantics, DefaultIsVllmsFormula) {
-  PlainArrays a{std::vector<int64_t>(10, 9), {1, 2, 3, 4}, std::vector<int64_t>(10, 9), {0, 1, 2, 3, 7, 7, 7, 7, 7, 7},
-                std::vector<int64_t>(10, 9), {10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, 10, 4, 1};
+  PlainArrays a{std::vector<int64_t>(10, 9),
+                {1, 2, 3, 4},
+                std::vector<int64_t>(10, 9),
+                {0, 1, 2, 3, 7, 7, 7, 7, 7, 7},
+                std::vector<int64_t>(10, 9),
+                {10, 11, 12, 13, 14, 15, 16, 17, 18, 19},
+                10,
+                4,
+                1};
   a.run(Options{});
   EXPECT_EQ(a.tokens, (std::vector<int64_t>{1, 2, 3, 4, 0, 0, 0, 0, 0, 0}));
   EXPECT_EQ(a.slots, (std::vector<int64_t>{10, 12, 14, 16, -1, -1, -1, -1, -1, -1}));
@@ -164,7 +187,7 @@ TEST(AscendSemantics, WrappedPositionOutsideTheTableIsADataFault) {
 TEST(AscendSemantics, SpeculativeBlockIdsAndSlotsAreInt32) {
   // Block id 2^32 + 5 is read into an int (5); the slot 5 * 1000 + 7 fits; positions wrap from 2^32 + 6.
   std::vector<int64_t> tokens(2, 0), sampled = {5, -1}, positions = {(int64_t{1} << 32) + 6, 6}, seq_lens(2, 0),
-                       slots(2, 0);
+                                     slots(2, 0);
   std::vector<int64_t> spec = {8}, accepted = {0}, tables = {(int64_t{1} << 32) + 5};
   advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
                view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1, 1000,

@@ -9,6 +9,8 @@
 #include "advstep/advance_step.hpp"
 #include "cuda_support/gpu_native_runner.hpp"
 #include "cuda_support/gpu_support.hpp"
+#include "oracle/ascend_cases.hpp"
+#include "oracle/ascend_reference.hpp"
 #include "oracle/sweeps.hpp"
 #include "support/native_runner.hpp"
 #include "support/oracle_expectations.hpp"
@@ -69,6 +71,34 @@ std::vector<Sweep> native_sweeps() {
 INSTANTIATE_TEST_SUITE_P(Sweeps, CudaNativeRandom, ::testing::ValuesIn(native_sweeps()), sweep_name);
 
 class CudaNative : public GpuTest {};
+
+// The Ascend formulas and the row bound on the GPU: the Ascend oracle's values, and the CPU's
+// result (values, code and message) for every case.
+TEST_F(CudaNative, AscendSemanticsMatchesItsOracleAndTheCpu) {
+  for (const bool speculative : {false, true}) {
+    for (uint64_t k = 0; k < 800 && !HasFailure(); ++k) {
+      const oracle::AscendCase ascend_case = oracle::make_ascend_case(7800000 + k, speculative, (k & 1) != 0, true);
+      SCOPED_TRACE(ascend_case.label());
+      const oracle::StepInputs& in = ascend_case.inputs;
+      Options options;
+      options.semantics = Semantics::kAscend;
+      options.ascend_cores = ascend_case.cores;
+      options.block_bound = in.row_bound ? BlockBound::kRow : BlockBound::kTable;
+      const oracle::Expected expected = oracle::ascend_reference_advance_step(in, ascend_case.cores, in.row_bound);
+      const NativeResult gpu = run_native_on_gpu(in, (k & 2) != 0, nullptr, options);
+      const NativeResult cpu = run_native(in, (k & 2) != 0, options);
+      EXPECT_EQ(gpu.message, cpu.message);
+      EXPECT_EQ(oracle::difference(cpu.outputs, gpu.outputs), "") << "the GPU and the CPU differ";
+      if (expected.fault) {
+        EXPECT_TRUE(gpu.is_data_fault) << gpu.message;
+        EXPECT_TRUE(gpu.all_unchanged) << "a faulty step wrote an array";
+      } else {
+        EXPECT_FALSE(gpu.error.has_value()) << gpu.message;
+        EXPECT_EQ(oracle::difference(expected.outputs, gpu.outputs), "");
+      }
+    }
+  }
+}
 
 TEST_F(CudaNative, CudaIsAvailable) { EXPECT_TRUE(device_available(Device::kCuda)); }
 

@@ -43,13 +43,13 @@ TEST(RowBound, OverrunIntoTheNextSequenceIsADataFaultNamingBoth) {
   EXPECT_EQ(slots, (std::vector<int64_t>{5, 5, 5}));
   EXPECT_EQ(seq_lens, (std::vector<int64_t>{2, 0, 9}));
   EXPECT_EQ(tokens, (std::vector<int64_t>{5, 5, 5}));
-  call(Options{});  // the default reads on, as vLLM and CANN's example do
+  call(Options{});                                       // the default reads on, as vLLM and CANN's example do
   EXPECT_EQ(slots, (std::vector<int64_t>{40, 40, -1}));  // row 0 took sequence 1's slot 40
 }
 
 TEST(RowBound, LastBlockOfTheRowIsAllowed) {
   std::vector<int64_t> tokens(2, 0), sampled = {7}, positions(2, 0), seq_lens = {5, 0}, slots(2, 0),
-                       tables = {10, 11, 12, 20, 21, 22};
+                                     tables = {10, 11, 12, 20, 21, 22};
   advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 1}), view(positions.data(), {2}),
                view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {2, 3}), 2, 1, 2, row_bound());
   EXPECT_EQ(slots, (std::vector<int64_t>{12 * 2 + 1, -1}));
@@ -91,10 +91,11 @@ std::vector<oracle::Sweep> row_bound_sweeps() {
   return all;
 }
 
-std::string sweep_name(const ::testing::TestParamInfo<oracle::Sweep>& info) { return info.param.name; }
+std::string sweep_name(const ::testing::TestParamInfo<oracle::Sweep>& info) {
+  return info.param.name;
+}
 
-INSTANTIATE_TEST_SUITE_P(Sweeps, RowBoundNativeRandom, ::testing::ValuesIn(row_bound_sweeps()),
-                         sweep_name);
+INSTANTIATE_TEST_SUITE_P(Sweeps, RowBoundNativeRandom, ::testing::ValuesIn(row_bound_sweeps()), sweep_name);
 
 }  // namespace
 }  // namespace advstep::testing

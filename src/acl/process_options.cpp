@@ -15,7 +15,9 @@ struct Reading {
   std::string problem;  ///< "ADVSTEP_X must be ... (expected ..., got "...")"; empty when all are good
 };
 
-std::string quoted(const char* text) { return std::string("\"") + text + "\""; }
+std::string quoted(const char* text) {
+  return std::string("\"") + text + "\"";
+}
 
 bool parse_cores(const char* text, int64_t& cores) {
   if (*text == '\0' || *text == '+' || *text == '-' || *text == ' ') return false;

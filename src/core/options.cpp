@@ -44,8 +44,12 @@ bool parse_block_bound(const char* text, BlockBound& bound) {
   return false;
 }
 
-const char* semantics_name(Semantics semantics) { return semantics == Semantics::kAscend ? "ascend" : "vllm"; }
+const char* semantics_name(Semantics semantics) {
+  return semantics == Semantics::kAscend ? "ascend" : "vllm";
+}
 
-const char* block_bound_name(BlockBound bound) { return bound == BlockBound::kRow ? "row" : "table"; }
+const char* block_bound_name(BlockBound bound) {
+  return bound == BlockBound::kRow ? "row" : "table";
+}
 
 }  // namespace advstep

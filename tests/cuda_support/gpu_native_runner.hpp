@@ -8,7 +8,8 @@
 
 namespace advstep::testing {
 
-/// As run_native(), with every array in GPU memory and the call on @p stream.
-NativeResult run_native_on_gpu(const oracle::StepInputs& inputs, bool matrix_layout, cudaStream_t stream);
+/// As run_native(), with every array in GPU memory and the call on @p stream, under @p options.
+NativeResult run_native_on_gpu(const oracle::StepInputs& inputs, bool matrix_layout, cudaStream_t stream,
+                               const Options& options = {});
 
 }  // namespace advstep::testing

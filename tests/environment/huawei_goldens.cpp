@@ -9,7 +9,9 @@ int64_t floor_div(int64_t a, int64_t b) {
   const int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
-int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+int64_t floor_mod(int64_t a, int64_t b) {
+  return a - floor_div(a, b) * b;
+}
 
 /// numpy.random.randint(lo, hi, size): values in [lo, hi).
 std::vector<int64_t> randint(std::mt19937_64& engine, int64_t lo, int64_t hi, int64_t size) {

@@ -50,7 +50,7 @@ Environment environment() {
 #define REQUIRE_VALID_ENVIRONMENT() \
   if (!environment().valid) GTEST_SKIP() << "this run's environment names no semantics"
 
-#define REQUIRE_ASCEND_WITH_FORTY_CORES()                                             \
+#define REQUIRE_ASCEND_WITH_FORTY_CORES()                                         \
   if (!environment().valid || !environment().ascend || environment().cores != 40) \
   GTEST_SKIP() << "for ADVSTEP_SEMANTICS=ascend ADVSTEP_ASCEND_CORES=40"
 

@@ -34,10 +34,15 @@ class Source {
   }
   /// A value near one of the edges where 32- and 64-bit arithmetic wraps.
   int64_t edge() {
-    static constexpr std::array<int64_t, 8> kEdges = {kInt32Max,     int64_t{kInt32Max} + 1, -int64_t{kInt32Max} - 1,
-                                                       int64_t{1} << 32, kInt64Max,            kInt64Min,
-                                                       int64_t{1} << 24, -1};
-    return one_of(kEdges) + in(-3, 3);
+    static constexpr std::array<int64_t, 8> kEdges = {kInt32Max,
+                                                      int64_t{kInt32Max} + 1,
+                                                      -int64_t{kInt32Max} - 1,
+                                                      int64_t{1} << 32,
+                                                      kInt64Max,
+                                                      kInt64Min,
+                                                      int64_t{1} << 24,
+                                                      -1};
+    return static_cast<int64_t>(static_cast<uint64_t>(one_of(kEdges)) + static_cast<uint64_t>(in(-3, 3)));  // wraps
   }
 
  private:
@@ -49,7 +54,9 @@ constexpr std::array<int64_t, 8> kBlockSizes = {1, 2, 3, 7, 8, 16, 128, 1009};
 constexpr std::array<int64_t, 5> kWideBlockSizes = {int64_t{1} << 20, 65537, kInt32Max, int64_t{1} << 30, 3};
 constexpr std::array<int64_t, 5> kSpecNums = {1, 2, 3, 7, 15};
 
-size_t at(int64_t index) { return static_cast<size_t>(index); }
+size_t at(int64_t index) {
+  return static_cast<size_t>(index);
+}
 
 void fill(Source& draw, std::vector<int64_t>& values, int64_t count, int64_t lo, int64_t hi) {
   values.resize(at(count));

@@ -18,10 +18,16 @@ int64_t reduce(Wide value, int bits) {
   if (r >= modulus / 2) r -= modulus;
   return static_cast<int64_t>(r);
 }
-int64_t as_int64(Wide value) { return reduce(value, 64); }
-int64_t as_int32(Wide value) { return reduce(value, 32); }
+int64_t as_int64(Wide value) {
+  return reduce(value, 64);
+}
+int64_t as_int32(Wide value) {
+  return reduce(value, 32);
+}
 
-size_t at(Wide index) { return static_cast<size_t>(index); }
+size_t at(Wide index) {
+  return static_cast<size_t>(index);
+}
 
 StepOutputs unchanged(const StepInputs& in) {
   return {in.input_tokens, in.input_positions, in.seq_lens, in.slot_mapping};
