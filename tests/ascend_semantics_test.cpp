@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -245,6 +246,61 @@ TEST(AscendSemantics, RefusesWhatItsKernelsCannotTake) {
   bad = Options{};
   bad.block_bound = static_cast<BlockBound>(7);
   EXPECT_EQ(code_of_plain_call(false, 4, bad), 161002);
+}
+
+}  // namespace
+}  // namespace advstep::testing
+
+namespace advstep::testing {
+namespace {
+
+// Batches past the CPU kernel's threading threshold: the chunks of the check and write passes,
+// the padding items included, must give the oracle's result.
+oracle::StepInputs large_case(bool speculative, int64_t num_seqs, int64_t num_queries, uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  const auto draw = [&](int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(engine() % static_cast<uint64_t>(hi - lo + 1));
+  };
+  oracle::StepInputs in;
+  in.num_seqs = num_seqs;
+  in.num_queries = num_queries;
+  in.block_size = 16;
+  in.table_width = 4;
+  in.spec_num = speculative ? 7 : 0;
+  const int64_t cells = num_seqs * (in.spec_num + 1);
+  for (auto* values : {&in.input_tokens, &in.input_positions, &in.seq_lens, &in.slot_mapping}) {
+    values->resize(static_cast<size_t>(cells));
+    for (int64_t& v : *values) v = draw(0, speculative ? 40 : 63);
+  }
+  in.block_tables.resize(static_cast<size_t>(num_seqs * in.table_width));
+  for (int64_t& v : in.block_tables) v = draw(0, int64_t{1} << 40);
+  in.sampled_token_ids.resize(static_cast<size_t>(speculative ? cells : num_queries));
+  for (int64_t& v : in.sampled_token_ids) v = draw(-1, 1000);
+  if (speculative) {
+    for (int64_t i = 0; i < num_seqs; ++i) in.sampled_token_ids[static_cast<size_t>(i * 8)] = draw(0, 1000);
+    in.spec_token.resize(static_cast<size_t>(num_seqs * 7));
+    for (int64_t& v : in.spec_token) v = draw(0, 1000);
+    in.accepted_num.resize(static_cast<size_t>(num_seqs));
+    for (int64_t& v : in.accepted_num) v = draw(0, 20);
+  }
+  return in;
+}
+
+TEST(AscendSemantics, LargeBatchesSplitOverThreadsMatchTheOracle) {
+  struct Shape {
+    bool speculative;
+    int64_t num_seqs, num_queries, cores;
+  };
+  for (const Shape shape :
+       {Shape{true, 6000, 6000, 40}, Shape{false, 200000, 100000, 1}, Shape{false, 150000, 70000, 3}}) {
+    const oracle::StepInputs in = large_case(shape.speculative, shape.num_seqs, shape.num_queries, 99);
+    SCOPED_TRACE(in.describe());
+    const oracle::Expected expected = oracle::ascend_reference_advance_step(in, shape.cores, false);
+    ASSERT_FALSE(expected.fault.has_value()) << oracle::fault_cause_name(expected.fault->cause);
+    const NativeResult result = run_native(in, false, ascend(shape.cores));
+    ASSERT_FALSE(result.error.has_value()) << result.message;
+    EXPECT_EQ(oracle::difference(expected.outputs, result.outputs), "");
+  }
 }
 
 }  // namespace
