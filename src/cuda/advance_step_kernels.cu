@@ -161,7 +161,7 @@ Status launch_work(const core::Plan& plan, const Work& work, const LaunchTarget&
 cudaError_t probe_kernel_image() {
   // One kernel stands for all: nvcc puts every kernel of the file in the same images.
   cudaFuncAttributes attributes{};
-  return cudaFuncGetAttributes(&attributes, fused_kernel<PlainWork<int64_t, int64_t>>);
+  return cudaFuncGetAttributes(&attributes, fused_kernel<PlainWork<core::VllmFormula, int64_t, int64_t>>);
 }
 
 Status launch(const core::Plan& plan, const LaunchTarget& target) {
