@@ -2,16 +2,17 @@
 
 
 
-def advance_step(input_tokens: object | None, sampled_token_ids: object | None, input_positions: object | None, seq_lens: object | None, slot_mapping: object | None, block_tables: object | None, num_seqs: int, num_queries: int, block_size: int, *, spec_token: object | None = None, accepted_num: object | None = None, stream: int = 0, synchronous: bool = True) -> None:
+def advance_step(input_tokens: object | None, sampled_token_ids: object | None, input_positions: object | None, seq_lens: object | None, slot_mapping: object | None, block_tables: object | None, num_seqs: int, num_queries: int, block_size: int, *, spec_token: object | None = None, accepted_num: object | None = None, stream: int = 0, synchronous: bool = True, semantics: str = 'vllm', ascend_cores: int = 0, block_bound: str = 'table') -> None:
     """
     Runs advstep::advance_step on DLPack / buffer-protocol arrays, in place.
 
     The low-level entry point behind advstep.advance_step: spec_token and accepted_num are None when not
     given, and stream is the cudaStream_t (as an int) to run on for CUDA arrays, 0 for the default stream.
     With synchronous=False, CUDA arrays are only enqueued (capturable in a CUDA graph) and a data fault
-    waits for check_cuda_faults(). Raises advstep.ArgumentError (a ValueError) for bad arguments and
-    advstep.DataFaultError (a RuntimeError) for values that cannot be advanced; no array is modified when
-    it raises.
+    waits for check_cuda_faults(). semantics ("vllm" or "ascend"), ascend_cores (0: from the SoC name) and
+    block_bound ("table" or "row") choose the semantics (advstep::Options). Raises advstep.ArgumentError
+    (a ValueError) for bad arguments and advstep.DataFaultError (a RuntimeError) for values that cannot be
+    advanced; no array is modified when it raises.
     """
 
 def check_cuda_faults(device: int) -> None:
