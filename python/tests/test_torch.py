@@ -16,6 +16,8 @@ torch = pytest.importorskip("torch")
 SCHEMA_ARGS = ("Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
                "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
                "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None")
+# advstep's semantics keywords follow torch_npu's arguments (docs/ascend_semantics.md).
+SEMANTICS_ARGS = 'str semantics="vllm", int? ascend_cores=None, str block_bound="table"'
 
 
 def op_args(kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -25,7 +27,7 @@ def op_args(kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
 
 def test_schema_is_torch_npus() -> None:
     schema = str(torch.ops.advstep.advance_step.default._schema)
-    assert schema == f"advstep::advance_step({SCHEMA_ARGS}) -> ()"
+    assert schema == f"advstep::advance_step({SCHEMA_ARGS}, {SEMANTICS_ARGS}) -> ()"
 
 
 @pytest.mark.parametrize("make,seed", [(random_v1, 1), (random_v1, 2), (random_v2, 3), (random_v2, 4)])
