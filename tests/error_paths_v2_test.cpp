@@ -57,7 +57,7 @@ TEST(V2Path, OnlySpecTokenGiven) {
   c.drop(kAccepted);
   EXPECT_TRUE(c.refused(kV2, kNull,
                         {"acceptedNumOptional must be given together with specTokenOptional",
-                         "expected both or neither", "got specTokenOptional only"}));
+                         "expected both or neither", "got specTokenOptional only (acceptedNumOptional null)"}));
 }
 
 TEST(V2Path, OnlyAcceptedNumGiven) {
@@ -69,10 +69,10 @@ TEST(V2Path, OnlyAcceptedNumGiven) {
 TEST(V2Path, OneOptionalEmpty) {
   CallCase c = CallCase::speculative_v2();
   c.set(kAccepted, {}, {0});
-  EXPECT_TRUE(c.refused(kV2, kNull, {"acceptedNumOptional", "got specTokenOptional only"}));
+  EXPECT_TRUE(c.refused(kV2, kNull, {"acceptedNumOptional", "got specTokenOptional only (acceptedNumOptional empty, shape [0])"}));
   CallCase d = CallCase::speculative_v2();
   d.set(kSpec, {}, {2, 0});
-  EXPECT_TRUE(d.refused(kV2, kNull, {"specTokenOptional", "got acceptedNumOptional only"}));
+  EXPECT_TRUE(d.refused(kV2, kNull, {"specTokenOptional", "got acceptedNumOptional only (specTokenOptional empty, shape [2, 0])"}));
 }
 
 TEST(V2Path, BothGivenIsSpeculative) {
@@ -144,7 +144,8 @@ TEST(V2Phase1, AttributeFloors) {
 TEST(V2Shapes, PerTokenFlatLength) {
   CallCase c = CallCase::speculative_v2();
   c.set(kSeqLens, {9, 9, 9, 9, 9}, {5});
-  EXPECT_TRUE(c.refused(kV2, kRange, {"seqLens dim 0 must equal numSeqs * 3", "expected 6", "got 5"}));
+  EXPECT_TRUE(c.refused(kV2, kRange, {"seqLens dim 0 must equal numSeqs * E (E = S + 1 = 3, S from dim 1 of specTokenOptional)",
+                                     "expected 6", "got 5"}));
 }
 
 TEST(V2Shapes, PerTokenMatrixWidth) {
@@ -179,7 +180,7 @@ TEST(V2Shapes, SpecWidthSetsTokensPerSequence) {
   // S is read from specToken: with S = 3 every per-token tensor must hold 2 * 4 elements.
   CallCase c = CallCase::speculative_v2();
   c.set(kSpec, {100, 101, 102, 200, 201, 202}, {2, 3});
-  EXPECT_TRUE(c.refused(kV2, kRange, {"inputTokens dim 0 must equal numSeqs * 4", "expected 8", "got 6"}));
+  EXPECT_TRUE(c.refused(kV2, kRange, {"inputTokens dim 0 must equal numSeqs * E (E = S + 1 = 4", "expected 8", "got 6"}));
 }
 
 TEST(V2Shapes, AcceptedNumMustBeFlat) {

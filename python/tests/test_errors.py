@@ -129,7 +129,7 @@ SHAPE_CASES = [
     (v2_arrays, "spec_token", (SN * S,), V2, "spec_token must be [N, S]"),
     (v2_arrays, "accepted_num", (SN, 1), V2, "accepted_num must be [N]"),
     (v2_arrays, "accepted_num", (SN + 1,), V2, "accepted_num dim 0 must equal num_seqs"),
-    (v2_arrays, "input_tokens", (SN * E + 1,), V2, "input_tokens dim 0 must equal num_seqs * 3"),
+    (v2_arrays, "input_tokens", (SN * E + 1,), V2, "input_tokens dim 0 must equal num_seqs * E (E = S + 1 = 3, S from dim 1 of spec_token)"),
     (v2_arrays, "seq_lens", (SN, E + 1), V2, "seq_lens must be [N*E] or [N, E]"),
     (v2_arrays, "sampled_token_ids", (SN, E + 1), V2, "sampled_token_ids must be [N, E]"),
     (v2_arrays, "sampled_token_ids", (SN * E,), V2, "sampled_token_ids must be [N, E]"),

@@ -56,8 +56,13 @@ Status check_nulls(const Request& request, Path& path) {
       const char* given = role_name(has_spec ? TensorRole::kSpecToken : TensorRole::kAcceptedNum, request.contract);
       const char* missing =
           role_name(has_spec ? TensorRole::kAcceptedNum : TensorRole::kSpecToken, request.contract);
+      // Say which state the other one is in: null, or given with no element (a [N, 0] specToken).
+      const TensorDesc* other = request.tensors[static_cast<size_t>(has_spec ? TensorRole::kAcceptedNum
+                                                                             : TensorRole::kSpecToken)];
+      const std::string state =
+          other == nullptr ? concat(missing, " null") : concat(missing, " empty, shape ", shape_string(*other));
       return fail(StatusCode::kNullPointer, api, concat(missing, " must be given together with ", given),
-                  "both or neither", concat(given, " only"));
+                  "both or neither", concat(given, " only (", state, ")"));
     }
     if (has_spec && has_accepted) path = Path::kSpeculative;
   }
@@ -171,6 +176,7 @@ struct ShapeRule {
   bool flat_allowed;    ///< [rows * columns] accepted as rank 1
   bool matrix_allowed;  ///< [rows, columns] accepted as rank 2
   const char* any_columns = "W";  ///< how a free dim 1 (columns -1) reads: "W" for tables, "S" for specToken
+  bool columns_are_e = false;  ///< the columns are E = S + 1, S from specToken's shape (said in messages)
 };
 
 std::string expected_shape(const ShapeRule& rule) {
@@ -196,8 +202,13 @@ Status check_shape(const Request& request, TensorRole role, const ShapeRule& rul
   const bool flat_holds_columns = tensor.rank == 1 && rule.columns > 1;
   const int64_t rows = flat_holds_columns ? rule.rows * rule.columns : rule.rows;
   if (tensor.dim(0) != rows) {
+    // On the speculative path the columns are E = S + 1, S being what specToken's shape says.
     const std::string rows_name =
-        flat_holds_columns ? concat(rule.rows_name, " * ", rule.columns) : std::string(rule.rows_name);
+        !flat_holds_columns ? std::string(rule.rows_name)
+        : rule.columns_are_e
+            ? concat(rule.rows_name, " * E (E = S + 1 = ", rule.columns, ", S from dim 1 of ",
+                     role_name(TensorRole::kSpecToken, request.contract), ")")
+            : concat(rule.rows_name, " * ", rule.columns);
     return fail(StatusCode::kOutOfRange, api, concat(name, " dim 0 must equal ", rows_name), rows, tensor.dim(0));
   }
   if (tensor.rank == 2 && rule.columns >= 0 && tensor.dim(1) != rule.columns) {
@@ -224,7 +235,7 @@ Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
   }
   const int64_t width = spec_num + 1;  // E: tokens per sequence
   const bool speculative = path == Path::kSpeculative;
-  const ShapeRule per_token = speculative ? ShapeRule{"[N*E] or [N, E]", names.num_seqs, n, width, true, true}
+  const ShapeRule per_token = speculative ? ShapeRule{"[N*E] or [N, E]", names.num_seqs, n, width, true, true, "W", true}
                                           : ShapeRule{"[N] or [N, 1]", names.num_seqs, n, 1, true, true};
   for (TensorRole role : kInOutRoles) {
     if (Status s = check_shape(request, role, per_token); !s.ok()) return s;
