@@ -1,7 +1,8 @@
 # The GPU suite (a CUDA build only): tests/cuda_*_test.cpp with the oracle and the shared support, in
-# its own binary because it links cudart. Every test skips (GTEST_SKIP) when no GPU is visible, but
-# for cuda_work_items_test.cpp, cuda_status_test.cpp and cuda_fault_report_test.cpp, which drive the
-# backend's host logic.
+# its own binary because it links cudart. Every test skips (GTEST_SKIP) on a machine with no GPU (and
+# fails instead under ADVSTEP_REQUIRE_GPU=1, or when CUDA fails on a GPU machine), but for the tests
+# that drive host logic (cuda_work_items_test.cpp, cuda_status_test.cpp, cuda_fault_report_test.cpp,
+# cuda_gpu_presence_test.cpp, ...).
 file(GLOB advstep_cuda_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cuda_*_test.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/cuda_support/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/oracle/*.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/support/*.cpp)
@@ -19,9 +20,10 @@ advstep_needs_device_backend(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 600 ENVIRONMENT ADVSTEP_DEVICE=cuda LABELS gpu)
 
-# Exits 77 without a GPU, so that the entries below skip.
+# Exits 77 on a machine with no GPU, so that the entries below skip there (and only there).
 add_executable(advstep_gpu_probe ${CMAKE_CURRENT_SOURCE_DIR}/cuda_support/gpu_probe.cpp)
-target_link_libraries(advstep_gpu_probe PRIVATE CUDA::cudart)
+target_include_directories(advstep_gpu_probe PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(advstep_gpu_probe PRIVATE CUDA::cudart ${CMAKE_DL_LIBS})
 advstep_apply_warnings(advstep_gpu_probe)
 
 find_program(ADVSTEP_COMPUTE_SANITIZER compute-sanitizer

@@ -10,11 +10,10 @@
 
 namespace advstep::testing {
 
-/// Whether cudaGetDeviceCount() sees at least one GPU (asked once per process).
-bool gpu_visible();
-
-/// Base of every GPU test: skips when no GPU is visible; otherwise selects the runtime's CUDA backend
-/// (ADVSTEP_DEVICE=cuda, before the runtime's first call) and binds device 0.
+/// Base of every GPU test: skips when the machine truly has no GPU (gpu_presence.hpp), and fails
+/// instead when CUDA fails on a GPU machine or when ADVSTEP_REQUIRE_GPU=1; otherwise selects the
+/// runtime's CUDA backend (ADVSTEP_DEVICE=cuda, before the runtime's first call) and binds device 0.
+/// A binary whose GPU tests skipped says at its end how many, and why.
 class GpuTest : public ::testing::Test {
  protected:
   void SetUp() override;
