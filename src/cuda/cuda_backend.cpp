@@ -9,6 +9,7 @@
 #include "cuda/cuda_memory.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
+#include "cuda/kernel_images.hpp"
 #include "cuda/launch.hpp"
 #include "cuda/plugin_functions.hpp"
 
@@ -93,7 +94,30 @@ std::string error_text(const char* call, cudaError_t error) {
   return std::string(call) + ": " + cudaGetErrorName(error) + ": " + cudaGetErrorString(error);
 }
 
-/// The visible GPUs, or empty with @p why_not.
+/// cudaSuccess when GPU @p device (named @p properties) can run this build's kernels, else why not
+/// in @p why_not. Told from the compute capability when the build has code of the GPU's major
+/// version: no context is created, so choosing the backend costs no GPU memory. Otherwise (a newer
+/// GPU that could only JIT-compile older PTX, or none at all) the GPU itself is asked with
+/// cudaFuncGetAttributes, which needs its context: only that GPU pays it.
+bool runnable(int device, const cudaDeviceProp& properties, std::string& why_not) {
+  if (has_native_image(built_architectures(), properties.major, properties.minor)) return true;
+  const std::string gpu = "GPU " + std::to_string(device) + ", " + properties.name + ", sm_" +
+                          std::to_string(properties.major) + std::to_string(properties.minor);
+  const DeviceGuard guard(device);
+  if (guard.error() != cudaSuccess) {
+    why_not = error_text("cudaSetDevice", guard.error()) + " (" + gpu + ", while checking its kernel image)";
+    return false;
+  }
+  if (cudaError_t image = probe_kernel_image(); image != cudaSuccess) {
+    why_not = error_text("cudaFuncGetAttributes", image) + " (" + gpu +
+              ": this build has no kernel image it can run; rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
+    return false;
+  }
+  return true;
+}
+
+/// The visible GPUs, or empty with @p why_not. Any GPU the build cannot run makes the backend
+/// unusable (the runtime's device numbers are CUDA's, so none can be left out), with that GPU's reason.
 std::vector<GpuInfo> visible_gpus(std::string& why_not) {
   int count = 0;
   if (cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
@@ -106,21 +130,13 @@ std::vector<GpuInfo> visible_gpus(std::string& why_not) {
   }
   std::vector<GpuInfo> gpus;
   for (int device = 0; device < count; ++device) {
-    cudaDeviceProp properties{};
+    cudaDeviceProp properties{};  // no context needed
     if (cudaError_t e = cudaGetDeviceProperties(&properties, device); e != cudaSuccess) {
-      why_not = error_text("cudaGetDeviceProperties", e);
+      why_not = error_text("cudaGetDeviceProperties", e) + " (GPU " + std::to_string(device) + ")";
       return {};
     }
     // A GPU the library has no code for would fail every launch: refuse it here, once.
-    const DeviceGuard guard(device);
-    cudaError_t image = guard.error();
-    if (image == cudaSuccess) image = probe_kernel_image();
-    if (image != cudaSuccess) {
-      why_not = error_text("cudaFuncGetAttributes", image) + " (GPU " + std::to_string(device) + ", " +
-                properties.name + ", sm_" + std::to_string(properties.major) + std::to_string(properties.minor) +
-                ": this build has no kernel image it can run; rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
-      return {};
-    }
+    if (!runnable(device, properties, why_not)) return {};
     gpus.push_back({properties.name, properties.multiProcessorCount});
   }
   return gpus;
