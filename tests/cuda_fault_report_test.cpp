@@ -4,7 +4,6 @@
 // synchronised through CUDA in between, or several launches faulted before one report.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <string>
 
 #include "cuda/captured_records.hpp"
@@ -41,13 +40,14 @@ TEST(CudaFaultReport, LaterFaultingLaunchesAreCountedWithTheFirst) {
             alone + "; 5 later launches on this stream also faulted and wrote nothing");
 }
 
-TEST(CudaFaultReport, TheResetClearsClaimedAndLaterAndNothingElse) {
-  cuda::FaultReport report = negative_length_report(7);
-  std::memset(static_cast<void*>(&report), 0, cuda::kFaultReportResetBytes);  // as the collect does on the GPU
-  EXPECT_EQ(report.claimed, 0u);
-  EXPECT_EQ(report.later, 0u);
-  EXPECT_EQ(report.fault.sequence, 3);
-  EXPECT_EQ(report.fault.kind, core::FaultKind::kNegativeSeqLen);
+TEST(CudaFaultReport, AClaimedReportIsNeverSuccess) {
+  cuda::FaultReport empty{};  // claimed, but no fault or context in it
+  empty.claimed = 1;
+  const Status status = cuda::describe(empty);
+  EXPECT_EQ(status.code(), StatusCode::kDataFault) << status.message();
+  EXPECT_NE(status.message().find("wrote nothing"), std::string::npos) << status.message();
+  empty.later = 2;
+  EXPECT_EQ(cuda::describe(empty).code(), StatusCode::kDataFault);
 }
 
 }  // namespace

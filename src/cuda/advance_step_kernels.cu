@@ -11,6 +11,7 @@
 #include "core/row.hpp"
 #include "core/step_views.hpp"
 #include "cuda/cuda_status.hpp"
+#include "cuda/fault_protocol.hpp"
 #include "cuda/fault_record.hpp"
 #include "cuda/launch.hpp"
 #include "cuda/work_items.hpp"
@@ -25,14 +26,9 @@ constexpr int32_t kThreads = 256;
 // ---- kernels --------------------------------------------------------------------------------------
 
 /// Keeps @p fault for the host unless an earlier one is still unread (the first fault is reported,
-/// later ones are counted with it).
+/// later ones are counted with it), published by the protocol of cuda/fault_protocol.hpp.
 __device__ void keep_fault(FaultRecord* record, const RowFault& fault, const FaultContext& context) {
-  if (atomicCAS(&record->report.claimed, 0u, 1u) != 0u) {
-    atomicAdd(&record->report.later, 1u);
-    return;
-  }
-  record->report.fault = fault;
-  record->report.context = context;
+  publish_fault<DeviceAtomics>(record, fault, context);
 }
 
 /// Small plans in one launch: the block checks every row, agrees on the smallest fault key, and

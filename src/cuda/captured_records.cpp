@@ -1,5 +1,6 @@
 #include "cuda/captured_records.hpp"
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -37,23 +38,31 @@ void merge_report(FaultReport& first, const FaultReport& next) {
   first.later += 1 + next.later;
 }
 
-Status allocate_records(size_t count, FaultRecord*& records, FaultRecord*& readback) {
+Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readback) {
   const RelaxedCapture relaxed;
   if (relaxed.error() != cudaSuccess) return failure("cudaThreadExchangeStreamCaptureMode failed", relaxed.error());
   const size_t bytes = count * sizeof(FaultRecord);
   void* device = nullptr;
-  void* host = nullptr;
+  FaultReport* host = nullptr;
   if (cudaError_t e = cudaMalloc(&device, bytes); e != cudaSuccess) return failure("cudaMalloc of fault records failed", e);
-  if (cudaError_t e = cudaMallocHost(&host, bytes); e != cudaSuccess) {
+  if (cudaError_t e = allocate_readback(count, host); e != cudaSuccess) {
     (void)cudaFree(device);
-    return failure("cudaMallocHost of fault read-backs failed", e);
+    return failure("cudaHostAlloc of fault read-backs failed", e);
   }
-  auto* initial = static_cast<FaultRecord*>(host);
-  for (size_t k = 0; k < count; ++k) initial[k] = initial_fault_record();
-  // A non-blocking side stream: neither ordered with a capturing stream nor captured.
+  // The initial state by two fills (all zero, then launch_key and verdict kNoFault, all ones, in
+  // every record), on a non-blocking side stream: neither ordered with a capturing stream nor
+  // captured, and no staging copy in host memory.
+  static_assert(offsetof(FaultRecord, verdict) == offsetof(FaultRecord, launch_key) + sizeof(unsigned long long) &&
+                    kNoFault == ~0ull,
+                "launch_key and verdict are filled with ones together");
+  auto* first = static_cast<FaultRecord*>(device);
   cudaStream_t side = nullptr;
   cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
-  if (error == cudaSuccess) error = cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, side);
+  if (error == cudaSuccess) error = cudaMemsetAsync(device, 0, bytes, side);
+  if (error == cudaSuccess) {
+    error = cudaMemset2DAsync(&first->launch_key, sizeof(FaultRecord), 0xFF, 2 * sizeof(unsigned long long), count,
+                              side);
+  }
   if (error == cudaSuccess) error = cudaStreamSynchronize(side);
   if (side != nullptr) (void)cudaStreamDestroy(side);
   if (error != cudaSuccess) {
@@ -61,8 +70,8 @@ Status allocate_records(size_t count, FaultRecord*& records, FaultRecord*& readb
     (void)cudaFreeHost(host);
     return failure("initialising fault records failed", error);
   }
-  records = static_cast<FaultRecord*>(device);
-  readback = initial;
+  records = first;
+  readback = host;
   return {};
 }
 
@@ -87,16 +96,8 @@ Status CapturedRecords::take(FaultRecord*& record) {
 
 Status CapturedRecords::enqueue_collect(cudaStream_t stream) const {
   for (const Chunk& chunk : chunks_) {
-    if (cudaError_t e = cudaMemcpyAsync(chunk.readback, chunk.records, chunk.used * sizeof(FaultRecord),
-                                        cudaMemcpyDeviceToHost, stream);
-        e != cudaSuccess) {
-      return failure("reading the fault records of captured launches failed", e);
-    }
-    // claimed and later of every record, one strided memset; the scratch fields stay as they are.
-    if (cudaError_t e = cudaMemset2DAsync(chunk.records, sizeof(FaultRecord), 0, kFaultReportResetBytes, chunk.used,
-                                          stream);
-        e != cudaSuccess) {
-      return failure("resetting the fault records of captured launches failed", e);
+    if (cudaError_t e = enqueue_fault_collect(chunk.records, chunk.used, chunk.readback, stream); e != cudaSuccess) {
+      return failure("collecting the fault records of captured launches failed", e);
     }
   }
   return {};
@@ -104,7 +105,7 @@ Status CapturedRecords::enqueue_collect(cudaStream_t stream) const {
 
 void CapturedRecords::collected(FaultReport& report) const {
   for (const Chunk& chunk : chunks_) {
-    for (size_t k = 0; k < chunk.used; ++k) merge_report(report, chunk.readback[k].report);
+    for (size_t k = 0; k < chunk.used; ++k) merge_report(report, chunk.readback[k]);
   }
 }
 

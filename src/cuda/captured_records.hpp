@@ -17,11 +17,11 @@
 
 namespace advstep::cuda {
 
-/// @p count fault records in device memory, in their initial state, and a pinned read-back array of
-/// the same size (initialised too). Safe while any stream is being captured, in any mode: allocates
-/// in relaxed capture mode and initialises on a non-blocking side stream of its own. Never freed by
-/// the callers that hand records to CUDA graphs.
-Status allocate_records(size_t count, FaultRecord*& records, FaultRecord*& readback);
+/// @p count fault records in device memory, in their initial state, and as many reports in mapped
+/// pinned memory for their collects (zeroed). Safe while any stream is being captured, in any mode:
+/// allocates in relaxed capture mode and initialises on a non-blocking side stream of its own. Never
+/// freed by the callers that hand records to CUDA graphs.
+Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readback);
 
 /// Folds @p next into @p first: the first claimed report stays the one described, and every later
 /// faulting launch (@p next's own and those it counted) is added to first.later.
@@ -40,8 +40,9 @@ class CapturedRecords {
   /// operation), initialised on a side stream of its own so the capture sees nothing of it.
   Status take(FaultRecord*& record);
 
-  /// Enqueues on @p stream the read-back of every record taken so far and the reset of their
-  /// reports (two operations per chunk). Call under the enqueue lock; then synchronise @p stream.
+  /// Enqueues on @p stream the collect (read and clear, fault_protocol.hpp) of every record taken so
+  /// far, one kernel per chunk; replays running meanwhile lose nothing. Call under the enqueue lock
+  /// (take() may add chunks); then synchronise @p stream and call collected().
   Status enqueue_collect(cudaStream_t stream) const;
 
   /// After enqueue_collect() and the synchronisation: merges what each record reported into @p report.
@@ -54,7 +55,7 @@ class CapturedRecords {
 
   struct Chunk {
     FaultRecord* records = nullptr;   ///< device memory, kChunkRecords records
-    FaultRecord* readback = nullptr;  ///< pinned host memory of the same size
+    FaultReport* readback = nullptr;  ///< mapped pinned memory, one report per record
     size_t used = 0;
   };
 

@@ -22,7 +22,7 @@ namespace {
 struct NativeRecord {
   int32_t device = -1;
   FaultRecord* record = nullptr;
-  FaultRecord* readback = nullptr;
+  FaultReport* readback = nullptr;  ///< mapped pinned memory
   int32_t multiprocessors = 1;
 
   NativeRecord() = default;
@@ -140,7 +140,7 @@ Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, b
     launched = launch(plan, {on_stream, record->record, record->multiprocessors});
     // Collected even when a launch was refused: a check kernel that did run may have claimed a
     // fault, which must not be reported by this thread's next call.
-    if (Status s = enqueue_collect(record->record, &record->readback->report, on_stream); !s.ok()) {
+    if (Status s = enqueue_collect(record->record, record->readback, on_stream); !s.ok()) {
       return runtime_failure(s);
     }
   }
@@ -148,7 +148,7 @@ Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, b
     return runtime_failure(failure("cudaStreamSynchronize failed", e));
   }
   if (!launched.ok()) return launched;
-  return collected_fault(record->readback->report);
+  return collected_fault(*record->readback);
 }
 
 }  // namespace advstep::cuda

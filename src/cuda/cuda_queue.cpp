@@ -37,10 +37,9 @@ Status CudaQueue::create(int32_t device, bool default_stream, int32_t multiproce
   if (cudaError_t e = allocate_device(record); e != cudaSuccess) {
     return fail("cudaMalloc of the stream's fault record failed", e);
   }
-  if (cudaError_t e = allocate_pinned(readback); e != cudaSuccess) {
-    return fail("cudaMallocHost of the stream's fault read-back failed", e);
+  if (cudaError_t e = allocate_readback(1, readback); e != cudaSuccess) {
+    return fail("cudaHostAlloc of the stream's fault read-back failed", e);
   }
-  *readback = FaultReport{};
   // From a static host copy, which outlives the copy; the stream is synchronised right after.
   static const FaultRecord kInitial = initial_fault_record();
   if (cudaError_t e = cudaMemcpyAsync(record, &kInitial, sizeof(FaultRecord), cudaMemcpyHostToDevice, stream);
@@ -164,14 +163,9 @@ std::mutex& enqueue_mutex() {
 }
 
 Status enqueue_collect(FaultRecord* record, FaultReport* readback, cudaStream_t stream) {
-  // Both are ordered after every launch before them on the stream and before every launch after.
-  if (cudaError_t e = cudaMemcpyAsync(readback, &record->report, sizeof(FaultReport), cudaMemcpyDeviceToHost, stream);
-      e != cudaSuccess) {
-    return failure("reading the stream's fault record failed", e);
-  }
-  if (cudaError_t e = cudaMemsetAsync(&record->report, 0, kFaultReportResetBytes, stream);
-      e != cudaSuccess) {
-    return failure("resetting the stream's fault record failed", e);
+  // Ordered after every launch before it on the stream and before every launch after it.
+  if (cudaError_t e = enqueue_fault_collect(record, 1, readback, stream); e != cudaSuccess) {
+    return failure("collecting the stream's fault record failed", e);
   }
   return {};
 }

@@ -45,7 +45,7 @@ class CudaQueue final : public runtime::DeviceQueue {
   cudaStream_t stream_;
   bool owns_stream_;
   FaultRecord* record_;    ///< device memory
-  FaultReport* readback_;  ///< pinned host memory that wait() copies the report into
+  FaultReport* readback_;  ///< mapped pinned memory that wait()'s collect writes the report into
   int32_t multiprocessors_;
   CapturedRecords captured_;  ///< guarded by enqueue_mutex()
   bool launched_ = false;     ///< a launch since the last collect; guarded by enqueue_mutex()
@@ -58,10 +58,9 @@ class CudaQueue final : public runtime::DeviceQueue {
 /// stream, which every blocking stream waits for. Held only while enqueuing (microseconds).
 std::mutex& enqueue_mutex();
 
-/// Enqueues on @p stream, back to back, the copy of @p record's report into @p readback (pinned
-/// host memory) and the reset of the record, so that no launch can fall between reading a fault and
-/// clearing it. The caller synchronises @p stream, then calls collected_fault(). Fails only when
-/// CUDA does.
+/// Enqueues on @p stream the collect of @p record into @p readback (allocate_readback()): the fault
+/// record's read and clear in one kernel, by the protocol of fault_protocol.hpp. The caller
+/// synchronises @p stream, then calls collected_fault(). Fails only when CUDA does.
 Status enqueue_collect(FaultRecord* record, FaultReport* readback, cudaStream_t stream);
 
 /// After enqueue_collect() and a synchronisation of its stream: the fault it read as kDataFault, or ok.

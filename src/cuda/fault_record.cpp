@@ -1,5 +1,6 @@
 #include "cuda/fault_record.hpp"
 
+#include <cstring>
 #include <string>
 
 #include "core/fault.hpp"
@@ -15,13 +16,33 @@ Status describe(const FaultReport& report) {
   plan.block_size = report.context.block_size;
   plan.table_stride = report.context.table_stride;
   plan.table_numel = report.context.table_numel;
+  if (plan.api == nullptr) plan.api = "advance_step";
   Status status = core::describe_fault(plan, report.fault);
+  if (status.ok()) {
+    // A claimed record always stands for a launch that faulted and wrote nothing: never success.
+    status = {StatusCode::kDataFault, std::string(plan.api) +
+                                          ": data fault: a launch found a fault and wrote nothing, but its details "
+                                          "were lost"};
+  }
   if (report.later == 0) return status;
   // Reported with the first, so that none is lost when the stream was synchronised in between
   // through CUDA (which reports nothing) or several launches faulted before one synchronisation.
   return {status.code(), status.message() + "; " + std::to_string(report.later) +
                              (report.later == 1 ? " later launch" : " later launches") +
                              " on this stream also faulted and wrote nothing"};
+}
+
+cudaError_t allocate_readback(size_t count, FaultReport*& readback) {
+  // Mapped: the collect kernel writes the reports straight into it (with unified addressing, on
+  // every platform CUDA 13 supports, the host pointer is the device's too). Portable: any GPU may.
+  void* host = nullptr;
+  const size_t bytes = count * sizeof(FaultReport);
+  if (cudaError_t e = cudaHostAlloc(&host, bytes, cudaHostAllocMapped | cudaHostAllocPortable); e != cudaSuccess) {
+    return e;
+  }
+  std::memset(host, 0, bytes);
+  readback = static_cast<FaultReport*>(host);
+  return cudaSuccess;
 }
 
 }  // namespace advstep::cuda

@@ -1,9 +1,12 @@
 // The device-resident record through which the kernels report a data fault to the host.
 //
 // One record per stream (and per thread and GPU for the native API). A launch either writes every
-// row or, when its check pass finds a fault, writes nothing and keeps the first fault (the row the
-// CPU would report) in `report`, which the host reads back when it synchronises the stream.
+// row or, when its check pass finds a fault, writes nothing and keeps its fault (the row the CPU
+// would report) in the record, which a collect kernel reads back (and clears) for the host when it
+// synchronises the stream.
 #pragma once
+
+#include <cuda_runtime_api.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -29,23 +32,24 @@ struct FaultContext {
   int64_t table_numel;
 };
 
-/// What the host copies back at synchronisation.
+/// What a collect hands the host (fault_protocol.hpp): one record's published fault, or nothing.
 struct FaultReport {
-  unsigned int claimed;  ///< 1 once `fault` holds a fault the host has not read yet
+  unsigned int claimed;  ///< 1 when `fault` holds a fault the host had not read yet
   unsigned int later;    ///< faulting launches after that one, before the host read it: counted, not kept
   core::RowFault fault;
   FaultContext context;
 };
 
-/// The fields the host resets after reading a report (claimed and later), one memset from the start.
-inline constexpr size_t kFaultReportResetBytes = offsetof(FaultReport, fault);
-static_assert(offsetof(FaultReport, later) == sizeof(unsigned int) && kFaultReportResetBytes >= 2 * sizeof(unsigned int),
-              "claimed and later are reset together");
-
 /// Between launches launch_key == kNoFault and blocks_done == 0: every launch restores them
 /// itself, so launches need no reset from the host and replay unchanged from a CUDA graph.
+/// The fault fields follow the protocol of fault_protocol.hpp: the launch that raises `faults` from
+/// 0 writes `fault` and `context`, fences, and only then sets `published`; a collect takes a fault
+/// only once published, so it never reads one half written, and clears nothing it has not read.
 struct FaultRecord {
-  FaultReport report;
+  unsigned int faults;     ///< faulting launches since the last collect; the first of them keeps its fault
+  unsigned int published;  ///< 1 once that first fault's `fault` and `context` are written and fenced
+  core::RowFault fault;
+  FaultContext context;
   unsigned long long launch_key;  ///< the smallest fault key of the check pass in flight
   unsigned long long verdict;     ///< the last check pass's smallest key, read by its write pass
   unsigned int blocks_done;       ///< blocks of the check pass in flight that have finished
@@ -68,7 +72,20 @@ inline FaultContext fault_context(const core::Plan& plan) {
 }
 
 /// The status of a fault read back from a record: kDataFault with the message the CPU would give,
-/// followed by how many later launches also faulted (and wrote nothing) when any did.
+/// followed by how many later launches also faulted (and wrote nothing) when any did. A claimed
+/// report is never success: one whose fault reads as none (which the protocol rules out) still
+/// gives kDataFault, saying that its details were lost.
 Status describe(const FaultReport& report);
+
+/// Enqueues on @p stream one small kernel that reads and clears @p count records (device memory)
+/// into @p readback (@p count reports in mapped pinned memory, see allocate_readback()), by the
+/// protocol of fault_protocol.hpp: safe while launches or graph replays using the records run on
+/// other streams (a fault being written then is left for a later collect, and nothing published is
+/// cleared unread). The reports are there once @p stream is synchronised.
+cudaError_t enqueue_fault_collect(FaultRecord* records, size_t count, FaultReport* readback, cudaStream_t stream);
+
+/// @p count reports in pinned host memory mapped for the device (which the collect kernel writes),
+/// zeroed; released with cudaFreeHost.
+cudaError_t allocate_readback(size_t count, FaultReport*& readback);
 
 }  // namespace advstep::cuda

@@ -17,7 +17,7 @@ namespace {
 struct StreamRecord {
   cudaStream_t stream;
   FaultRecord* record;    ///< device memory
-  FaultRecord* readback;  ///< pinned host memory
+  FaultReport* readback;  ///< mapped pinned memory
 };
 
 /// The enqueued form's records on one GPU. Never freed: a captured record may be replayed by a graph
@@ -96,17 +96,17 @@ Status check_gpu_faults(int32_t device) {
   if (cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, std::string(kApi) + "cudaDeviceSynchronize failed", e);
   }
-  const std::lock_guard<std::mutex> lock(enqueue_mutex());  // no launch between read-back and reset
+  const std::lock_guard<std::mutex> lock(enqueue_mutex());  // the records' list, which launches extend
   GpuRecords& gpu = gpu_records(device);
   if (gpu.streams.empty() && gpu.captured.empty()) return {};
   // A stream of the check's own, so that no caller's stream (capturing or not) sees the collect.
+  // Launches and replays may start between the synchronisation and the collect: the collect's
+  // protocol (fault_protocol.hpp) takes a fault of theirs only once it is published, and clears
+  // nothing it did not take, so such a fault is reported by this check or a later one, once.
   cudaStream_t side = nullptr;
   cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
   for (const StreamRecord& known : gpu.streams) {
-    if (error == cudaSuccess) {
-      error = cudaMemcpyAsync(known.readback, known.record, sizeof(FaultRecord), cudaMemcpyDeviceToHost, side);
-    }
-    if (error == cudaSuccess) error = cudaMemsetAsync(known.record, 0, kFaultReportResetBytes, side);
+    if (error == cudaSuccess) error = enqueue_fault_collect(known.record, 1, known.readback, side);
   }
   Status collected;
   if (error == cudaSuccess) collected = gpu.captured.enqueue_collect(side);
@@ -117,7 +117,7 @@ Status check_gpu_faults(int32_t device) {
   }
   if (!collected.ok()) return {collected.code(), kApi + collected.message()};
   FaultReport report{};
-  for (const StreamRecord& known : gpu.streams) merge_report(report, known.readback->report);
+  for (const StreamRecord& known : gpu.streams) merge_report(report, *known.readback);
   gpu.captured.collected(report);
   return collected_fault(report);
 }

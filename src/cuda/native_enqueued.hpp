@@ -18,9 +18,10 @@ namespace advstep::cuda {
 /// Allocates only the first time a stream is used, or a chunk of 64 records per 64 captures.
 Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device);
 
-/// Waits for GPU @p device (cudaDeviceSynchronize), then reads and resets every record of the
-/// enqueued form on it: the first fault (kDataFault, the CPU's message, later faulting launches
-/// counted), or ok. Launches enqueued while it runs are left for the next check.
+/// Waits for GPU @p device (cudaDeviceSynchronize), then collects (reads and clears) every record of
+/// the enqueued form on it: the first fault (kDataFault, the CPU's message, later faulting launches
+/// counted), or ok. A launch or replay that runs while it does is reported by this check or a later
+/// one, once (never cleared unread: see fault_protocol.hpp).
 Status check_gpu_faults(int32_t device);
 
 }  // namespace advstep::cuda

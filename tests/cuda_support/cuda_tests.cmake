@@ -10,15 +10,16 @@ list(FILTER advstep_cuda_test_sources EXCLUDE REGEX "/gpu_probe\\.cpp$")
 # The host logic of the CUDA backend that its tests drive directly (the backend library exports none).
 list(APPEND advstep_cuda_test_sources ${PROJECT_SOURCE_DIR}/src/cuda/cuda_status.cpp
      ${PROJECT_SOURCE_DIR}/src/cuda/fault_record.cpp ${PROJECT_SOURCE_DIR}/src/cuda/captured_records.cpp
-     ${PROJECT_SOURCE_DIR}/src/cuda/kernel_images.cu)
+     ${PROJECT_SOURCE_DIR}/src/cuda/kernel_images.cu ${PROJECT_SOURCE_DIR}/src/cuda/fault_collect.cu)
 add_executable(advstep_cuda_tests ${advstep_cuda_test_sources})
 # src/ too: cuda_work_items_test.cpp walks the kernels' work items on the host.
 target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(advstep_cuda_tests PRIVATE advstep::advstep GTest::gtest GTest::gtest_main CUDA::cudart
                                                  ${CMAKE_DL_LIBS})
 advstep_apply_warnings(advstep_cuda_tests)
-# kernel_images.cu: C++20 spelled out, as for the backend (no CUDA20 dialect flag before CMake 3.26).
-target_compile_options(advstep_cuda_tests PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>")
+# The backend's .cu files above: compiled as for the backend (C++20 spelled out, no CUDA20 dialect
+# flag before CMake 3.26; core/row.hpp's std::numeric_limits usable on the device).
+target_compile_options(advstep_cuda_tests PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-std=c++20;--expt-relaxed-constexpr>")
 advstep_needs_device_backend(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 600 ENVIRONMENT ADVSTEP_DEVICE=cuda LABELS gpu)

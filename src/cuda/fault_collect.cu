@@ -1,0 +1,30 @@
+// The collect kernel: reads and clears fault records for the host by the protocol of
+// fault_protocol.hpp, so that launches and graph replays running meanwhile lose nothing.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+
+#include "cuda/fault_protocol.hpp"
+#include "cuda/fault_record.hpp"
+
+namespace advstep::cuda {
+namespace {
+
+constexpr unsigned int kCollectThreads = 64;
+
+/// One thread per record; @p readback is mapped pinned memory.
+__global__ void collect_kernel(FaultRecord* records, size_t count, FaultReport* readback) {
+  const size_t k = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (k < count) readback[k] = collect_fault<DeviceAtomics>(records + k);
+}
+
+}  // namespace
+
+cudaError_t enqueue_fault_collect(FaultRecord* records, size_t count, FaultReport* readback, cudaStream_t stream) {
+  if (count == 0) return cudaSuccess;
+  const auto blocks = static_cast<unsigned int>((count + kCollectThreads - 1) / kCollectThreads);
+  collect_kernel<<<blocks, kCollectThreads, 0, stream>>>(records, count, readback);
+  return cudaGetLastError();
+}
+
+}  // namespace advstep::cuda
