@@ -3,7 +3,7 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <vector>
+#include <unordered_map>
 
 #include "cuda/captured_records.hpp"
 #include "cuda/cuda_queue.hpp"
@@ -15,17 +15,19 @@ namespace {
 
 /// The eager launches' record of one stream.
 struct StreamRecord {
-  cudaStream_t stream;
   FaultRecord* record;    ///< device memory
   FaultReport* readback;  ///< mapped pinned memory
 };
 
 /// The enqueued form's records on one GPU. Never freed: a captured record may be replayed by a graph
-/// at any time, and a stream handle may be reused by CUDA, which then finds its record again.
+/// at any time, and a stream's record may still be used by its launches in flight.
 struct GpuRecords {
   bool ready = false;
   int32_t multiprocessors = 1;
-  std::vector<StreamRecord> streams;
+  /// By cudaStreamGetId, not by handle: the per-thread default stream is one handle
+  /// (cudaStreamPerThread) for a different stream in every thread, and a destroyed stream's handle
+  /// may come back for a new stream. Ids are never reused.
+  std::unordered_map<unsigned long long, StreamRecord> streams;
   CapturedRecords captured;
 };
 
@@ -35,18 +37,21 @@ GpuRecords& gpu_records(int32_t device) {
   return all[device];
 }
 
+/// The record of the stream @p stream names for the calling thread (on the current GPU).
 Status stream_record(GpuRecords& gpu, cudaStream_t stream, FaultRecord*& record) {
-  for (const StreamRecord& known : gpu.streams) {
-    if (known.stream == stream) {
-      record = known.record;
-      return {};
-    }
+  unsigned long long id = 0;
+  if (cudaError_t e = cudaStreamGetId(stream, &id); e != cudaSuccess) {
+    return failure(StatusCode::kRuntimeError, "cudaStreamGetId failed", e);
   }
-  StreamRecord fresh{stream, nullptr, nullptr};
+  if (const auto known = gpu.streams.find(id); known != gpu.streams.end()) {
+    record = known->second.record;
+    return {};
+  }
+  StreamRecord fresh{nullptr, nullptr};
   if (Status s = allocate_records(1, fresh.record, fresh.readback); !s.ok()) {
     return {s.code(), "the stream's fault record: " + s.message()};
   }
-  gpu.streams.push_back(fresh);
+  gpu.streams.emplace(id, fresh);
   record = fresh.record;
   return {};
 }
@@ -105,7 +110,7 @@ Status check_gpu_faults(int32_t device) {
   // nothing it did not take, so such a fault is reported by this check or a later one, once.
   cudaStream_t side = nullptr;
   cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
-  for (const StreamRecord& known : gpu.streams) {
+  for (const auto& [id, known] : gpu.streams) {
     if (error == cudaSuccess) error = enqueue_fault_collect(known.record, 1, known.readback, side);
   }
   Status collected;
@@ -117,7 +122,7 @@ Status check_gpu_faults(int32_t device) {
   }
   if (!collected.ok()) return {collected.code(), kApi + collected.message()};
   FaultReport report{};
-  for (const StreamRecord& known : gpu.streams) merge_report(report, *known.readback);
+  for (const auto& [id, known] : gpu.streams) merge_report(report, *known.readback);
   gpu.captured.collected(report);
   return collected_fault(report);
 }

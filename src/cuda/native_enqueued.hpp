@@ -13,7 +13,8 @@
 namespace advstep::cuda {
 
 /// Enqueues @p plan (checked, tensors on @p device, the current GPU) on @p stream. An eager launch
-/// keeps its fault in the record of (@p device, @p stream); a launch being captured gets a record
+/// keeps its fault in the record of the stream @p stream names (by cudaStreamGetId: every thread's
+/// cudaStreamPerThread is a stream of its own); a launch being captured gets a record
 /// of its own, kept for the process, so replays anywhere never share a verdict or touch freed memory.
 /// Allocates only the first time a stream is used, or a chunk of 64 records per 64 captures.
 Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device);
