@@ -75,37 +75,36 @@ Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readb
   return {};
 }
 
-Status CapturedRecords::add_chunk() {
-  Chunk chunk;
-  if (Status s = allocate_records(kChunkRecords, chunk.records, chunk.readback); !s.ok()) {
-    return {s.code(), "fault records for captured launches: " + s.message()};
+Status CapturedRecords::take(std::unique_lock<std::mutex>& lock, FaultRecord*& record) {
+  while (next_ < chunks_.size() && chunks_[next_].used == kChunkRecords) ++next_;
+  if (next_ == chunks_.size()) {
+    Chunk chunk;
+    lock.unlock();  // allocating waits (a side stream's fills): not while every launch waits for the lock
+    const Status allocated = allocate_records(kChunkRecords, chunk.records, chunk.readback);
+    lock.lock();
+    if (!allocated.ok()) return {allocated.code(), "fault records for captured launches: " + allocated.message()};
+    chunks_.push_back(chunk);  // another thread may have added one meanwhile: both are used in turn
   }
-  chunks_.push_back(chunk);
-  return {};
-}
-
-Status CapturedRecords::take(FaultRecord*& record) {
-  if (chunks_.empty() || chunks_.back().used == kChunkRecords) {
-    if (Status s = add_chunk(); !s.ok()) return s;
-  }
-  Chunk& chunk = chunks_.back();
+  Chunk& chunk = chunks_[next_];
   record = chunk.records + chunk.used;
   ++chunk.used;
   return {};
 }
 
-Status CapturedRecords::enqueue_collect(cudaStream_t stream) const {
+Status CapturedRecords::enqueue_collect(cudaStream_t stream, std::vector<CollectedReports>& collected) const {
   for (const Chunk& chunk : chunks_) {
+    if (chunk.used == 0) continue;
     if (cudaError_t e = enqueue_fault_collect(chunk.records, chunk.used, chunk.readback, stream); e != cudaSuccess) {
       return failure("collecting the fault records of captured launches failed", e);
     }
+    collected.push_back({chunk.readback, chunk.used});
   }
   return {};
 }
 
-void CapturedRecords::collected(FaultReport& report) const {
-  for (const Chunk& chunk : chunks_) {
-    for (size_t k = 0; k < chunk.used; ++k) merge_report(report, chunk.readback[k]);
+void merge_collected(const std::vector<CollectedReports>& collected, FaultReport& report) {
+  for (const CollectedReports& reports : collected) {
+    for (size_t k = 0; k < reports.count; ++k) merge_report(report, reports.readback[k]);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <mutex>
 #include <vector>
 
 #include "advstep/status.hpp"
@@ -27,30 +28,18 @@ Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readb
 /// faulting launch (@p next's own and those it counted) is added to first.later.
 void merge_report(FaultReport& first, const FaultReport& next);
 
+/// What a collect will have written once its stream is synchronised: @p count reports.
+struct CollectedReports {
+  const FaultReport* readback;
+  size_t count;
+};
+
+/// Folds every report of @p collected into @p report (merge_report), after the collects' stream was
+/// synchronised.
+void merge_collected(const std::vector<CollectedReports>& collected, FaultReport& report);
+
 class CapturedRecords {
  public:
-  CapturedRecords() = default;
-  /// Keeps the records allocated: a graph captured here may still be replayed.
-  ~CapturedRecords() = default;
-  CapturedRecords(const CapturedRecords&) = delete;
-  CapturedRecords& operator=(const CapturedRecords&) = delete;
-
-  /// A fresh record for a launch being captured on the calling thread's GPU. Allocates a chunk of
-  /// records when the last one is used up, in relaxed capture mode (an allocation is no stream
-  /// operation), initialised on a side stream of its own so the capture sees nothing of it.
-  Status take(FaultRecord*& record);
-
-  /// Enqueues on @p stream the collect (read and clear, fault_protocol.hpp) of every record taken so
-  /// far, one kernel per chunk; replays running meanwhile lose nothing. Call under the enqueue lock
-  /// (take() may add chunks); then synchronise @p stream and call collected().
-  Status enqueue_collect(cudaStream_t stream) const;
-
-  /// After enqueue_collect() and the synchronisation: merges what each record reported into @p report.
-  void collected(FaultReport& report) const;
-
-  [[nodiscard]] bool empty() const { return chunks_.empty(); }
-
- private:
   static constexpr size_t kChunkRecords = 64;
 
   struct Chunk {
@@ -59,9 +48,30 @@ class CapturedRecords {
     size_t used = 0;
   };
 
-  Status add_chunk();
+  CapturedRecords() = default;
+  /// Keeps the records allocated: a graph captured here may still be replayed.
+  ~CapturedRecords() = default;
+  CapturedRecords(const CapturedRecords&) = delete;
+  CapturedRecords& operator=(const CapturedRecords&) = delete;
 
+  /// A fresh record for a launch being captured on the calling thread's GPU. @p lock holds
+  /// enqueue_mutex(), which guards this object; when the chunks are used up it is released while a
+  /// chunk is allocated (in relaxed capture mode, initialised on a side stream of its own, so the
+  /// capture sees nothing of it, and no launch of another thread waits for the allocation), then
+  /// taken again.
+  Status take(std::unique_lock<std::mutex>& lock, FaultRecord*& record);
+
+  /// Enqueues on @p stream the collect (read and clear, fault_protocol.hpp) of every record taken so
+  /// far, one kernel per chunk; replays running meanwhile lose nothing. Call under the enqueue lock;
+  /// appends to @p collected what the collects write, which is read after @p stream is synchronised
+  /// (without the lock). One collect of these records at a time (the readback is shared).
+  Status enqueue_collect(cudaStream_t stream, std::vector<CollectedReports>& collected) const;
+
+  [[nodiscard]] bool empty() const { return chunks_.empty(); }
+
+ private:
   std::vector<Chunk> chunks_;
+  size_t next_ = 0;  ///< the first chunk with a record left
 };
 
 }  // namespace advstep::cuda

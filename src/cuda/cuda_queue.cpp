@@ -1,6 +1,7 @@
 #include "cuda/cuda_queue.hpp"
 
 #include <utility>
+#include <vector>
 
 #include "cuda/cuda_memory.hpp"
 #include "cuda/cuda_status.hpp"
@@ -68,17 +69,16 @@ CudaQueue::~CudaQueue() {
   release(stream_, owns_stream_, record_, readback_);
 }
 
-// Copies and fills take the enqueue lock too: another thread's copy into a step's tensors must not
-// land between that step's check and write kernels.
+// Copies and fills take the enqueue lock while they enqueue (another thread's copy into a step's
+// tensors must not land between that step's check and write kernels), never while they wait:
+// see cuda::copy and cuda::fill.
 Status CudaQueue::copy(void* dst, const void* src, size_t count, runtime::CopyDirection direction) {
-  const std::lock_guard<std::mutex> lock(enqueue_mutex());
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
   return cuda::copy(dst, src, count, direction, true, stream_);
 }
 
 Status CudaQueue::fill(void* dst, int32_t value, size_t count) {
-  const std::lock_guard<std::mutex> lock(enqueue_mutex());
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) return failure("cudaSetDevice failed", guard.error());
   return cuda::fill(dst, value, count, true, stream_);
@@ -88,7 +88,7 @@ Status CudaQueue::run(const core::Plan& plan) {
   // Threads sharing a stream (the default one above all) must not interleave their kernels: a
   // write kernel reads the verdict of the check kernel just before it on the stream, and the
   // tensors it checked must not change in between.
-  const std::lock_guard<std::mutex> lock(enqueue_mutex());
+  std::unique_lock<std::mutex> lock(enqueue_mutex());
   const DeviceGuard guard(device_);
   if (guard.error() != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaSetDevice failed", guard.error());
@@ -101,7 +101,7 @@ Status CudaQueue::run(const core::Plan& plan) {
       return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaStreamIsCapturing failed", e);
     }
     if (capture == cudaStreamCaptureStatusActive) {
-      if (Status s = captured_.take(record); !s.ok()) {
+      if (Status s = captured_.take(lock, record); !s.ok()) {  // may release the lock to allocate
         return {StatusCode::kRuntimeError, std::string(plan.api) + ": " + s.message()};
       }
     }
@@ -125,25 +125,24 @@ Status CudaQueue::wait() {
     }
   }
   bool collect = false;
+  std::vector<CollectedReports> collected;
   {
-    // Between the read-back and the reset no launch may slip in: its fault would be cleared unread.
+    // Enqueued under the lock (not between a step's two kernels, nor beside a chunk being added),
+    // waited for without it.
     const std::lock_guard<std::mutex> launches(enqueue_mutex());
     // Only launches write the stream's record: an idle stream is synchronised and nothing more.
     // Captured launches may be replayed anywhere, any time, so their records are always read.
     collect = launched_ || !captured_.empty();
     if (collect) {
       if (Status s = enqueue_collect(record_, readback_, stream_); !s.ok()) return s;
-      if (Status s = captured_.enqueue_collect(stream_); !s.ok()) return s;
+      if (Status s = captured_.enqueue_collect(stream_, collected); !s.ok()) return s;
       launched_ = false;  // only once the collect is on its way: a failed one is tried again
     }
   }
   if (cudaError_t e = cudaStreamSynchronize(stream_); e != cudaSuccess) return failure("cudaStreamSynchronize failed", e);
   if (!collect) return {};
   FaultReport report = *readback_;
-  {
-    const std::lock_guard<std::mutex> launches(enqueue_mutex());  // take() may add chunks meanwhile
-    captured_.collected(report);
-  }
+  merge_collected(collected, report);  // what was collected; records taken since wait for the next
   return collected_fault(report);
 }
 

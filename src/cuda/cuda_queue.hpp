@@ -55,7 +55,9 @@ class CudaQueue final : public runtime::DeviceQueue {
 /// Held by everything the library enqueues on a GPU (launches, copies, fills, fault collects, on
 /// every stream, the synchronous copies and fills included): a step's check and write kernels stay
 /// adjacent, so that no copy of the library's can land between them, even from the legacy default
-/// stream, which every blocking stream waits for. Held only while enqueuing (microseconds).
+/// stream, which every blocking stream waits for. Held only while enqueuing (microseconds), never
+/// across a call that waits (a synchronisation, a pageable copy, an allocation): every launch of every
+/// thread waits for it, and a wait under it could even deadlock on work that itself needs it.
 std::mutex& enqueue_mutex();
 
 /// Enqueues on @p stream the collect of @p record into @p readback (allocate_readback()): the fault

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cuda/captured_records.hpp"
 #include "cuda/cuda_queue.hpp"
@@ -29,16 +30,21 @@ struct GpuRecords {
   /// may come back for a new stream. Ids are never reused.
   std::unordered_map<unsigned long long, StreamRecord> streams;
   CapturedRecords captured;
+  /// One check at a time collects this GPU's records (their read-backs are shared); taken before
+  /// enqueue_mutex(), never while holding it.
+  std::mutex check_mutex;
 };
 
-/// Guarded by enqueue_mutex().
+/// Guarded by enqueue_mutex() (but check_mutex). A GPU's entry never moves once made.
 GpuRecords& gpu_records(int32_t device) {
   static std::map<int32_t, GpuRecords> all;
   return all[device];
 }
 
-/// The record of the stream @p stream names for the calling thread (on the current GPU).
-Status stream_record(GpuRecords& gpu, cudaStream_t stream, FaultRecord*& record) {
+/// The record of the stream @p stream names for the calling thread (on the current GPU). @p lock
+/// holds enqueue_mutex(); a new stream's record is allocated without it, then the lock is taken again.
+Status stream_record(GpuRecords& gpu, cudaStream_t stream, std::unique_lock<std::mutex>& lock,
+                     FaultRecord*& record) {
   unsigned long long id = 0;
   if (cudaError_t e = cudaStreamGetId(stream, &id); e != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, "cudaStreamGetId failed", e);
@@ -48,11 +54,13 @@ Status stream_record(GpuRecords& gpu, cudaStream_t stream, FaultRecord*& record)
     return {};
   }
   StreamRecord fresh{nullptr, nullptr};
-  if (Status s = allocate_records(1, fresh.record, fresh.readback); !s.ok()) {
-    return {s.code(), "the stream's fault record: " + s.message()};
-  }
-  gpu.streams.emplace(id, fresh);
-  record = fresh.record;
+  lock.unlock();  // allocating waits (a side stream's fills): not while every launch waits for the lock
+  const Status allocated = allocate_records(1, fresh.record, fresh.readback);
+  lock.lock();
+  if (!allocated.ok()) return {allocated.code(), "the stream's fault record: " + allocated.message()};
+  // Another thread launching on the same stream may have added one meanwhile: the first added stays
+  // (the other is never freed, as no record is).
+  record = gpu.streams.emplace(id, fresh).first->second.record;
   return {};
 }
 
@@ -75,7 +83,7 @@ Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_
     return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
   };
   // Also keeps the two kernels of a launch adjacent (see enqueue_mutex()).
-  const std::lock_guard<std::mutex> lock(enqueue_mutex());
+  std::unique_lock<std::mutex> lock(enqueue_mutex());
   GpuRecords& gpu = gpu_records(device);
   if (!gpu.ready) {
     int sms = 0;
@@ -88,7 +96,8 @@ Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_
   bool active = false;
   if (Status s = capturing(stream, active); !s.ok()) return runtime_failure(s);
   FaultRecord* record = nullptr;
-  if (Status s = active ? gpu.captured.take(record) : stream_record(gpu, stream, record); !s.ok()) {
+  // Either may release the lock while it allocates, before anything of this launch is enqueued.
+  if (Status s = active ? gpu.captured.take(lock, record) : stream_record(gpu, stream, lock, record); !s.ok()) {
     return runtime_failure(s);
   }
   return launch(plan, {stream, record, gpu.multiprocessors});
@@ -101,29 +110,38 @@ Status check_gpu_faults(int32_t device) {
   if (cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, std::string(kApi) + "cudaDeviceSynchronize failed", e);
   }
-  const std::lock_guard<std::mutex> lock(enqueue_mutex());  // the records' list, which launches extend
-  GpuRecords& gpu = gpu_records(device);
-  if (gpu.streams.empty() && gpu.captured.empty()) return {};
+  GpuRecords* gpu = nullptr;
+  {
+    const std::lock_guard<std::mutex> lock(enqueue_mutex());
+    gpu = &gpu_records(device);
+    if (gpu->streams.empty() && gpu->captured.empty()) return {};  // nothing launched on this GPU yet
+  }
+  const std::lock_guard<std::mutex> checking(gpu->check_mutex);
   // A stream of the check's own, so that no caller's stream (capturing or not) sees the collect.
   // Launches and replays may start between the synchronisation and the collect: the collect's
   // protocol (fault_protocol.hpp) takes a fault of theirs only once it is published, and clears
   // nothing it did not take, so such a fault is reported by this check or a later one, once.
   cudaStream_t side = nullptr;
   cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
-  for (const auto& [id, known] : gpu.streams) {
-    if (error == cudaSuccess) error = enqueue_fault_collect(known.record, 1, known.readback, side);
+  std::vector<CollectedReports> collected;
+  Status enqueued;
+  if (error == cudaSuccess) {
+    // Enqueued under the lock (the lists of records, which launches extend), waited for without it.
+    const std::lock_guard<std::mutex> lock(enqueue_mutex());
+    for (const auto& [id, known] : gpu->streams) {
+      if (error == cudaSuccess) error = enqueue_fault_collect(known.record, 1, known.readback, side);
+      if (error == cudaSuccess) collected.push_back({known.readback, 1});
+    }
+    if (error == cudaSuccess) enqueued = gpu->captured.enqueue_collect(side, collected);
   }
-  Status collected;
-  if (error == cudaSuccess) collected = gpu.captured.enqueue_collect(side);
-  if (error == cudaSuccess && collected.ok()) error = cudaStreamSynchronize(side);
+  if (error == cudaSuccess && enqueued.ok()) error = cudaStreamSynchronize(side);
   if (side != nullptr) (void)cudaStreamDestroy(side);
   if (error != cudaSuccess) {
     return failure(StatusCode::kRuntimeError, std::string(kApi) + "reading the fault records failed", error);
   }
-  if (!collected.ok()) return {collected.code(), kApi + collected.message()};
+  if (!enqueued.ok()) return {enqueued.code(), kApi + enqueued.message()};
   FaultReport report{};
-  for (const auto& [id, known] : gpu.streams) merge_report(report, *known.readback);
-  gpu.captured.collected(report);
+  merge_collected(collected, report);
   return collected_fault(report);
 }
 
