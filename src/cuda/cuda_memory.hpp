@@ -11,24 +11,6 @@
 
 namespace advstep::cuda {
 
-/// One T in device memory (cudaMalloc).
-template <typename T>
-cudaError_t allocate_device(T*& object) {
-  void* address = nullptr;
-  const cudaError_t error = cudaMalloc(&address, sizeof(T));
-  object = static_cast<T*>(address);
-  return error;
-}
-
-/// One T in pinned host memory (cudaMallocHost), which copies reach without staging.
-template <typename T>
-cudaError_t allocate_pinned(T*& object) {
-  void* address = nullptr;
-  const cudaError_t error = cudaMallocHost(&address, sizeof(T));
-  object = static_cast<T*>(address);
-  return error;
-}
-
 /// Copies @p count bytes in @p direction: on @p stream when @p async, else complete on return (even
 /// device to device, where cudaMemcpy itself may return early).
 /// An explicit direction is passed on to CUDA as it is (kInfer becomes cudaMemcpyDefault), after

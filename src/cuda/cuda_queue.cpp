@@ -28,27 +28,15 @@ Status CudaQueue::create(int32_t device, bool default_stream, int32_t multiproce
   FaultRecord* record = nullptr;
   FaultReport* readback = nullptr;
   const bool owns_stream = !default_stream;
-  const auto fail = [&](const char* what, cudaError_t error) {
-    release(stream, owns_stream, record, readback);
-    return failure(what, error);
-  };
   if (owns_stream) {
-    if (cudaError_t e = cudaStreamCreate(&stream); e != cudaSuccess) return fail("cudaStreamCreate failed", e);
+    if (cudaError_t e = cudaStreamCreate(&stream); e != cudaSuccess) return failure("cudaStreamCreate failed", e);
   }
-  if (cudaError_t e = allocate_device(record); e != cudaSuccess) {
-    return fail("cudaMalloc of the stream's fault record failed", e);
-  }
-  if (cudaError_t e = allocate_readback(1, readback); e != cudaSuccess) {
-    return fail("cudaHostAlloc of the stream's fault read-back failed", e);
-  }
-  // From a static host copy, which outlives the copy; the stream is synchronised right after.
-  static const FaultRecord kInitial = initial_fault_record();
-  if (cudaError_t e = cudaMemcpyAsync(record, &kInitial, sizeof(FaultRecord), cudaMemcpyHostToDevice, stream);
-      e != cudaSuccess) {
-    return fail("initialising the stream's fault record failed", e);
-  }
-  if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess) {
-    return fail("initialising the stream's fault record failed", e);
+  // As for captured launches' records: in relaxed capture mode and initialised on a side stream, so
+  // that creating a stream (or the default stream's first use) while another thread captures in
+  // global mode neither breaks that capture nor waits on the legacy default stream.
+  if (Status s = allocate_records(1, record, readback); !s.ok()) {
+    release(stream, owns_stream, nullptr, nullptr);
+    return {s.code(), "the stream's fault record: " + s.message()};
   }
   queue.reset(new CudaQueue(device, stream, owns_stream, record, readback, multiprocessors));
   return {};

@@ -18,7 +18,8 @@ namespace advstep::cuda {
 class CudaQueue final : public runtime::DeviceQueue {
  public:
   /// A queue on the calling thread's GPU @p device: a new blocking stream, or the legacy default
-  /// stream when @p default_stream. Allocates the fault record (device) and its read-back (pinned).
+  /// stream when @p default_stream. Allocates the fault record (device) and its read-back (pinned) with
+  /// allocate_records(): safe while another thread captures a stream, in any capture mode.
   static Status create(int32_t device, bool default_stream, int32_t multiprocessors,
                        std::unique_ptr<runtime::DeviceQueue>& queue);
   ~CudaQueue() override;
