@@ -1,4 +1,4 @@
-// The host half of the CUDA fault records (src/cuda/fault_record.cpp, captured_records.cpp):
+// The host half of the CUDA fault records (src/cuda/fault_record.cpp, record_pool.cpp):
 // runs without a GPU. The first fault since the last report is described as the CPU describes it,
 // and the faulting launches after it are counted in the same message, so none is lost when a caller
 // synchronised through CUDA in between, or several launches faulted before one report.
@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "cuda/captured_records.hpp"
+#include "cuda/record_pool.hpp"
 #include "cuda/fault_record.hpp"
 
 namespace advstep::testing {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/message.hpp"
-#include "cuda/captured_records.hpp"
+#include "cuda/record_pool.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 #include "cuda/launch.hpp"

@@ -7,7 +7,7 @@
 #include <memory>
 #include <mutex>
 
-#include "cuda/captured_records.hpp"
+#include "cuda/record_pool.hpp"
 #include "cuda/fault_record.hpp"
 #include "runtime/device_backend.hpp"
 
@@ -32,7 +32,7 @@ class CudaQueue final : public runtime::DeviceQueue {
   Status fill(void* dst, int32_t value, size_t count) override;
   /// Enqueues the kernels; no synchronisation. Eager launches use the stream's record and allocate
   /// nothing; a launch being captured into a CUDA graph gets a record of its own (see
-  /// captured_records.hpp), which wait() reads with the stream's.
+  /// record_pool.hpp), which wait() reads with the stream's.
   Status run(const core::Plan& plan) override;
   Status wait() override;
   /// cudaLaunchHostFunc on the stream.
@@ -48,7 +48,7 @@ class CudaQueue final : public runtime::DeviceQueue {
   FaultRecord* record_;    ///< device memory
   FaultReport* readback_;  ///< mapped pinned memory that wait()'s collect writes the report into
   int32_t multiprocessors_;
-  CapturedRecords captured_;  ///< guarded by enqueue_mutex()
+  RecordPool captured_;  ///< guarded by enqueue_mutex()
   bool launched_ = false;     ///< a launch since the last collect; guarded by enqueue_mutex()
   std::mutex wait_mutex_;     ///< one reader of the records at a time, so a fault is reported once
 };

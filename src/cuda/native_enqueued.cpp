@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cuda/captured_records.hpp"
+#include "cuda/record_pool.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 #include "cuda/launch.hpp"
@@ -14,22 +14,19 @@
 namespace advstep::cuda {
 namespace {
 
-/// The eager launches' record of one stream.
-struct StreamRecord {
-  FaultRecord* record;    ///< device memory
-  FaultReport* readback;  ///< mapped pinned memory
-};
-
 /// The enqueued form's records on one GPU. Never freed: a captured record may be replayed by a graph
 /// at any time, and a stream's record may still be used by its launches in flight.
 struct GpuRecords {
   bool ready = false;
   int32_t multiprocessors = 1;
-  /// By cudaStreamGetId, not by handle: the per-thread default stream is one handle
-  /// (cudaStreamPerThread) for a different stream in every thread, and a destroyed stream's handle
-  /// may come back for a new stream. Ids are never reused.
-  std::unordered_map<unsigned long long, StreamRecord> streams;
-  CapturedRecords captured;
+  /// The eager launches' record of each stream, by cudaStreamGetId, not by handle: the per-thread
+  /// default stream is one handle (cudaStreamPerThread) for a different stream in every thread, and
+  /// a destroyed stream's handle may come back for a new stream. Ids are never reused, and CUDA says
+  /// nothing when a stream ends, so a record per stream ever used remains (216 bytes, from chunks
+  /// of 64: one allocation and one collect kernel per 64 streams).
+  std::unordered_map<unsigned long long, FaultRecord*> streams;
+  RecordPool stream_pool;
+  RecordPool captured;
   /// One check at a time collects this GPU's records (their read-backs are shared); taken before
   /// enqueue_mutex(), never while holding it.
   std::mutex check_mutex;
@@ -42,7 +39,7 @@ GpuRecords& gpu_records(int32_t device) {
 }
 
 /// The record of the stream @p stream names for the calling thread (on the current GPU). @p lock
-/// holds enqueue_mutex(); a new stream's record is allocated without it, then the lock is taken again.
+/// holds enqueue_mutex(); the pool may release it while it allocates a chunk.
 Status stream_record(GpuRecords& gpu, cudaStream_t stream, std::unique_lock<std::mutex>& lock,
                      FaultRecord*& record) {
   unsigned long long id = 0;
@@ -50,17 +47,14 @@ Status stream_record(GpuRecords& gpu, cudaStream_t stream, std::unique_lock<std:
     return failure(StatusCode::kRuntimeError, "cudaStreamGetId failed", e);
   }
   if (const auto known = gpu.streams.find(id); known != gpu.streams.end()) {
-    record = known->second.record;
+    record = known->second;
     return {};
   }
-  StreamRecord fresh{nullptr, nullptr};
-  lock.unlock();  // allocating waits (a side stream's fills): not while every launch waits for the lock
-  const Status allocated = allocate_records(1, fresh.record, fresh.readback);
-  lock.lock();
-  if (!allocated.ok()) return {allocated.code(), "the stream's fault record: " + allocated.message()};
-  // Another thread launching on the same stream may have added one meanwhile: the first added stays
-  // (the other is never freed, as no record is).
-  record = gpu.streams.emplace(id, fresh).first->second.record;
+  FaultRecord* fresh = nullptr;
+  if (Status s = gpu.stream_pool.take(lock, fresh); !s.ok()) return {s.code(), "the stream's " + s.message()};
+  // Another thread launching on the same stream may have added one while the lock was released: the
+  // first added stays (the other is never used; the pool keeps it).
+  record = gpu.streams.emplace(id, fresh).first->second;
   return {};
 }
 
@@ -114,7 +108,7 @@ Status check_gpu_faults(int32_t device) {
   {
     const std::lock_guard<std::mutex> lock(enqueue_mutex());
     gpu = &gpu_records(device);
-    if (gpu->streams.empty() && gpu->captured.empty()) return {};  // nothing launched on this GPU yet
+    if (gpu->stream_pool.empty() && gpu->captured.empty()) return {};  // nothing launched on this GPU yet
   }
   const std::lock_guard<std::mutex> checking(gpu->check_mutex);
   // A stream of the check's own, so that no caller's stream (capturing or not) sees the collect.
@@ -128,11 +122,8 @@ Status check_gpu_faults(int32_t device) {
   if (error == cudaSuccess) {
     // Enqueued under the lock (the lists of records, which launches extend), waited for without it.
     const std::lock_guard<std::mutex> lock(enqueue_mutex());
-    for (const auto& [id, known] : gpu->streams) {
-      if (error == cudaSuccess) error = enqueue_fault_collect(known.record, 1, known.readback, side);
-      if (error == cudaSuccess) collected.push_back({known.readback, 1});
-    }
-    if (error == cudaSuccess) enqueued = gpu->captured.enqueue_collect(side, collected);
+    enqueued = gpu->stream_pool.enqueue_collect(side, collected);
+    if (enqueued.ok()) enqueued = gpu->captured.enqueue_collect(side, collected);
   }
   if (error == cudaSuccess && enqueued.ok()) error = cudaStreamSynchronize(side);
   if (side != nullptr) (void)cudaStreamDestroy(side);

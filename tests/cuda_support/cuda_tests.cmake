@@ -9,7 +9,7 @@ file(GLOB advstep_cuda_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR
 list(FILTER advstep_cuda_test_sources EXCLUDE REGEX "/gpu_probe\\.cpp$")
 # The host logic of the CUDA backend that its tests drive directly (the backend library exports none).
 list(APPEND advstep_cuda_test_sources ${PROJECT_SOURCE_DIR}/src/cuda/cuda_status.cpp
-     ${PROJECT_SOURCE_DIR}/src/cuda/fault_record.cpp ${PROJECT_SOURCE_DIR}/src/cuda/captured_records.cpp
+     ${PROJECT_SOURCE_DIR}/src/cuda/fault_record.cpp ${PROJECT_SOURCE_DIR}/src/cuda/record_pool.cpp
      ${PROJECT_SOURCE_DIR}/src/cuda/kernel_images.cu ${PROJECT_SOURCE_DIR}/src/cuda/fault_collect.cu)
 add_executable(advstep_cuda_tests ${advstep_cuda_test_sources})
 # src/ too: cuda_work_items_test.cpp walks the kernels' work items on the host.

@@ -1,4 +1,4 @@
-#include "cuda/captured_records.hpp"
+#include "cuda/record_pool.hpp"
 
 #include <cstddef>
 #include <string>
@@ -75,14 +75,14 @@ Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readb
   return {};
 }
 
-Status CapturedRecords::take(std::unique_lock<std::mutex>& lock, FaultRecord*& record) {
+Status RecordPool::take(std::unique_lock<std::mutex>& lock, FaultRecord*& record) {
   while (next_ < chunks_.size() && chunks_[next_].used == kChunkRecords) ++next_;
   if (next_ == chunks_.size()) {
     Chunk chunk;
     lock.unlock();  // allocating waits (a side stream's fills): not while every launch waits for the lock
     const Status allocated = allocate_records(kChunkRecords, chunk.records, chunk.readback);
     lock.lock();
-    if (!allocated.ok()) return {allocated.code(), "fault records for captured launches: " + allocated.message()};
+    if (!allocated.ok()) return {allocated.code(), "fault records: " + allocated.message()};
     chunks_.push_back(chunk);  // another thread may have added one meanwhile: both are used in turn
   }
   Chunk& chunk = chunks_[next_];
@@ -91,11 +91,11 @@ Status CapturedRecords::take(std::unique_lock<std::mutex>& lock, FaultRecord*& r
   return {};
 }
 
-Status CapturedRecords::enqueue_collect(cudaStream_t stream, std::vector<CollectedReports>& collected) const {
+Status RecordPool::enqueue_collect(cudaStream_t stream, std::vector<CollectedReports>& collected) const {
   for (const Chunk& chunk : chunks_) {
     if (chunk.used == 0) continue;
     if (cudaError_t e = enqueue_fault_collect(chunk.records, chunk.used, chunk.readback, stream); e != cudaSuccess) {
-      return failure("collecting the fault records of captured launches failed", e);
+      return failure("collecting fault records failed", e);
     }
     collected.push_back({chunk.readback, chunk.used});
   }

@@ -1,10 +1,12 @@
-// The fault records of launches captured into CUDA graphs on one stream.
+// Fault records handed out one by one from chunks of 64, never freed.
 //
-// A captured launch keeps the record it was captured with for every replay, on whatever stream the
-// replay runs. Were that the stream's own record, two graphs replayed at once on two streams, or a
-// replay next to an eager launch, would share the check pass's scratch and verdict (a step written
-// despite a fault, or a valid one skipped), and destroying the stream would free memory the graph
-// still writes. So each captured launch gets a record of its own, and these records are never freed.
+// Used for the records of launches captured into CUDA graphs: a captured launch keeps the record it
+// was captured with for every replay, on whatever stream the replay runs. Were that the stream's own
+// record, two graphs replayed at once on two streams, or a replay next to an eager launch, would
+// share the check pass's scratch and verdict (a step written despite a fault, or a valid one
+// skipped), and destroying the stream would free memory the graph still writes. So each captured
+// launch gets a record of its own, and these records are never freed. The enqueued native form
+// also takes its streams' records from a pool: one allocation and one collect kernel per 64 streams.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -38,7 +40,7 @@ struct CollectedReports {
 /// synchronised.
 void merge_collected(const std::vector<CollectedReports>& collected, FaultReport& report);
 
-class CapturedRecords {
+class RecordPool {
  public:
   static constexpr size_t kChunkRecords = 64;
 
@@ -48,13 +50,13 @@ class CapturedRecords {
     size_t used = 0;
   };
 
-  CapturedRecords() = default;
+  RecordPool() = default;
   /// Keeps the records allocated: a graph captured here may still be replayed.
-  ~CapturedRecords() = default;
-  CapturedRecords(const CapturedRecords&) = delete;
-  CapturedRecords& operator=(const CapturedRecords&) = delete;
+  ~RecordPool() = default;
+  RecordPool(const RecordPool&) = delete;
+  RecordPool& operator=(const RecordPool&) = delete;
 
-  /// A fresh record for a launch being captured on the calling thread's GPU. @p lock holds
+  /// A fresh record on the calling thread's GPU (for a launch being captured, or a new stream). @p lock holds
   /// enqueue_mutex(), which guards this object; when the chunks are used up it is released while a
   /// chunk is allocated (in relaxed capture mode, initialised on a side stream of its own, so the
   /// capture sees nothing of it, and no launch of another thread waits for the allocation), then
@@ -62,7 +64,7 @@ class CapturedRecords {
   Status take(std::unique_lock<std::mutex>& lock, FaultRecord*& record);
 
   /// Enqueues on @p stream the collect (read and clear, fault_protocol.hpp) of every record taken so
-  /// far, one kernel per chunk; replays running meanwhile lose nothing. Call under the enqueue lock;
+  /// far, one kernel per chunk; launches and replays running meanwhile lose nothing. Call under the enqueue lock;
   /// appends to @p collected what the collects write, which is read after @p stream is synchronised
   /// (without the lock). One collect of these records at a time (the readback is shared).
   Status enqueue_collect(cudaStream_t stream, std::vector<CollectedReports>& collected) const;
