@@ -82,7 +82,6 @@ Status CudaQueue::run(const core::Plan& plan) {
     return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": cudaSetDevice failed", guard.error());
   }
   FaultRecord* record = record_;
-  launched_ = true;
   if (stream_ != nullptr) {  // the legacy default stream cannot be captured
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
     if (cudaError_t e = cudaStreamIsCapturing(stream_, &capture); e != cudaSuccess) {
@@ -94,6 +93,7 @@ Status CudaQueue::run(const core::Plan& plan) {
       }
     }
   }
+  launched_ = true;  // with the launch, under the lock (take() above may have released it meanwhile)
   return launch(plan, {stream_, record, multiprocessors_});
 }
 

@@ -76,14 +76,16 @@ Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readb
 }
 
 Status RecordPool::take(std::unique_lock<std::mutex>& lock, FaultRecord*& record) {
-  while (next_ < chunks_.size() && chunks_[next_].used == kChunkRecords) ++next_;
-  if (next_ == chunks_.size()) {
+  for (;;) {
+    while (next_ < chunks_.size() && chunks_[next_].used == kChunkRecords) ++next_;
+    if (next_ < chunks_.size()) break;
     Chunk chunk;
     lock.unlock();  // allocating waits (a side stream's fills): not while every launch waits for the lock
     const Status allocated = allocate_records(kChunkRecords, chunk.records, chunk.readback);
     lock.lock();
     if (!allocated.ok()) return {allocated.code(), "fault records: " + allocated.message()};
-    chunks_.push_back(chunk);  // another thread may have added one meanwhile: both are used in turn
+    // Other threads may have added chunks and used records meanwhile: look again.
+    chunks_.push_back(chunk);
   }
   Chunk& chunk = chunks_[next_];
   record = chunk.records + chunk.used;
