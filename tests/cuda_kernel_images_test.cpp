@@ -10,7 +10,7 @@ namespace advstep::testing {
 namespace {
 
 TEST(KernelImages, AGpuOfABuiltMajorAtOrAboveItsMinorNeedsNoContext) {
-  const std::vector<int> built{800, 900};  // the default CMAKE_CUDA_ARCHITECTURES 80;90
+  const std::vector<int> built{800, 900};            // the default CMAKE_CUDA_ARCHITECTURES 80;90
   EXPECT_TRUE(cuda::has_native_image(built, 8, 0));  // A100
   EXPECT_TRUE(cuda::has_native_image(built, 8, 6));  // sm_80 code runs on later minors of 8
   EXPECT_TRUE(cuda::has_native_image(built, 8, 9));

@@ -22,7 +22,9 @@ constexpr int64_t kTokenSentinel = -77;
 constexpr int64_t kPositionSentinel = 99999;
 constexpr int64_t kSlotSentinel = -55;
 
-std::vector<int64_t> filled(int64_t n, int64_t value) { return std::vector<int64_t>(static_cast<size_t>(n), value); }
+std::vector<int64_t> filled(int64_t n, int64_t value) {
+  return std::vector<int64_t>(static_cast<size_t>(n), value);
+}
 
 /// V1 on CUDA tensors: N rows, Q = N - 3, block size 4, an [N, 4] table of scrambled block ids all
 /// larger than any index into it, lengths i % 13 (row @p bad_row: -4, a fault), and tokens,

@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "core/message.hpp"
-#include "cuda/record_pool.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 #include "cuda/launch.hpp"
 #include "cuda/native_enqueued.hpp"
 #include "cuda/plugin_functions.hpp"
+#include "cuda/record_pool.hpp"
 
 namespace advstep::cuda {
 namespace {

@@ -7,8 +7,8 @@
 #include <memory>
 #include <mutex>
 
-#include "cuda/record_pool.hpp"
 #include "cuda/fault_record.hpp"
+#include "cuda/record_pool.hpp"
 #include "runtime/device_backend.hpp"
 
 namespace advstep::cuda {

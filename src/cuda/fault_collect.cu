@@ -22,9 +22,12 @@ __global__ void collect_kernel(FaultRecord* records, size_t count, FaultReport* 
 
 cudaError_t enqueue_fault_collect(FaultRecord* records, size_t count, FaultReport* readback, cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
-  const auto blocks = static_cast<unsigned int>((count + kCollectThreads - 1) / kCollectThreads);
-  collect_kernel<<<blocks, kCollectThreads, 0, stream>>>(records, count, readback);
-  return cudaGetLastError();
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(static_cast<unsigned int>((count + kCollectThreads - 1) / kCollectThreads));
+  config.blockDim = dim3(kCollectThreads);
+  config.stream = stream;
+  // The launch's own status (not cudaGetLastError, which could return an earlier call's error).
+  return cudaLaunchKernelEx(&config, collect_kernel, records, count, readback);
 }
 
 }  // namespace advstep::cuda

@@ -6,10 +6,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cuda/record_pool.hpp"
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 #include "cuda/launch.hpp"
+#include "cuda/record_pool.hpp"
 
 namespace advstep::cuda {
 namespace {

@@ -44,7 +44,8 @@ Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readb
   const size_t bytes = count * sizeof(FaultRecord);
   void* device = nullptr;
   FaultReport* host = nullptr;
-  if (cudaError_t e = cudaMalloc(&device, bytes); e != cudaSuccess) return failure("cudaMalloc of fault records failed", e);
+  if (cudaError_t e = cudaMalloc(&device, bytes); e != cudaSuccess)
+    return failure("cudaMalloc of fault records failed", e);
   if (cudaError_t e = allocate_readback(count, host); e != cudaSuccess) {
     (void)cudaFree(device);
     return failure("cudaHostAlloc of fault read-backs failed", e);
@@ -60,8 +61,8 @@ Status allocate_records(size_t count, FaultRecord*& records, FaultReport*& readb
   cudaError_t error = cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
   if (error == cudaSuccess) error = cudaMemsetAsync(device, 0, bytes, side);
   if (error == cudaSuccess) {
-    error = cudaMemset2DAsync(&first->launch_key, sizeof(FaultRecord), 0xFF, 2 * sizeof(unsigned long long), count,
-                              side);
+    error =
+        cudaMemset2DAsync(&first->launch_key, sizeof(FaultRecord), 0xFF, 2 * sizeof(unsigned long long), count, side);
   }
   if (error == cudaSuccess) error = cudaStreamSynchronize(side);
   if (side != nullptr) (void)cudaStreamDestroy(side);

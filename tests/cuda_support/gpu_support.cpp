@@ -23,9 +23,10 @@ class SkipSummary : public ::testing::Environment {
  public:
   void TearDown() override {
     if (skipped_tests == 0) return;
-    std::printf("advstep: %d GPU test(s) skipped: no GPU on this machine (%s); ADVSTEP_REQUIRE_GPU=1 makes that a "
-                "failure\n",
-                skipped_tests, verdict().why.c_str());
+    std::printf(
+        "advstep: %d GPU test(s) skipped: no GPU on this machine (%s); ADVSTEP_REQUIRE_GPU=1 makes that a "
+        "failure\n",
+        skipped_tests, verdict().why.c_str());
   }
 };
 
