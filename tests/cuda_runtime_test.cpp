@@ -80,6 +80,42 @@ TEST_F(CudaRuntime, EveryCopyKindMovesTheBytes) {
   EXPECT_EQ(aclrtFree(b), ACL_SUCCESS);
 }
 
+// Pageable host memory goes through a pinned staging buffer of 4 MiB, chunk by chunk: a copy of
+// two and a half buffers (an odd byte count) arrives whole both ways, synchronous and on a stream
+// (where it is complete on return), and pinned memory on the host side takes the direct path.
+TEST_F(CudaRuntime, PageableCopiesLargerThanTheStagingBufferArriveWhole) {
+  const size_t bytes = (size_t{10} << 20) + 3;
+  std::vector<uint8_t> values(bytes);
+  for (size_t k = 0; k < bytes; ++k) values[k] = static_cast<uint8_t>((k * 131 + k / 4096) & 0xFF);
+  void* device = nullptr;
+  ASSERT_EQ(aclrtMalloc(&device, bytes, ACL_MEM_MALLOC_HUGE_FIRST), ACL_SUCCESS);
+  std::vector<uint8_t> back(bytes, 0);
+  ASSERT_EQ(aclrtMemcpy(device, bytes, values.data(), bytes, ACL_MEMCPY_HOST_TO_DEVICE), ACL_SUCCESS)
+      << aclGetRecentErrMsg();
+  ASSERT_EQ(aclrtMemcpy(back.data(), bytes, device, bytes, ACL_MEMCPY_DEVICE_TO_HOST), ACL_SUCCESS)
+      << aclGetRecentErrMsg();
+  EXPECT_TRUE(back == values) << "a synchronous pageable copy lost or moved bytes";
+
+  aclrtStream stream = nullptr;
+  ASSERT_EQ(aclrtCreateStream(&stream), ACL_SUCCESS);
+  ASSERT_EQ(aclrtMemsetAsync(device, bytes, 0x5A, bytes, stream), ACL_SUCCESS);
+  std::vector<uint8_t> filled(bytes, 0);
+  ASSERT_EQ(aclrtMemcpyAsync(filled.data(), bytes, device, bytes, ACL_MEMCPY_DEVICE_TO_HOST, stream), ACL_SUCCESS)
+      << aclGetRecentErrMsg();
+  EXPECT_TRUE(filled == std::vector<uint8_t>(bytes, 0x5A)) << "the pageable async copy was not after the fill";
+  ASSERT_EQ(aclrtMemcpyAsync(device, bytes, values.data(), bytes, ACL_MEMCPY_HOST_TO_DEVICE, stream), ACL_SUCCESS)
+      << aclGetRecentErrMsg();
+  void* pinned = nullptr;
+  ASSERT_EQ(aclrtMallocHost(&pinned, bytes), ACL_SUCCESS);
+  ASSERT_EQ(aclrtMemcpyAsync(pinned, bytes, device, bytes, ACL_MEMCPY_DEVICE_TO_HOST, stream), ACL_SUCCESS);
+  ASSERT_EQ(aclrtSynchronizeStream(stream), ACL_SUCCESS) << aclGetRecentErrMsg();
+  EXPECT_EQ(std::memcmp(pinned, values.data(), bytes), 0) << "the pageable async copy to the GPU lost bytes";
+
+  EXPECT_EQ(aclrtFreeHost(pinned), ACL_SUCCESS);
+  EXPECT_EQ(aclrtDestroyStream(stream), ACL_SUCCESS);
+  EXPECT_EQ(aclrtFree(device), ACL_SUCCESS);
+}
+
 TEST_F(CudaRuntime, AHostSideOfGpuMemoryIsRefused) {
   void* device = nullptr;
   void* other = nullptr;
