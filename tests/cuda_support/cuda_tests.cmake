@@ -20,6 +20,9 @@ advstep_apply_warnings(advstep_cuda_tests)
 # The backend's .cu files above: compiled as for the backend (C++20 spelled out, no CUDA20 dialect
 # flag before CMake 3.26; core/row.hpp's std::numeric_limits usable on the device).
 target_compile_options(advstep_cuda_tests PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-std=c++20;--expt-relaxed-constexpr>")
+# One CUDA runtime in the process, the shared one the backend library uses (not the static copy CMake
+# links by default for a target with CUDA sources).
+set_target_properties(advstep_cuda_tests PROPERTIES CUDA_RUNTIME_LIBRARY Shared)
 advstep_needs_device_backend(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 600 ENVIRONMENT ADVSTEP_DEVICE=cuda LABELS gpu)
