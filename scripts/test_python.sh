@@ -35,7 +35,8 @@ fi
 
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 vpy="$(cd "$venv" && pwd)/bin/python"
-"$vpy" -m pip install -q --disable-pip-version-check "numpy>=1.22" "pytest>=7" "scikit-build-core>=0.10" "nanobind>=2.4"
+"$vpy" -m pip install -q --disable-pip-version-check "numpy>=1.22" "jsonschema>=4.18" "tqdm>=4.60" "pytest>=7" \
+  "scikit-build-core>=0.10" "nanobind>=2.4"
 # Whatever else the build needs here (CMake or Ninja from PyPI when the system's are missing or old).
 mapfile -t build_requires < <("$vpy" -c 'import scikit_build_core.build as b; [print(r) for r in b.get_requires_for_build_wheel()]')
 [ ${#build_requires[@]} -eq 0 ] || "$vpy" -m pip install -q --disable-pip-version-check "${build_requires[@]}"

@@ -1,0 +1,6 @@
+"""The ``advstep`` command (``python -m advstep``): run, golden, check and explain.
+
+One module per verb (run.py, golden.py, check.py, explain.py) over shared pieces: the cases
+(case.py, case_files.py, builtin.py), the tensor folders (tensor_files.py), the semantics
+(semantics.py), the library call (library.py) and the command's own reference (reference.py).
+"""

@@ -1,0 +1,65 @@
+"""One advance_step case: its attributes and input tensors, under CANN's parameter names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: The tensors of aclnnAdvanceStep(V2), in the order of its signature.
+REQUIRED_INPUTS = ("inputTokens", "sampledTokenIds", "inputPositions", "seqLens", "slotMapping", "blockTables")
+OPTIONAL_INPUTS = ("specToken", "acceptedNum")
+ALL_INPUTS = REQUIRED_INPUTS + OPTIONAL_INPUTS
+#: The tensors the operator updates in place: what a golden's expected/ folder holds.
+OUTPUTS = ("inputTokens", "inputPositions", "seqLens", "slotMapping")
+ATTRIBUTES = ("numSeqs", "numQueries", "blockSize")
+#: CANN parameter name -> advstep.advance_step keyword.
+PYTHON_NAMES = {
+    "inputTokens": "input_tokens",
+    "sampledTokenIds": "sampled_token_ids",
+    "inputPositions": "input_positions",
+    "seqLens": "seq_lens",
+    "slotMapping": "slot_mapping",
+    "blockTables": "block_tables",
+    "specToken": "spec_token",
+    "acceptedNum": "accepted_num",
+}
+
+
+@dataclass
+class Case:
+    """Inputs of one call. ``tensors`` maps CANN names to int64 arrays (the optional two may be
+    missing); ``num_seqs``, ``num_queries``, ``block_size`` are N, Q, B."""
+
+    name: str
+    num_seqs: int
+    num_queries: int
+    block_size: int
+    tensors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        """The CANN entry point this case calls: V2 when it carries an optional input."""
+        return "aclnnAdvanceStepV2" if any(n in self.tensors for n in OPTIONAL_INPUTS) else "aclnnAdvanceStep"
+
+    def has_speculation(self) -> bool:
+        """Both optional inputs present and non-empty: the speculative path."""
+        return all(n in self.tensors and self.tensors[n].size > 0 for n in OPTIONAL_INPUTS)
+
+    @property
+    def spec_num(self) -> int:
+        """S, drafts per sequence (0 without speculation)."""
+        return int(self.tensors["specToken"].shape[1]) if self.has_speculation() else 0
+
+    def summary(self) -> str:
+        """"N=8 Q=4 B=2 W=1" (plus S on the speculative path)."""
+        width = self.tensors["blockTables"].size // max(1, self.tensors["blockTables"].shape[0])
+        text = f"N={self.num_seqs} Q={self.num_queries} B={self.block_size} W={width}"
+        return text + (f" S={self.spec_num}" if self.has_speculation() else "")
+
+    def attributes(self) -> dict[str, int]:
+        return {"numSeqs": self.num_seqs, "numQueries": self.num_queries, "blockSize": self.block_size}
+
+    def copy_inputs(self) -> dict[str, np.ndarray]:
+        """Fresh contiguous copies of every input, for one call that mutates them."""
+        return {name: np.array(array, dtype=array.dtype, order="C", copy=True) for name, array in self.tensors.items()}

@@ -1,0 +1,7 @@
+"""The command's own failure: a bad file or argument, reported in one line (exit status 2)."""
+
+from __future__ import annotations
+
+
+class UsageError(Exception):
+    """A file or argument the command cannot use; the message names it, in one line."""

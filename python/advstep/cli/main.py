@@ -1,0 +1,129 @@
+"""The ``advstep`` command: golden data, checks and explanations for advance_step.
+
+    advstep run [CASE] [--device cpu|cuda] [--semantics vllm|ascend] [--ascend-cores N]
+                [--block-bound table|row] [--out DIR]
+    advstep golden CASE --out DIR [--seed S] [--count K] [semantics flags]
+    advstep check EXPECTED ACTUAL
+    advstep explain INPUTS ACTUAL
+
+Exit status: 0 success (check: everything matches), 1 a difference (or a library/reference
+disagreement), 2 a bad file or argument, reported in one line naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, NoReturn, Optional
+
+from .errors import UsageError
+from .semantics import BOUNDS, MODES, Semantics
+
+EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every error in one line (and exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+def _semantics_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("semantics")
+    group.add_argument("--semantics", choices=MODES, default="vllm",
+                       help="vllm (default): vLLM's kernel and CANN's documentation; ascend: the Ascend kernels bit "
+                            "for bit (V1 row cap and sparse padding, V2 int32 arithmetic)")
+    group.add_argument("--ascend-cores", type=_positive, metavar="N",
+                       help="the NPU's vector-core count the ascend semantics emulates (default 40)")
+    group.add_argument("--block-bound", choices=BOUNDS, default="table",
+                       help="table (default): a block index may run into the next rows of blockTables; row: a "
+                            "block index at or past the row width is a data fault")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="advstep", description="Golden data, checks and explanations for advance_step "
+                     "(aclnnAdvanceStep, aclnnAdvanceStepV2).")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True, parser_class=_Parser)
+
+    run = verbs.add_parser("run", help="advance a case (default: a built-in realistic batch), verified")
+    run.add_argument("case", nargs="?", metavar="CASE", help="a case file (advstep JSON or CANN's atk_*.json) "
+                     "or a golden folder; default: the built-in batch")
+    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    _semantics_flags(run)
+    run.add_argument("--out", metavar="DIR", help="write each case's inputs and outputs here")
+
+    golden = verbs.add_parser("golden", help="write seeded inputs and expected outputs (.npy, .bin, manifest)")
+    golden.add_argument("case", metavar="CASE", help="a case file: advstep JSON or CANN's atk_aclnnAdvanceStep*.json")
+    golden.add_argument("--out", metavar="DIR", required=True, help="the folder to write, one sub-folder per case")
+    golden.add_argument("--seed", type=_seed, default=0, help="seed of the drawn values (default 0)")
+    golden.add_argument("--count", type=_positive, default=1, help="cases drawn per case of the file (default 1)")
+    _semantics_flags(golden)
+
+    check = verbs.add_parser("check", help="compare expected outputs with actual ones; exit 1 on a difference")
+    check.add_argument("expected", metavar="EXPECTED", help="a golden folder")
+    check.add_argument("actual", metavar="ACTUAL", help="another golden folder, or dumps with the same names")
+    check.add_argument("--rows", type=_positive, default=3, help="differing rows shown per tensor (default 3)")
+    check.add_argument("--verbose", action="store_true", help="also list the cases that match")
+
+    explain = verbs.add_parser("explain", help="which semantics reproduce an observed output")
+    explain.add_argument("inputs", metavar="INPUTS", help="a golden (or run --out) folder: the cases' inputs")
+    explain.add_argument("actual", metavar="ACTUAL", help="the observed outputs, laid out like a golden folder")
+    explain.add_argument("--show", type=_positive, default=6, help="candidate groups listed per case (default 6)")
+    return parser
+
+
+def _verb(name: str) -> Callable[[argparse.Namespace, Semantics], int]:
+    if name == "run":
+        from .run import main
+    elif name == "golden":
+        from .golden import main
+    elif name == "check":
+        from .check import main
+    else:
+        from .explain import main
+    return main
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    semantics = Semantics()
+    if hasattr(args, "semantics"):
+        if args.ascend_cores is not None and args.semantics != "ascend":
+            parser.error("--ascend-cores needs --semantics ascend")
+        semantics = Semantics(args.semantics, args.ascend_cores, args.block_bound)
+    try:
+        return _verb(args.verb)(args, semantics)
+    except UsageError as error:
+        print(f"advstep {args.verb}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # a folder or file the command cannot write or read
+        print(f"advstep {args.verb}: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
