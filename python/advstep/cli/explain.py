@@ -124,15 +124,19 @@ def main(args: argparse.Namespace, _: Semantics) -> int:
         print(f"{stored.case.name}: {stored.case.api} {stored.case.summary()}")
         matching = [m for g in ranked if g.mismatches == 0 for m in g.members]
         common = set(matching) if common is None else common & set(matching)
-        for rank, group in enumerate(ranked[: args.show], start=1):
+        for rank, group in enumerate(ranked, start=1):
+            if rank > args.show and not any(m.mode == "vllm" for m in group.members):
+                continue  # beyond --show, only vLLM's semantics is always listed
             what = label(group.members)
             fault = f" (a data fault: {group.fault}; nothing written)" if group.fault else ""
             if group.mismatches == 0:
                 print(f"  {rank}. {what}: reproduces all {len(OUTPUTS)} tensors{fault}")
             else:
                 print(f"  {rank}. {what}: {group.mismatches} of {size} elements differ, first at {group.first}{fault}")
-        if len(ranked) > args.show:
-            print(f"  ... {len(ranked) - args.show} more groups of candidates (--show {len(ranked)} lists them)")
+        hidden = sum(1 for rank, g in enumerate(ranked, start=1)
+                     if rank > args.show and not any(m.mode == "vllm" for m in g.members))
+        if hidden:
+            print(f"  ... {hidden} more groups of candidates (--show {len(ranked)} lists them)")
     if common:
         print(f"explain: reproduced by {label(sorted(common, key=_order))}")
         return 0
