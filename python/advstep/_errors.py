@@ -48,8 +48,14 @@ class DeviceError(Error, RuntimeError):
     """The device or its stream failed while the operator ran."""
 
 
+#: The C++ API's name, which the library's messages start with, and the one a Python user calls.
+_CPP_NAME, _PYTHON_NAME = "advstep::advance_step", "advstep.advance_step"
+
+
 def from_status(code: int, message: str) -> Error:
     """Return the exception for a failed status ``code`` with the library's ``message``."""
+    if message.startswith(_CPP_NAME):
+        message = _PYTHON_NAME + message[len(_CPP_NAME):]
     if code in _ARGUMENT_CODES:
         return ArgumentError(message, code)
     if code == DATA_FAULT:

@@ -21,11 +21,11 @@ def _int64(name: str, value: Any) -> int:
         number = operator.index(value)
     except TypeError:
         raise TypeError(
-            f"advstep::advance_step: {name} must be an integer (got {type(value).__name__})"
+            f"advstep.advance_step: {name} must be an integer (got {type(value).__name__})"
         ) from None
     if not _INT64_MIN <= number <= _INT64_MAX:
         raise ArgumentError(
-            f"advstep::advance_step: {name} does not fit int64 (expected a value in "
+            f"advstep.advance_step: {name} does not fit int64 (expected a value in "
             f"[-2^63, 2^63), got {number})",
             OUT_OF_RANGE,
         )

@@ -9,7 +9,7 @@ namespace nb = nanobind;
 namespace advstep::python {
 namespace {
 
-constexpr const char* kApi = "advstep::advance_step";
+constexpr const char* kApi = "advstep.advance_step";  // the name a Python user calls
 
 DType dtype_from_dlpack(nb::dlpack::dtype dtype) {
   using Code = nb::dlpack::dtype_code;
@@ -83,6 +83,16 @@ TensorView describe(const Array& array, const char* name) {
 }  // namespace
 
 ImportedArray import_array(nb::handle array, const char* name, bool written) {
+  // numpy refuses to export a non-native byte order through the buffer protocol: name that, not "not an array".
+  if (nb::hasattr(array, "dtype")) {
+    const nb::object dtype = array.attr("dtype");
+    if (nb::hasattr(dtype, "byteorder") && dtype.attr("byteorder").equal(nb::str(">"))) {
+      const nb::str dtype_text = nb::steal<nb::str>(PyObject_Str(dtype.ptr()));
+      argument_error(std::string(name) + " must be in the machine's byte order (little-endian)",
+                     "a native-endian array; convert with array.astype(array.dtype.newbyteorder('='))",
+                     "a big-endian " + std::string(dtype_text.c_str()) + " array");
+    }
+  }
   ImportedArray imported;
   // convert=false: an array is never copied or cast, so in-place results land in the caller's memory.
   if (written && nb::try_cast(array, imported.writable, false)) {
@@ -96,9 +106,12 @@ ImportedArray import_array(nb::handle array, const char* name, bool written) {
     imported.view = describe(imported.readable, name);
     return imported;
   }
-  throw nb::type_error((std::string(kApi) + ": " + name +
-                        " must be an array supporting DLPack or the buffer protocol (got " + python_type_name(array) + ")")
-                           .c_str());
+  // None is a missing argument (CANN's null pointer); anything else is not an array.
+  const std::string message = std::string(kApi) + ": " + name +
+                              " must be an array supporting DLPack or the buffer protocol (got " +
+                              python_type_name(array) + ")";
+  const StatusCode code = array.is_none() ? StatusCode::kNullPointer : StatusCode::kInvalidArgument;
+  raise_status(static_cast<int32_t>(code), message.c_str());
 }
 
 TensorView absent_view() {

@@ -272,8 +272,8 @@ def test_counts_must_be_integers(counts: tuple[Any, Any, Any]) -> None:
 def test_non_arrays(name: str, value: Any) -> None:
     arrays = v1_arrays()
     arrays[name] = value
-    expect_error(arrays, TypeError, None,
-                 f"{name} must be an array supporting DLPack or the buffer protocol", V1)
+    expect_error(arrays, advstep.ArgumentError, NULL if value is None else ARGUMENT,
+                 f"advstep.advance_step: {name} must be an array supporting DLPack or the buffer protocol", V1)
 
 
 V1_FAULTS = [
