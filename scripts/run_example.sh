@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# The main job: builds the library and runs the CANN-style examples (V1, V2) and the native example.
+# The main job: builds the Python package (with the `advstep` command) into build/venv and runs
+# `advstep run` on its built-in batch, a verified summary; then builds the library and runs the
+# CANN-style examples (V1, V2) and the native example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
+scripts/install_python.sh
+echo "== advstep run (built-in batch: a vLLM-like decode step and a speculative step) =="
+"${ADVSTEP_VENV:-build/venv}/bin/advstep" run
+
 cmake --preset default >/dev/null
 cmake --build --preset default -j"$(nproc)" --target aclnn_advance_step aclnn_advance_step_v2 native_advance_step
 for example in aclnn_advance_step aclnn_advance_step_v2 native_advance_step; do
