@@ -6,15 +6,26 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 jobs=$(nproc)
 
+# How many tests ctest skipped (GTEST_SKIP, or a GPU entry exiting 77) and why, from its log.
+skipped_summary() {
+  local log="build/$1/Testing/Temporary/LastTest.log"
+  [ -f "$log" ] || return 0
+  awk '/: Skipped$/ { if ((getline reason) <= 0 || reason == "") reason = "(no reason given)"; n[reason]++; total++ }
+       /^skipped: / { n[substr($0, 10)]++; total++ }
+       END { if (total) { printf "skipped: %d tests\n", total; for (r in n) printf "  %d: %s\n", n[r], r } }' "$log"
+}
+
 echo "== C++ suite (preset ci) =="
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j"$jobs"
 ctest --preset ci -j"$jobs"
+skipped_summary ci
 
 echo "== C++ suite under AddressSanitizer + UndefinedBehaviorSanitizer (preset debug-sanitize) =="
 cmake --preset debug-sanitize >/dev/null
 cmake --build --preset debug-sanitize -j"$jobs"
 ctest --preset debug-sanitize -j"$jobs"
+skipped_summary debug-sanitize
 
 if [ -x scripts/test_python.sh ]; then
   echo "== Python suite =="

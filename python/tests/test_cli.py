@@ -49,6 +49,13 @@ def test_python_dash_m_and_console_script() -> None:
             assert verb in help_text
 
 
+def test_python_example_runs_and_matches() -> None:
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python_advance_step.py")
+    result = subprocess.run([sys.executable, example], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith("matches the expected values")
+
+
 def test_run_case_file_writes_outputs(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     case_file = cli_fixtures.atk_v1(tmp_path / "atk_aclnnAdvanceStep.json", cases=2)
     assert advstep("run", case_file, "--out", tmp_path / "out") == 0

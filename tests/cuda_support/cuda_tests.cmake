@@ -25,7 +25,8 @@ target_compile_options(advstep_cuda_tests PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-s
 set_target_properties(advstep_cuda_tests PROPERTIES CUDA_RUNTIME_LIBRARY Shared)
 advstep_needs_device_backend(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
-                     PROPERTIES TIMEOUT 600 ENVIRONMENT ADVSTEP_DEVICE=cuda LABELS gpu)
+                     PROPERTIES TIMEOUT 600 ENVIRONMENT ADVSTEP_DEVICE=cuda LABELS gpu
+                                SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 
 # Exits 77 on a machine with no GPU, so that the entries below skip there (and only there).
 add_executable(advstep_gpu_probe ${CMAKE_CURRENT_SOURCE_DIR}/cuda_support/gpu_probe.cpp)
