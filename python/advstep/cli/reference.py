@@ -129,22 +129,24 @@ def _vllm_speculative(case: Case, mode: Semantics) -> dict[str, np.ndarray]:
     accepted = np.repeat(np.asarray(case.tensors["acceptedNum"], dtype=np.int64).reshape(-1), width_e)
     seq = np.repeat(np.arange(n, dtype=np.int64), width_e)
     old = positions.copy()
-    negative_old = old < 0
+    # acceptedNum is an offset (spec section 4): only the position it leads to is checked, each
+    # bound compared before the addition so that numpy's int64 cannot wrap.
     overflow = (accepted >= 0) & (old > INT64_MAX - 1 - accepted)
-    new = np.where(overflow, 0, old + np.where(overflow, 0, accepted) + 1)
-    negative_new = ~overflow & (new < 0)
-    safe = np.where(negative_new | negative_old, 0, new)
+    negative_new = ~overflow & (old < -1 - accepted)
+    bad_sum = overflow | negative_new
+    new = np.where(bad_sum, 0, old + np.where(bad_sum, 0, accepted) + 1)
+    safe = new
     block, offset = safe // b, safe % b
     table_index = np.where(block >= flat.size, flat.size, seq * width + np.minimum(block, flat.size))
-    bad_position = negative_old | overflow | negative_new | (new == INT64_MAX)
+    bad_position = bad_sum | (new == INT64_MAX)
     readable = ~bad_position & (table_index < flat.size) & (block < width if mode.bound == "row" else True)
     block_id = np.where(readable, flat[np.where(readable, table_index, 0)], 0)
     last = _last_token_index(sampled)
     cell = lambda k: f"sequence {k // width_e} column {k % width_e}"  # noqa: E731
     checks = [
-        (negative_old, lambda k: f"inputPositions[{k}] = {int(old[k])} is negative"),
         (overflow, lambda k: f"{cell(k)}: inputPositions + acceptedNum + 1 overflows int64"),
-        (negative_new, lambda k: f"{cell(k)}: new position {int(new[k])} is negative"),
+        (negative_new, lambda k: f"{cell(k)}: new position inputPositions[{k}] + acceptedNum + 1 = "
+                                 f"{int(old[k])} + {int(accepted[k])} + 1 is negative"),
         (~overflow & (new == INT64_MAX), lambda k: f"{cell(k)}: seqLens = position + 1 overflows int64"),
         *_bound_checks(case, mode, seq, block, table_index, lambda k: f"{cell(k)} (position {int(new[k])})"),
         (readable & (block_id < 0), lambda k: f"{cell(k)}: negative block id {int(block_id[k])}"),
