@@ -64,6 +64,15 @@ def test_run_case_file_writes_outputs(tmp_path, capsys: pytest.CaptureFixture[st
     assert written.shape == (6,)
 
 
+def test_run_on_a_golden_folder_then_check_its_outputs(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    case_file = cli_fixtures.atk_v2(tmp_path / "atk_aclnnAdvanceStepV2.json")
+    assert advstep("golden", case_file, "--out", tmp_path / "gold", "--count", 2) == 0
+    assert advstep("run", tmp_path / "gold", "--out", tmp_path / "ran") == 0
+    assert "verified: every output of 2 cases" in capsys.readouterr().out
+    assert (tmp_path / "ran" / "aclnnAdvanceStepV2_0000_0001" / "outputs" / "inputTokens.bin").exists()
+    assert advstep("check", tmp_path / "gold", tmp_path / "ran") == 0
+
+
 # ---- golden and check -----------------------------------------------------------------------------
 
 def test_golden_on_a_cann_st_file_then_one_changed_value(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:

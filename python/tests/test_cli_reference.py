@@ -190,3 +190,28 @@ def test_golden_in_ascend_mode_then_explain(tmp_path, capsys: pytest.CaptureFixt
     capsys.readouterr()
     assert cli_main.main(["explain", str(gold), str(gold)]) == 0
     assert "explain: reproduced by ascend, 40 cores" in capsys.readouterr().out
+
+
+MODES = [["--semantics", "vllm"], ["--block-bound", "row"], ["--semantics", "ascend", "--ascend-cores", "3"],
+         ["--semantics", "ascend", "--ascend-cores", "40", "--block-bound", "row"]]
+
+
+@needs_modes
+@pytest.mark.parametrize("flags", MODES, ids=lambda f: " ".join(f))
+def test_library_and_reference_agree_in_every_mode(tmp_path, capsys: pytest.CaptureFixture[str], flags) -> None:
+    """golden refuses a case where they disagree: many drawn cases per mode, faults included."""
+    case_file = tmp_path / "cases.json"
+    case_file.write_text(json.dumps({"cases": [
+        {"name": "plain", "numSeqs": 9, "numQueries": 5, "blockSize": 4, "blockTableWidth": 3,
+         "tensors": {"seqLens": {"range": [-1, 20]}, "blockTables": {"range": [-1, 50]}}},
+        {"name": "wide", "numSeqs": 97, "numQueries": 45, "blockSize": 8,
+         "tensors": {"seqLens": {"range": [0, 70]}}},
+        {"name": "spec", "numSeqs": 6, "numQueries": 6, "blockSize": 4, "specNum": 2, "blockTableWidth": 4,
+         "tensors": {"inputPositions": {"range": [-3, 12]}, "acceptedNum": {"range": [-1, 5]},
+                     "sampledTokenIds": {"range": [-1, 3]}}},
+        {"name": "spec32", "numSeqs": 3, "numQueries": 3, "blockSize": 4, "specNum": 1, "blockTableWidth": 2,
+         "tensors": {"inputPositions": {"range": [2147483640, 2147483647]}, "acceptedNum": {"range": [0, 3]}}},
+    ]}))
+    assert cli_main.main(["golden", str(case_file), "--out", str(tmp_path / "gold"), "--count", "40", *flags]) == 0
+    out = capsys.readouterr().out
+    assert "160 cases written" in out

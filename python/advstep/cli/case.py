@@ -59,7 +59,3 @@ class Case:
 
     def attributes(self) -> dict[str, int]:
         return {"numSeqs": self.num_seqs, "numQueries": self.num_queries, "blockSize": self.block_size}
-
-    def copy_inputs(self) -> dict[str, np.ndarray]:
-        """Fresh contiguous copies of every input, for one call that mutates them."""
-        return {name: np.array(array, dtype=array.dtype, order="C", copy=True) for name, array in self.tensors.items()}
