@@ -111,7 +111,7 @@ def test_golden_on_a_cann_st_file_then_one_changed_value(tmp_path, capsys: pytes
     assert "aclnnAdvanceStep_0001" in out and "aclnnAdvanceStep_0000" not in out
     assert "slotMapping: 1 of 6 elements differ" in out
     assert f"row 1: expected {slots[1] - 3}, got {slots[1]}; query row 1: " in out
-    assert "seqLens[1] = " in out and "blockTables[1][" in out
+    assert "seqLens[1] = " in out and "blockTables[1][" in out and "slot = " in out
     assert "check: 1 of 3 cases differ" in out
 
 

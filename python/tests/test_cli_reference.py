@@ -99,21 +99,46 @@ def test_ascend_reference_caps_rows_at_the_core_count() -> None:
     assert out["inputTokens"].tolist() == [2, 2, 1, 1, 0, 1, 0, 1]  # rows 0, 1; padding rows 4 and 6
 
 
-def test_ascend_speculative_wraps_at_int32_and_takes_the_argmin_token() -> None:
-    case = Case("v2", 2, 2, 4, {
+def _speculative_case() -> Case:
+    return Case("v2", 2, 2, 4, {
         "inputTokens": np.zeros(4, np.int64), "sampledTokenIds": np.array([[7, -1], [5, -3]], np.int64),
-        "inputPositions": np.array([2**31 - 3, 2**31 - 2, 3, 4], np.int64), "seqLens": np.zeros(4, np.int64),
+        "inputPositions": np.array([2, 3, 3, 4], np.int64), "seqLens": np.zeros(4, np.int64),
         "slotMapping": np.zeros(4, np.int64), "blockTables": np.array([[1, 2], [3, 4]], np.int64),
         "specToken": np.array([[8], [9]], np.int64), "acceptedNum": np.array([0, 0], np.int64)})
-    with pytest.raises(reference.Fault):  # 2^31 - 2 + 1 wraps to a negative position
-        reference.advance(case, Semantics("ascend", 40))
-    case.tensors["inputPositions"][:2] = [2, 3]
+
+
+def test_ascend_speculative_takes_the_argmin_token() -> None:
+    case = _speculative_case()
     out = reference.advance(case, Semantics("ascend", 40))
     assert out["inputTokens"].tolist() == [7, 8, 5, 9]  # row 1: the minimum -3 is in column 1: the token before it
-    vllm = reference.advance(case, Semantics())
-    assert vllm["inputTokens"].tolist() == [7, 8, -3, 9]  # no -1 in row 1: its last column
     assert out["inputPositions"].tolist() == [3, 4, 4, 5]
     assert out["slotMapping"].tolist() == [1 * 4 + 3, 2 * 4 + 0, 4 * 4 + 0, 4 * 4 + 1]
+    vllm = reference.advance(case, Semantics())
+    assert vllm["inputTokens"].tolist() == [7, 8, -3, 9]  # no -1 in row 1: its last column
+
+
+def test_ascend_speculative_wraps_at_int32() -> None:
+    case = _speculative_case()
+    case.tensors["inputPositions"][0] = 2**32 + 2  # the kernel sees 2
+    case.tensors["blockTables"][1, 1] = 2**30  # 2^30 * 4 wraps to 0
+    out = reference.advance(case, Semantics("ascend", 40))
+    assert out["inputPositions"].tolist()[0] == 3 and out["seqLens"].tolist()[0] == 4
+    assert out["slotMapping"].tolist()[2:] == [0, 1]
+    with pytest.raises(reference.Fault):  # 64-bit: position 2^32 + 3 leaves the table
+        reference.advance(case, Semantics())
+    case.tensors["inputPositions"][0] = 2**31 - 1  # + 1 wraps to -2^31: block -2^29, before the table
+    with pytest.raises(reference.Fault):
+        reference.advance(case, Semantics("ascend", 40))
+
+
+def test_ascend_plain_divides_toward_zero_and_checks_no_value() -> None:
+    case = _call_example()
+    case.tensors["seqLens"][:4] = [-1, 1, 2, 3]  # -1 / 2 = 0 in C: block 0, offset -1
+    out = reference.advance(case, Semantics("ascend", 40))
+    assert out["slotMapping"].tolist()[:4] == [-1, 3, 6, 9]
+    assert out["seqLens"].tolist()[:4] == [0, 2, 3, 4]
+    with pytest.raises(reference.Fault):
+        reference.advance(case, Semantics())
 
 
 def test_row_bound_faults_where_the_table_bound_reads_the_next_sequence() -> None:

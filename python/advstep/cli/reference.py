@@ -164,9 +164,32 @@ def _vllm_speculative(case: Case, mode: Semantics) -> dict[str, np.ndarray]:
 
 
 # ---- the Ascend kernels' semantics (spec section 6) --------------------------------------------
+#
+# The kernels check no value: their scalar and vector units wrap (V1 in int64, V2 in int32), and
+# divide as C does, truncating toward zero, so a small negative position still reads block 0. Only
+# a read outside blockTables (or past the row, under the row bound) is a fault, as is a V2 row
+# whose minimum is its first column (the kernel would read the element before the row).
+
+def _c_division(values: np.ndarray, divisor: int) -> tuple[np.ndarray, np.ndarray]:
+    """Quotient truncated toward zero and the remainder with the dividend's sign (C's / and %)."""
+    quotient = values // divisor
+    quotient = quotient + ((values < 0) & (quotient * divisor != values))
+    return quotient, values - quotient * divisor
+
+
+def _ascend_bound_checks(mode: Semantics, seq: np.ndarray, block: np.ndarray, entry: np.ndarray, size: int,
+                         width: int, what: Callable[[int], str]) -> list[tuple[np.ndarray, Callable[[int], str]]]:
+    if mode.bound == "row":
+        return [((block < 0) | (block >= width),
+                 lambda k: f"{what(k)}: block {int(block[k])} is outside its row of {width}: the slot would be "
+                           f"another sequence's than sequence {int(seq[k])}'s")]
+    return [((entry < 0) | (entry >= size),
+             lambda k: f"{what(k)}: block index {int(entry[k])} leaves blockTables ({size} entries)")]
+
 
 def _ascend_plain(case: Case, mode: Semantics) -> dict[str, np.ndarray]:
-    """V1: block id from row 0 plus W * i, only min(Q, cores) rows, padding every cores-th row."""
+    """V1: block id from row 0 plus W * i, only min(Q, cores) rows, padding every cores-th row;
+    int64 arithmetic that wraps."""
     n, q, b, cores = case.num_seqs, case.num_queries, case.block_size, int(mode.cores or 0)
     out = _outputs(case)
     tokens, positions, lens, slots = _flat(out)
@@ -174,42 +197,23 @@ def _ascend_plain(case: Case, mode: Semantics) -> dict[str, np.ndarray]:
     sampled = np.asarray(case.tensors["sampledTokenIds"], dtype=np.int64).reshape(-1)
     rows = np.arange(min(q, cores), dtype=np.int64)
     pos = lens[rows].copy()
-    negative = pos < 0
-    safe = np.where(negative, 0, pos)
-    block, offset = safe // b, safe % b
-    readable = ~negative & (block < flat.size) & (block < width if mode.bound == "row" else True)
-    value = np.where(readable, flat[np.where(readable, block, 0)], 0)
-    shift = rows * width
-    id_overflow = readable & (value > INT64_MAX - shift)
-    block_id = np.where(id_overflow, 0, value + np.where(id_overflow, 0, shift))
-    checks = [
-        (negative, lambda k: f"seqLens[{k}] = {int(pos[k])} is negative"),
-        (pos == INT64_MAX, lambda k: f"seqLens[{k}] + 1 overflows int64"),
-        (block >= flat.size, lambda k: f"row {k} (position {int(pos[k])}): block index {int(block[k])} "
-                                       f"leaves blockTables ({flat.size} entries)"),
-    ]
-    if mode.bound == "row":
-        checks.insert(2, (block >= width, lambda k: f"row {k} (position {int(pos[k])}): block {int(block[k])} is at "
-                                                    f"or past the row width {width}: the slot would be sequence "
-                                                    f"{k + int(block[k]) // width}'s, not sequence {k}'s"))
-    checks += [
-        (id_overflow, lambda k: f"row {k}: block id {int(value[k])} + {int(shift[k])} overflows int64"),
-        (readable & ~id_overflow & (block_id < 0), lambda k: f"row {k}: negative block id {int(block_id[k])}"),
-        (readable & ~id_overflow & (block_id > (INT64_MAX - offset) // b),
-         lambda k: f"row {k}: slot of block {int(block_id[k])} overflows int64"),
-    ]
-    _raise_first(rows, checks)
+    block, offset = _c_division(pos, b)
+    _raise_first(rows, _ascend_bound_checks(mode, rows, block, block, flat.size, width,
+                                            lambda k: f"row {k} (seqLens {int(pos[k])})"))
+    with np.errstate(over="ignore"):
+        slot = (flat[block] + width * rows) * b + offset
+        lens[rows] = pos + 1
     tokens[rows] = sampled[rows]
     positions[rows] = pos
-    lens[rows] = pos + 1
-    slots[rows] = block_id * b + offset
+    slots[rows] = slot
     padded = np.arange(q, n, max(1, cores), dtype=np.int64)
     tokens[padded], positions[padded], slots[padded] = 0, 0, -1
     return out
 
 
 def _int32(values: np.ndarray) -> np.ndarray:
-    """Wrap to int32 as the kernel's casts and int32 adds do, back in an int64 array."""
+    """The low 32 bits as a signed value (an int64 -> int32 cast, or an int32 sum that wrapped),
+    held in int64."""
     return np.asarray(values, dtype=np.int64).astype(np.int32).astype(np.int64)
 
 
@@ -225,27 +229,21 @@ def _ascend_speculative(case: Case, mode: Semantics) -> dict[str, np.ndarray]:
     accepted = _int32(np.repeat(np.asarray(case.tensors["acceptedNum"], dtype=np.int64).reshape(-1), width_e))
     seq = np.repeat(np.arange(n, dtype=np.int64), width_e)
     new = _int32(_int32(positions) + accepted + 1)
-    negative = new < 0
-    safe = np.where(negative, 0, new)
-    block, offset = safe // b, safe % b
-    table_index = np.where(block >= flat.size, flat.size, seq * width + np.minimum(block, flat.size))
-    readable = ~negative & (table_index < flat.size) & (block < width if mode.bound == "row" else True)
-    block_id = np.where(readable, flat[np.where(readable, table_index, 0)], 0)
-    # The sampled row with a -1 appended, compared as float32 as the kernel's ReduceMin does.
+    block, offset = _c_division(new, b)
+    entry = seq * width + block
+    # The sampled row with a -1 appended, compared as float32 as the kernel's ReduceMin does; the
+    # first minimum wins.
     with_sentinel = np.concatenate([sampled.astype(np.float32), np.full((n, 1), -1, np.float32)], axis=1)
     last = with_sentinel.argmin(axis=1)
     cell = lambda k: f"sequence {k // width_e} column {k % width_e}"  # noqa: E731
-    checks = [
-        (negative, lambda k: f"{cell(k)}: new position {int(new[k])} (int32) is negative"),
-        *_bound_checks(case, mode, seq, block, table_index, lambda k: f"{cell(k)} (position {int(new[k])})"),
-        (readable & (block_id < 0), lambda k: f"{cell(k)}: negative block id {int(block_id[k])}"),
-        (np.repeat(last == 0, width_e), lambda k: f"sampledTokenIds row {k // width_e}: its minimum is in column 0, "
-                                                  "so the kernel would read before the row"),
-    ]
+    checks = _ascend_bound_checks(mode, seq, block, entry, flat.size, width,
+                                  lambda k: f"{cell(k)} (position {int(new[k])}, int32)")
+    checks.append((np.repeat(last == 0, width_e), lambda k: f"sampledTokenIds row {k // width_e}: its minimum is in "
+                                                            "column 0, so the kernel would read before the row"))
     _raise_first(seq, checks)
     positions[:] = new
     lens[:] = _int32(new + 1)
-    slots[:] = _int32(_int32(block_id) * b + offset)
+    slots[:] = _int32(_int32(flat[entry]) * b + offset)
     grid = tokens.reshape(n, width_e)
     grid[:, 0] = sampled[np.arange(n), last - 1]
     grid[:, 1:] = spec

@@ -17,16 +17,27 @@ def _value(case: Case, name: str, index: int) -> int:
     return int(np.asarray(case.tensors[name]).reshape(-1)[index])
 
 
+def _int32(value: int) -> int:
+    return (value + 2**31) % 2**32 - 2**31
+
+
+def _c_divide(pos: int, b: int) -> tuple[int, int]:
+    """C's / and % (toward zero), as the Ascend kernels divide."""
+    block = abs(pos) // b * (1 if pos >= 0 else -1)
+    return block, pos - block * b
+
+
 def _slot_text(case: Case, table_index: int, block: int, pos: int, row_label: str, shift: int = 0) -> str:
     flat = np.asarray(case.tensors["blockTables"]).reshape(-1)
     b = case.block_size
+    offset = pos - block * b
     if not 0 <= table_index < flat.size:
         return f"blockTables index {table_index} is outside the table ({flat.size} entries)"
     value = int(flat[table_index])
     if shift:
-        return (f"blockTables{row_label}[{pos} // {b} = {block}] = {value}, block = {value} + {shift} = {value + shift}, "
-                f"slot = {value + shift} * {b} + {pos % b} = {(value + shift) * b + pos % b}")
-    return f"blockTables{row_label}[{pos} // {b} = {block}] = {value}, slot = {value} * {b} + {pos % b} = {value * b + pos % b}"
+        return (f"blockTables{row_label}[{pos} / {b} = {block}] = {value}, block = {value} + {shift} = {value + shift}, "
+                f"slot = {value + shift} * {b} + {offset} = {(value + shift) * b + offset}")
+    return f"blockTables{row_label}[{pos} / {b} = {block}] = {value}, slot = {value} * {b} + {offset} = {value * b + offset}"
 
 
 def row_terms(case: Case, semantics: Semantics, index: int) -> str:
@@ -41,13 +52,16 @@ def row_terms(case: Case, semantics: Semantics, index: int) -> str:
         old = _value(case, "inputPositions", index)
         accepted = _value(case, "acceptedNum", i)
         p = old + accepted + 1
+        block = p // b
         sampled = np.asarray(case.tensors["sampledTokenIds"]).reshape(n, e)[i].tolist()
         text = (f"sequence {i} column {j}: inputPositions[{index}] = {old}, acceptedNum[{i}] = {accepted}, "
                 f"position = {old} + {accepted} + 1 = {p}")
         if mode.mode == "ascend":
-            text += " (int32 arithmetic)"
-        if p >= 0:
-            text += ", " + _slot_text(case, i * width + p // b, p // b, p, f"[{i}]")
+            p = _int32(_int32(old) + _int32(accepted) + 1)
+            block = _c_divide(p, b)[0]
+            text += f" (int32: {p})"
+        if p >= 0 or mode.mode == "ascend":
+            text += ", " + _slot_text(case, i * width + block, block, p, f"[{i}]")
         token = "lastToken of" if j == 0 else f"specToken[{i}, {j - 1}]; row"
         return text + f"; token: {token} sampledTokenIds[{i}] = {sampled}"
     if index >= q:
@@ -59,8 +73,9 @@ def row_terms(case: Case, semantics: Semantics, index: int) -> str:
         return f"query row {index}: not updated, at or past the core count ({mode.cores})"
     pos = _value(case, "seqLens", index)
     text = f"query row {index}: sampledTokenIds[{index}] = {_value(case, 'sampledTokenIds', index)}, seqLens[{index}] = {pos}"
+    if mode.mode == "ascend":
+        block = _c_divide(pos, b)[0]
+        return text + ", " + _slot_text(case, block, block, pos, "(flat)", shift=width * index)
     if pos < 0:
         return text + " (negative)"
-    if mode.mode == "ascend":
-        return text + ", " + _slot_text(case, pos // b, pos // b, pos, "(flat)", shift=width * index)
     return text + ", " + _slot_text(case, index * width + pos // b, pos // b, pos, f"[{index}]")
