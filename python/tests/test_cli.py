@@ -127,6 +127,24 @@ def test_golden_v2_st_file_with_accepted_counts_above_s(tmp_path, capsys: pytest
     assert advstep("check", tmp_path / "gold", tmp_path / "gold") == 0
 
 
+def test_check_on_the_speculative_path_names_sequence_and_column(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    case_file = cli_fixtures.atk_v2(tmp_path / "atk_aclnnAdvanceStepV2.json")
+    assert advstep("golden", case_file, "--out", tmp_path / "gold") == 0
+    changed = tmp_path / "changed" / "aclnnAdvanceStepV2_0000"
+    changed.mkdir(parents=True)
+    for name in ("inputTokens", "inputPositions", "seqLens", "slotMapping"):
+        array = np.load(tmp_path / "gold" / "aclnnAdvanceStepV2_0000" / "expected" / f"{name}.npy")
+        if name == "inputPositions":
+            array[7] += 1  # sequence 2, column 1
+        np.save(changed / f"{name}.npy", array)
+    capsys.readouterr()
+    assert advstep("check", tmp_path / "gold", tmp_path / "changed") == 1
+    out = capsys.readouterr().out
+    assert "inputPositions: 1 of 15 elements differ" in out
+    assert "element 7: expected" in out and "sequence 2 column 1: inputPositions[7] = " in out
+    assert "acceptedNum[2] = " in out and "sampledTokenIds[2] = [" in out
+
+
 def test_golden_is_seeded(tmp_path) -> None:
     case_file = cli_fixtures.atk_v1(tmp_path / "atk.json", cases=1)
     for out, seed in (("a", 1), ("b", 1), ("c", 2)):
