@@ -63,7 +63,10 @@ def _semantics_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="advstep", description="Golden data, checks and explanations for advance_step "
-                     "(aclnnAdvanceStep, aclnnAdvanceStepV2).")
+                     "(aclnnAdvanceStep, aclnnAdvanceStepV2).",
+                     epilog="exit status: 0 success (check: every tensor matches), 1 a difference (or, for golden, "
+                            "the library and the reference disagree), 2 a bad file or argument. "
+                            "`advstep VERB --help` describes each verb.")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True, parser_class=_Parser)
 
     run = verbs.add_parser("run", help="advance a case (default: a built-in realistic batch), verified")
@@ -76,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     golden = verbs.add_parser("golden", help="write seeded inputs and expected outputs (.npy, .bin, manifest)")
     golden.add_argument("case", metavar="CASE", help="a case file: advstep JSON or CANN's atk_aclnnAdvanceStep*.json")
     golden.add_argument("--out", metavar="DIR", required=True, help="the folder to write, one sub-folder per case")
-    golden.add_argument("--seed", type=_seed, default=0, help="seed of the drawn values (default 0)")
-    golden.add_argument("--count", type=_positive, default=1, help="cases drawn per case of the file (default 1)")
+    golden.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the drawn values (default 0)")
+    golden.add_argument("--count", type=_positive, default=1, metavar="K", help="cases drawn per case of the file (default 1)")
     _semantics_flags(golden)
 
     check = verbs.add_parser("check", help="compare expected outputs with actual ones; exit 1 on a difference")
