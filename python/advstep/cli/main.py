@@ -39,6 +39,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _cores(text: str) -> int:
+    value = _positive(text)
+    if value > 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"expected a core count below 2^31, got {value}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -54,7 +61,7 @@ def _semantics_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--semantics", choices=MODES, default="vllm",
                        help="vllm (default): vLLM's kernel and CANN's documentation; ascend: the Ascend kernels bit "
                             "for bit (V1 row cap and sparse padding, V2 int32 arithmetic)")
-    group.add_argument("--ascend-cores", type=_positive, metavar="N",
+    group.add_argument("--ascend-cores", type=_cores, metavar="N",
                        help="the NPU's vector-core count the ascend semantics emulates (default 40)")
     group.add_argument("--block-bound", choices=BOUNDS, default="table",
                        help="table (default): a block index may run into the next rows of blockTables; row: a "
