@@ -145,6 +145,21 @@ def test_check_on_the_speculative_path_names_sequence_and_column(tmp_path, capsy
     assert "acceptedNum[2] = " in out and "sampledTokenIds[2] = [" in out
 
 
+def test_st_v2_file_without_its_optional_inputs_takes_the_plain_path(tmp_path) -> None:
+    path = cli_fixtures.atk_v1(tmp_path / "atk_aclnnAdvanceStepV2.json", cases=1)
+    data = json.loads(open(path).read())
+    data[0]["aclnn_name"] = "aclnnAdvanceStepV2"
+    data[0]["inputs"] += [cli_fixtures._tensor("specTokenOptional", None, 0, 0),
+                          cli_fixtures._tensor("acceptedNumOptional", None, 0, 0)]
+    cli_fixtures._write(path, data)
+    assert advstep("golden", path, "--out", tmp_path / "gold") == 0
+    case = tmp_path / "gold" / "aclnnAdvanceStepV2_0000"
+    manifest = json.loads((case / "manifest.json").read_text())
+    assert manifest["api"] == "aclnnAdvanceStepV2"
+    assert manifest["inputs"]["specToken"]["shape"] == [0] and manifest["inputs"]["acceptedNum"]["shape"] == [0]
+    assert np.load(case / "expected" / "slotMapping.npy").tolist()[3:] == [-1, -1, -1]
+
+
 def test_golden_is_seeded(tmp_path) -> None:
     case_file = cli_fixtures.atk_v1(tmp_path / "atk.json", cases=1)
     for out, seed in (("a", 1), ("b", 1), ("c", 2)):
