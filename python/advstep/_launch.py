@@ -45,13 +45,13 @@ def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, i
     """
     if not isinstance(semantics, str) or semantics not in SEMANTICS:
         raise ArgumentError(
-            f"advstep::advance_step: semantics must name a semantics (expected 'vllm' or 'ascend', "
+            f"advstep.advance_step: semantics must name a semantics (expected 'vllm' or 'ascend', "
             f"got {semantics!r})",
             INVALID_ARGUMENT,
         )
     if not isinstance(block_bound, str) or block_bound not in BLOCK_BOUNDS:
         raise ArgumentError(
-            f"advstep::advance_step: block_bound must name a bound (expected 'table' or 'row', "
+            f"advstep.advance_step: block_bound must name a bound (expected 'table' or 'row', "
             f"got {block_bound!r})",
             INVALID_ARGUMENT,
         )
@@ -65,7 +65,7 @@ def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, i
             cores = None
     if cores is None or not 1 <= cores <= _INT32_MAX:
         raise ArgumentError(
-            f"advstep::advance_step: ascend_cores must be None or a vector-core count (expected an "
+            f"advstep.advance_step: ascend_cores must be None or a vector-core count (expected an "
             f"integer in [1, {_INT32_MAX}], got {ascend_cores!r})",
             INVALID_ARGUMENT,
         )

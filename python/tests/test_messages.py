@@ -44,3 +44,11 @@ def test_big_endian_array_names_the_byte_order() -> None:
     assert "seq_lens" in message and "byte order" in message and "big-endian" in message, message
     for name, array in arrays.items():
         assert np.array_equal(array, before[name]), name
+
+
+@pytest.mark.parametrize("keywords", [{"semantics": "npu"}, {"block_bound": "page"},
+                                      {"semantics": "ascend", "ascend_cores": 0}])
+def test_keyword_messages_name_the_python_function(keywords: dict) -> None:
+    with pytest.raises(advstep.ArgumentError) as raised:
+        advstep.advance_step(**_arrays(), num_seqs=4, num_queries=2, block_size=4, **keywords)
+    assert str(raised.value).startswith("advstep.advance_step: "), str(raised.value)
