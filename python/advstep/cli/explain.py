@@ -83,7 +83,12 @@ def label(members: list[Semantics]) -> str:
             continue
         socs = [soc for c in cores for soc in socs_with_cores(c)]
         noun = "core" if cores == [1] else "cores"
-        text = f"ascend, {_ranges(cores)} {noun}" + (f" ({', '.join(socs)})" if socs and len(cores) <= 2 else "")
+        text = f"ascend, {_ranges(cores)} {noun}"
+        if socs and len(cores) <= 2:
+            text += f" ({', '.join(socs)})"
+        elif socs:  # a range: say which known parts it covers
+            known = sorted({c for c in cores if socs_with_cores(c)})
+            text += f" (the known SoCs' {' and '.join(map(str, known))} included)"
         parts.append(f"{text}, {bound_text}")
     return "; ".join(parts)
 
