@@ -7,14 +7,12 @@ the semantics that produced an output.
 
 from __future__ import annotations
 
-import inspect
 import json
 import random
 
 import numpy as np
 import pytest
 
-import advstep
 from advstep.cli import main as cli_main
 from advstep.cli import reference, tensor_files
 from advstep.cli.case import Case
@@ -22,8 +20,6 @@ from advstep.cli.semantics import Semantics
 from cases import random_v1, random_v2
 from oracle import Fault
 
-LIBRARY_HAS_MODES = "semantics" in inspect.signature(advstep.advance_step).parameters
-needs_modes = pytest.mark.skipif(not LIBRARY_HAS_MODES, reason="advstep.advance_step has no semantics keyword yet")
 CANN_NAMES = {"input_tokens": "inputTokens", "sampled_token_ids": "sampledTokenIds",
               "input_positions": "inputPositions", "seq_lens": "seqLens", "slot_mapping": "slotMapping",
               "block_tables": "blockTables", "spec_token": "specToken", "accepted_num": "acceptedNum"}
@@ -201,7 +197,6 @@ def test_explain_says_when_nothing_reproduces(tmp_path, capsys: pytest.CaptureFi
     assert "no single candidate reproduces every case" in capsys.readouterr().out
 
 
-@needs_modes
 def test_golden_in_ascend_mode_then_explain(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     case = _explain_case(5)
     case_file = tmp_path / "cases.json"
@@ -221,7 +216,6 @@ MODES = [["--semantics", "vllm"], ["--block-bound", "row"], ["--semantics", "asc
          ["--semantics", "ascend", "--ascend-cores", "40", "--block-bound", "row"]]
 
 
-@needs_modes
 @pytest.mark.parametrize("flags", MODES, ids=lambda f: " ".join(f))
 def test_library_and_reference_agree_in_every_mode(tmp_path, capsys: pytest.CaptureFixture[str], flags) -> None:
     """golden refuses a case where they disagree: many drawn cases per mode, faults included."""
