@@ -17,7 +17,9 @@
 
 namespace advstep {
 
-/// The draft-token inputs of speculative decoding (S drafts per sequence, E = S + 1).
+/// The draft-token inputs of speculative decoding (S drafts per sequence, E = S + 1). A member left
+/// as a default TensorView (rank 0) is "not given", as a null tensor is in the C API: one given
+/// without the other is then refused (kNullPointer), and an empty one ([N, 0]) is refused the same way.
 struct SpeculativeInputs {
   TensorView spec_token;    ///< int64 [N, S]: the next step's draft tokens.
   TensorView accepted_num;  ///< int64 [N]: drafts accepted this step, an offset (values above S are valid).

@@ -56,7 +56,8 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
   ImportedArray accepted;
   if (!spec_token.is_none()) spec = import_array(spec_token, "spec_token", false);
   if (!accepted_num.is_none()) accepted = import_array(accepted_num, "accepted_num", false);
-  // A missing optional is an empty view: the library itself reports "give both or neither".
+  // A missing optional is a default view, which the library reads as not given: it then reports
+  // "give both or neither", naming the missing one as null.
   if (spec_token.is_none()) spec.view = absent_view();
   if (accepted_num.is_none()) accepted.view = absent_view();
 

@@ -115,11 +115,7 @@ ImportedArray import_array(nb::handle array, const char* name, bool written) {
 }
 
 TensorView absent_view() {
-  TensorView view;
-  view.rank = 1;
-  view.shape[0] = 0;
-  view.strides[0] = 1;
-  return view;
+  return TensorView{};  // rank 0: the native API reads it as "not given"
 }
 
 void raise_status(int32_t code, const char* message) {

@@ -219,7 +219,7 @@ def test_read_only_inputs_are_fine() -> None:
 def test_only_spec_token() -> None:
     arrays = with_(v2_arrays, accepted_num=None)
     expect_error(arrays, advstep.ArgumentError, NULL,
-                 "accepted_num must be given together with spec_token (expected both or neither, got spec_token only)",
+                 "accepted_num must be given together with spec_token (expected both or neither, got spec_token only (accepted_num null))",
                  V2)
 
 
@@ -231,7 +231,9 @@ def test_only_accepted_num() -> None:
 def test_one_optional_empty() -> None:
     arrays = v2_arrays()
     arrays["spec_token"] = np.zeros((SN, 0), np.int64)
-    expect_error(arrays, advstep.ArgumentError, NULL, "spec_token must be given together with accepted_num", V2)
+    expect_error(arrays, advstep.ArgumentError, NULL,
+                 "spec_token must be given together with accepted_num (expected both or neither, "
+                 "got accepted_num only (spec_token empty, shape [3, 0]))", V2)
 
 
 COUNT_CASES = [

@@ -39,7 +39,9 @@ void run(const std::array<const TensorView*, core::kRoleCount>& views, int64_t n
   request.contract = core::Contract::kVllm;
   request.accepts_speculative = speculative;
   for (size_t r = 0; r < views.size(); ++r) {
-    if (views[r] == nullptr) continue;
+    // An optional input left as a default TensorView (rank 0) was not given: null, as in the C API.
+    const bool optional = r >= static_cast<size_t>(core::kRequiredRoleCount);
+    if (views[r] == nullptr || (optional && views[r]->rank == 0)) continue;
     plan.tensors[r] = describe(*views[r]);
     request.tensors[r] = &plan.tensors[r];
   }
