@@ -63,6 +63,32 @@ TEST(DeferredLifetime, BlockFreedBeforeSynchronisationIsNotWritten) {
   EXPECT_EQ(t.seq_lens.values(), (std::vector<int64_t>{3, 3}));
 }
 
+// Eager streams (the host runs the plan in the call, a GPU enqueues it) check the memory again when
+// the work starts, as deferred ones do at synchronisation: the block freed since the first phase is
+// never written, and the run reports 161002 (the call's own failure: its work runs now).
+TEST(EagerLifetime, BlockFreedBetweenThePhasesIsNotWritten) {
+  for (const bool default_stream : {true, false}) {
+    SCOPED_TRACE(default_stream ? "default stream" : "created stream");
+    StreamHandle stream(/*deferred=*/false);
+    const aclrtStream target = default_stream ? nullptr : stream.get();
+    V1Tensors t;
+    aclOpExecutor* executor = nullptr;
+    ASSERT_EQ(plan_v1(t, t.tables.get(), &executor), ACL_SUCCESS) << last_error_message();
+    const std::vector<int64_t> tokens = t.tokens.values();
+    const std::vector<int64_t> seq_lens = t.seq_lens.values();
+    DeviceTensor doomed = std::move(t.slots);  // frees slotMapping's block between the phases
+    doomed = DeviceTensor();
+    EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, executor, target), ACLNN_ERR_PARAM_INVALID);
+    const std::string message = last_error_message();
+    EXPECT_NE(message.find("slotMapping data must be device memory"), std::string::npos) << message;
+    EXPECT_EQ(aclrtSynchronizeStream(target), ACL_SUCCESS) << last_error_message();
+    EXPECT_EQ(t.tokens.values(), tokens);
+    EXPECT_EQ(t.seq_lens.values(), seq_lens);
+    // The executor was single use: it is spent, not left planned over freed memory.
+    EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, executor, target), ACLNN_ERR_PARAM_INVALID);
+  }
+}
+
 TEST(ExecutorLifetime, SingleUseExecutorRunAgainAfterAnotherPlanIsRefused) {
   V1Tensors t;
   aclOpExecutor* first = nullptr;

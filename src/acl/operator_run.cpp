@@ -34,6 +34,13 @@ Status check_run(const char* api, void* workspace, uint64_t workspace_size, aclO
   return {};
 }
 
+/// Runs @p plan once its memory is checked again: the blocks checked by the first phase may have
+/// been freed (or shrunk into another allocation) since, and nothing may be written into them.
+Status checked_run(const core::Plan& plan, const core::MemoryDomain& memory, runtime::DeviceQueue& device) {
+  if (Status s = core::check_memory(plan, &memory); !s.ok()) return s;
+  return device.run(plan);
+}
+
 }  // namespace
 
 Status run_operator(const char* api, void* workspace, uint64_t workspace_size, aclOpExecutor* executor,
@@ -63,16 +70,18 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
       // Deferred work runs at synchronisation: a block freed since this call must not be written.
       const core::MemoryDomain& memory = runtime::device_memory_domain(executor->device);
       target->submit([plan = executor->plan, &device = target->device(), &memory]() {
-        if (Status s = core::check_memory(plan, &memory); !s.ok()) return s;
-        return device.run(plan);
+        return checked_run(plan, memory, device);
       });
     } else {
       // The device runs the plan in place (host) or enqueues its kernels (GPU). A data fault is kept
-      // by the stream, or by the GPU's fault record, for the next synchronisation; a launch the GPU
-      // refused is this call's own failure (eager submission runs the task before returning).
+      // by the stream, or by the GPU's fault record, for the next synchronisation; memory freed since
+      // the first phase, or a launch the GPU refused, is this call's own failure (eager submission
+      // runs the task before returning). A GPU's kernels cannot outlive their blocks: aclrtFree's
+      // cudaFree waits for the device first.
       Status refused;
-      target->submit([&plan = executor->plan, &device = target->device(), &refused]() {
-        Status result = device.run(plan);
+      const core::MemoryDomain& memory = runtime::device_memory_domain(executor->device);
+      target->submit([&plan = executor->plan, &device = target->device(), &memory, &refused]() {
+        Status result = checked_run(plan, memory, device);
         if (result.ok() || result.code() == StatusCode::kDataFault) return result;
         refused = std::move(result);
         return Status();
