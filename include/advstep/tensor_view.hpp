@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <initializer_list>
 
+#include "advstep/detail/checked_arithmetic.hpp"
+
 namespace advstep {
 
 inline constexpr int32_t kMaxRank = 8;
@@ -65,11 +67,9 @@ TensorView view(T* data, std::initializer_list<int64_t> shape, Device device = D
     if (d == v.rank) break;
     v.shape[static_cast<std::size_t>(d++)] = extent;
   }
-  int64_t stride = 1;
-  for (int32_t k = v.rank - 1; k >= 0; --k) {
-    v.strides[static_cast<std::size_t>(k)] = stride;
-    stride *= v.shape[static_cast<std::size_t>(k)];
-  }
+  // A shape whose element count overflows keeps the strides computed so far; advance_step refuses
+  // its shape before reading them.
+  (void)detail::row_major_strides(v.shape.data(), v.rank, v.strides.data());
   return v;
 }
 

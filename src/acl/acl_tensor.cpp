@@ -5,6 +5,9 @@
 #include <new>
 
 #include "aclnn/opdev/op_errno.h"
+#include "advstep/detail/checked_arithmetic.hpp"
+#include "core/message.hpp"
+#include "runtime/last_error.hpp"
 
 struct aclIntArray {
   std::vector<int64_t> values;
@@ -13,14 +16,29 @@ struct aclIntArray {
 namespace advstep::acl {
 namespace {
 
-std::vector<int64_t> row_major_strides(const std::vector<int64_t>& dims) {
+/// Fills @p tensor's view: the given strides, or row-major ones when @p stride is null. A row-major
+/// layout is refused (161002, with a message) when the element count does not fit in int64: its
+/// strides cannot be computed. Throws std::bad_alloc.
+aclnnStatus init_view(const char* api, aclTensor& tensor, const int64_t* view_dims, uint64_t view_dims_num,
+                      const int64_t* stride) {
+  std::vector<int64_t> dims = tensor.view_dims;  // kept when no new dims are given
+  if (view_dims != nullptr && view_dims_num > 0) dims.assign(view_dims, view_dims + view_dims_num);
   std::vector<int64_t> strides(dims.size());
-  int64_t stride = 1;
-  for (size_t d = dims.size(); d-- > 0;) {
-    strides[d] = stride;
-    stride *= dims[d];
+  if (stride != nullptr) {
+    std::copy(stride, stride + dims.size(), strides.begin());
+  } else if (!detail::row_major_strides(dims.data(), static_cast<int64_t>(dims.size()), strides.data())) {
+    core::TensorDesc shown;
+    shown.rank = static_cast<int32_t>(dims.size());
+    std::copy_n(dims.begin(), std::min<size_t>(dims.size(), kMaxRank), shown.dims.begin());
+    const Status refused = core::fail(
+        StatusCode::kInvalidArgument, api, "viewDims must hold fewer than 2^63 elements when stride is null",
+        "dims whose product fits in int64 (or explicit strides)", core::shape_string(shown));
+    runtime::report_error(static_cast<int32_t>(refused.code()), refused.message());
+    return static_cast<aclnnStatus>(refused.code());
   }
-  return strides;
+  tensor.view_dims = std::move(dims);
+  tensor.strides = std::move(strides);
+  return ACLNN_SUCCESS;
 }
 
 /// The out-array convention of aclGetViewShape and friends: new[] that the caller delete[]s.
@@ -34,6 +52,25 @@ aclnnStatus copy_out(const std::vector<int64_t>& values, int64_t** out, uint64_t
 }
 
 }  // namespace
+
+aclnnStatus init_tensor(const char* api, aclTensor* tensor, const int64_t* view_dims, uint64_t view_dims_num,
+                        aclDataType data_type, const int64_t* stride, int64_t offset, aclFormat format,
+                        const int64_t* storage_dims, uint64_t storage_dims_num, void* data) {
+  if (tensor == nullptr) return ACLNN_ERR_PARAM_NULLPTR;
+  try {
+    if (aclnnStatus s = init_view(api, *tensor, view_dims, view_dims_num, stride); s != ACLNN_SUCCESS) return s;
+    if (storage_dims != nullptr && storage_dims_num > 0) {
+      tensor->storage_dims.assign(storage_dims, storage_dims + storage_dims_num);
+    }
+  } catch (const std::bad_alloc&) {
+    return ACLNN_ERR_INNER;
+  }
+  tensor->data_type = data_type;
+  tensor->format = format;
+  tensor->offset = offset;
+  if (data != nullptr) tensor->data = data;
+  return ACLNN_SUCCESS;
+}
 
 const char* data_type_name(aclDataType type) {
   switch (type) {
@@ -85,8 +122,8 @@ aclTensor* aclCreateTensor(const int64_t* viewDims, uint64_t viewDimsNum, aclDat
   if ((viewDims == nullptr && viewDimsNum > 0) || (storageDims == nullptr && storageDimsNum > 0)) return nullptr;
   auto* tensor = new (std::nothrow) aclTensor;
   if (tensor == nullptr) return nullptr;
-  if (aclInitTensor(tensor, viewDims, viewDimsNum, dataType, stride, offset, format, storageDims, storageDimsNum,
-                    tensorData) != ACLNN_SUCCESS) {
+  if (advstep::acl::init_tensor("aclCreateTensor", tensor, viewDims, viewDimsNum, dataType, stride, offset, format,
+                                storageDims, storageDimsNum, tensorData) != ACLNN_SUCCESS) {
     delete tensor;
     return nullptr;
   }
@@ -97,20 +134,8 @@ aclTensor* aclCreateTensor(const int64_t* viewDims, uint64_t viewDimsNum, aclDat
 aclnnStatus aclInitTensor(aclTensor* tensor, const int64_t* viewDims, uint64_t viewDimsNum, aclDataType dataType,
                           const int64_t* stride, int64_t offset, aclFormat format, const int64_t* storageDims,
                           uint64_t storageDimsNum, void* tensorDataAddr) {
-  if (tensor == nullptr) return ACLNN_ERR_PARAM_NULLPTR;
-  try {
-    if (viewDims != nullptr && viewDimsNum > 0) tensor->view_dims.assign(viewDims, viewDims + viewDimsNum);
-    if (storageDims != nullptr && storageDimsNum > 0) tensor->storage_dims.assign(storageDims, storageDims + storageDimsNum);
-    tensor->strides = stride != nullptr ? std::vector<int64_t>(stride, stride + tensor->view_dims.size())
-                                        : advstep::acl::row_major_strides(tensor->view_dims);
-  } catch (const std::bad_alloc&) {
-    return ACLNN_ERR_INNER;
-  }
-  tensor->data_type = dataType;
-  tensor->format = format;
-  tensor->offset = offset;
-  if (tensorDataAddr != nullptr) tensor->data = tensorDataAddr;
-  return ACLNN_SUCCESS;
+  return advstep::acl::init_tensor("aclInitTensor", tensor, viewDims, viewDimsNum, dataType, stride, offset, format,
+                                   storageDims, storageDimsNum, tensorDataAddr);
 }
 
 aclnnStatus aclDestroyTensor(const aclTensor* tensor) {

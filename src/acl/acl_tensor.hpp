@@ -22,6 +22,13 @@ namespace advstep::acl {
 /// CANN's upper-case name of @p type, e.g. "INT64".
 const char* data_type_name(aclDataType type);
 
+/// aclInitTensor under the name @p api (aclCreateTensor calls it too): fills @p tensor, computing
+/// row-major strides when @p stride is null; 161002 with a message when the element count of
+/// @p view_dims does not fit in int64 (those strides would overflow), 561000 when memory runs out.
+aclnnStatus init_tensor(const char* api, aclTensor* tensor, const int64_t* view_dims, uint64_t view_dims_num,
+                        aclDataType data_type, const int64_t* stride, int64_t offset, aclFormat format,
+                        const int64_t* storage_dims, uint64_t storage_dims_num, void* data);
+
 /// The core's view of @p tensor.
 core::TensorDesc describe(const aclTensor& tensor);
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "advstep/detail/checked_arithmetic.hpp"
 #include "core/message.hpp"
 #include "core/plan.hpp"
 
@@ -230,6 +231,15 @@ Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
     const ShapeRule spec{"[N, S]", names.num_seqs, n, -1, false, true, "S"};
     if (Status s = check_shape(request, TensorRole::kSpecToken, spec); !s.ok()) return s;
     spec_num = request.tensors[static_cast<size_t>(TensorRole::kSpecToken)]->dim(1);
+    // N * E, the per-token tensors' length, is computed below and by the kernels: it must fit.
+    int64_t width = 0;
+    int64_t tokens = 0;
+    if (!detail::checked_add(spec_num, int64_t{1}, width) || !detail::checked_mul(n, width, tokens)) {
+      return fail(StatusCode::kOutOfRange, request.api,
+                  concat(role_name(TensorRole::kSpecToken, request.contract), " dim 1 (S) must leave ",
+                         names.num_seqs, " * (S + 1) tokens within int64"),
+                  concat("S <= ", std::numeric_limits<int64_t>::max() / n - 1), spec_num);
+    }
     const ShapeRule accepted{"[N]", names.num_seqs, n, 1, true, false};
     if (Status s = check_shape(request, TensorRole::kAcceptedNum, accepted); !s.ok()) return s;
   }
@@ -256,19 +266,17 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor)
     return fail(StatusCode::kInvalidArgument, api, concat(name, " offset must not be negative"), ">= 0",
                 tensor.offset);
   }
-  int64_t expected = 1;
+  // The shape checks passed, so the element count, and with it every stride product, fits.
+  TensorDesc contiguous = tensor;
+  if (!detail::row_major_strides(tensor.dims.data(), tensor.rank, contiguous.strides.data())) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " must hold fewer than 2^63 elements"),
+                "a shape whose element count fits in int64", shape_string(tensor));
+  }
   for (int32_t d = tensor.rank - 1; d >= 0; --d) {
-    if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != expected) {
-      TensorDesc contiguous = tensor;
-      int64_t stride = 1;
-      for (int32_t k = tensor.rank - 1; k >= 0; --k) {
-        contiguous.strides[static_cast<size_t>(k)] = stride;
-        stride *= tensor.dim(k);
-      }
+    if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != contiguous.strides[static_cast<size_t>(d)]) {
       return fail(StatusCode::kInvalidArgument, api, concat(name, " must be contiguous"),
                   concat("strides ", strides_string(contiguous)), concat("strides ", strides_string(tensor)));
     }
-    expected *= tensor.dim(d);
   }
   // The byte extent must be computable: a huge dim or offset must not wrap to a small extent that
   // then passes the allocation check.
@@ -276,9 +284,9 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor)
   int64_t bytes = 0;
   int64_t start = 0;
   int64_t end = 0;
-  if (__builtin_mul_overflow(tensor.numel(), tensor.element_size(), &bytes) ||
-      __builtin_mul_overflow(tensor.offset, tensor.element_size(), &start) ||
-      __builtin_add_overflow(start, bytes, &end) || static_cast<uintptr_t>(end) > UINTPTR_MAX - base) {
+  if (!detail::checked_mul(tensor.numel(), tensor.element_size(), bytes) ||
+      !detail::checked_mul(tensor.offset, tensor.element_size(), start) || !detail::checked_add(start, bytes, end) ||
+      static_cast<uintptr_t>(end) > UINTPTR_MAX - base) {
     return fail(StatusCode::kInvalidArgument, api, concat(name, " spans more bytes than an address can reach"),
                 "offset + elements within the address space",
                 concat(tensor.numel(), " elements at offset ", tensor.offset));

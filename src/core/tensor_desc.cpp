@@ -1,6 +1,6 @@
 #include "core/tensor_desc.hpp"
 
-#include <limits>
+#include "advstep/detail/checked_arithmetic.hpp"
 
 namespace advstep::core {
 
@@ -10,8 +10,7 @@ int64_t TensorDesc::numel() const {
   for (int32_t d = 0; d < rank; ++d) {
     const int64_t extent = dim(d);
     if (extent < 0) return -1;
-    if (extent != 0 && count > std::numeric_limits<int64_t>::max() / extent) return -1;
-    count *= extent;
+    if (!detail::checked_mul(count, extent, count)) return -1;
   }
   return count;
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "advstep/detail/checked_arithmetic.hpp"
 #include "core/fault.hpp"
 #include "cpu/cpu_kernel.hpp"
 
@@ -58,7 +59,9 @@ class CpuBackend final : public DeviceBackend {
 
   void* allocate(size_t size, MemoryKind /*kind*/, int32_t /*device*/) override {
     const size_t alignment = size >= kHugePage ? kHugePage : kAlignment;
-    const size_t rounded = (size + alignment - 1) / alignment * alignment;
+    size_t rounded = 0;
+    if (!detail::checked_add(size, alignment - 1, rounded)) return nullptr;  // no block that large exists
+    rounded = rounded / alignment * alignment;
     void* address = std::aligned_alloc(alignment, rounded);
 #if defined(MADV_HUGEPAGE)
     if (address != nullptr && alignment == kHugePage) (void)madvise(address, rounded, MADV_HUGEPAGE);  // advice only
