@@ -148,6 +148,31 @@ TEST(RepeatableExecutor, DestroyedExecutorRefused) {
   EXPECT_EQ(c.bytes(), before);
 }
 
+// CANN's aclDestroyAclOpExecutor deletes any executor of a first phase: a single-use one that was
+// planned but will never run is freed the same way, and is then spent.
+TEST(SingleUseExecutor, PlannedButNeverRunIsDestroyed) {
+  CallCase c = CallCase::official_v1();
+  ASSERT_EQ(c.plan_v1(), ACL_SUCCESS) << last_error_message();
+  const auto before = c.bytes();
+  EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS) << last_error_message();
+  clear_messages();
+  EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, nullptr), 161002);
+  EXPECT_TRUE(message_has("aclnnAdvanceStep", {"already run", "expected a planned executor"}));
+  EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), 161002);
+  EXPECT_TRUE(message_has("aclDestroyAclOpExecutor", {"not a live executor"}));
+  EXPECT_EQ(c.bytes(), before);
+}
+
+TEST(SingleUseExecutor, RunOneCannotBeDestroyed) {
+  CallCase c = CallCase::official_v1();
+  ASSERT_EQ(c.plan_v1(), ACL_SUCCESS) << last_error_message();
+  ASSERT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, nullptr), ACL_SUCCESS) << last_error_message();
+  ASSERT_EQ(aclrtSynchronizeStream(nullptr), ACL_SUCCESS);
+  clear_messages();
+  EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), 161002);
+  EXPECT_TRUE(message_has("aclDestroyAclOpExecutor", {"not a live executor"}));
+}
+
 TEST(RepeatableExecutor, ExecutorApisRejectNull) {
   int64_t address = 0;
   clear_messages();

@@ -70,7 +70,13 @@ ACL_FUNC_VISIBILITY aclnnStatus aclGetIntArraySize(const aclIntArray *array, uin
  */
 ACL_FUNC_VISIBILITY aclnnStatus aclSetAclOpExecutorRepeatable(aclOpExecutor *executor);
 
-/** @brief Destroys a repeatable executor. @return ACLNN_SUCCESS; 561103 for NULL; 161002 if not repeatable. */
+/**
+ * @brief Frees an executor of a first phase that the second phase will not free: a repeatable one,
+ *        or a single-use one that was planned but is never going to run (CANN frees both).
+ * @param executor in: a live executor; a single-use executor that already ran was freed by its run.
+ * @return ACLNN_SUCCESS; 561103 for NULL; 161002 when @p executor is not a live executor (already run
+ *         or destroyed, or not from a first phase).
+ */
 ACL_FUNC_VISIBILITY aclnnStatus aclDestroyAclOpExecutor(aclOpExecutor *executor);
 
 /**

@@ -65,12 +65,9 @@ aclnnStatus aclSetAclOpExecutorRepeatable(aclOpExecutor* executor) {
 
 aclnnStatus aclDestroyAclOpExecutor(aclOpExecutor* executor) {
   return guarded("aclDestroyAclOpExecutor", [&]() -> Status {
+    // Any executor of a first phase that is still live: repeatable, or single use and never run
+    // (CANN's implementation deletes both; the second phase has already freed a single-use one).
     if (Status s = live_executor("aclDestroyAclOpExecutor", executor); !s.ok()) return s;
-    if (!executor->repeatable) {
-      return advstep::core::fail(advstep::StatusCode::kInvalidArgument, "aclDestroyAclOpExecutor",
-                                 "executor must be repeatable (the second phase frees the others)",
-                                 "an executor passed to aclSetAclOpExecutorRepeatable", "a single-use executor");
-    }
     advstep::acl::release_executor(executor);
     return {};
   });

@@ -1,4 +1,7 @@
+// Where executors come from: slabs that live for the process, a shared free queue, and a small
+// cache per thread so that a warm two-phase call takes no lock.
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,13 +14,16 @@ namespace advstep::acl {
 namespace {
 
 constexpr size_t kSlabExecutors = 64;
+/// Executors a thread moves between its cache and the shared queue at once: a thread that only
+/// plans (or only runs) takes the shared lock once per kBatch calls.
+constexpr size_t kBatch = 32;
+/// A thread's cache never holds more than this: the rest goes back to the shared queue, so that
+/// executors planned on one thread and run (freed) on another are reused, not re-allocated.
+constexpr size_t kCacheLimit = 2 * kBatch;
 
 struct Slab {
   aclOpExecutor items[kSlabExecutors];
 };
-
-/// Slab address -> slab; slabs live as long as the process, so a stale handle never dangles.
-using SlabMap = std::map<uintptr_t, std::unique_ptr<Slab>>;
 
 struct SlabRanges {
   std::map<uintptr_t, uintptr_t> ranges;  // begin -> end
@@ -28,12 +34,13 @@ runtime::SnapshotRegistry<SlabRanges>& slab_ranges() {
   return registry;
 }
 
-/// Free executors, first in first out: a released slot goes to the back, so a handle that is run
-/// again after its single use is still recognised (state kFree) until every other free slot of the
-/// thread has been handed out. A ring over a vector that only grows, so warm calls never allocate.
+/// Free executors, first in first out: a released executor goes to the back, so a stale handle (a
+/// single-use executor run again) is still recognised as free until the executors released before
+/// it have been handed out. A ring over a vector that only grows, so warm calls never allocate.
 class FreeRing {
  public:
   [[nodiscard]] bool empty() const { return count_ == 0; }
+  [[nodiscard]] size_t size() const { return count_; }
 
   void push(aclOpExecutor* executor) {
     if (count_ == slots_.size()) {
@@ -59,31 +66,63 @@ class FreeRing {
   size_t count_ = 0;
 };
 
-FreeRing& free_list() {
-  thread_local FreeRing executors;
-  return executors;
+/// Every executor not in a thread's cache and not in use. Slabs are never freed (a stale handle must
+/// never dangle), but they are only added when no free executor is left anywhere, so the memory held
+/// is that of the most executors ever live at once plus the caches, whatever thread frees them.
+class SharedPool {
+ public:
+  /// Moves up to kBatch free executors into @p cache, adding a slab when there are none.
+  void refill(FreeRing& cache) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) add_slab();
+    for (size_t k = 0; k < kBatch && !free_.empty(); ++k) {
+      cache.push(free_.front());
+      free_.pop_front();
+    }
+  }
+
+  /// Takes the @p count oldest executors of @p cache.
+  void drain(FreeRing& cache, size_t count) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t k = 0; k < count && !cache.empty(); ++k) free_.push_back(cache.pop());
+  }
+
+ private:
+  void add_slab() {
+    auto slab = std::make_unique<Slab>();
+    const auto begin = reinterpret_cast<uintptr_t>(slab->items);
+    const uintptr_t end = begin + sizeof(slab->items);
+    for (auto& item : slab->items) free_.push_back(&item);
+    slabs_.push_back(std::move(slab));
+    slab_ranges().update([&](SlabRanges& map) { map.ranges.emplace(begin, end); });
+  }
+
+  std::mutex mutex_;
+  std::deque<aclOpExecutor*> free_;
+  std::vector<std::unique_ptr<Slab>> slabs_;
+};
+
+SharedPool& shared_pool() {
+  static SharedPool* const pool = new SharedPool;  // never destroyed: threads may exit after main
+  return *pool;
 }
 
-void grow() {
-  static std::mutex mutex;
-  static SlabMap slabs;
-  auto slab = std::make_unique<Slab>();
-  const auto begin = reinterpret_cast<uintptr_t>(slab->items);
-  const uintptr_t end = begin + sizeof(slab->items);
-  auto& executors = free_list();
-  for (auto& item : slab->items) executors.push(&item);
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    slabs.emplace(begin, std::move(slab));
-  }
-  slab_ranges().update([&](SlabRanges& map) { map.ranges.emplace(begin, end); });
+/// The calling thread's cache; what it holds goes back to the shared queue when the thread exits.
+struct ThreadCache {
+  FreeRing ring;
+  ~ThreadCache() { shared_pool().drain(ring, ring.size()); }
+};
+
+FreeRing& cache() {
+  thread_local ThreadCache cache;
+  return cache.ring;
 }
 
 }  // namespace
 
 aclOpExecutor* acquire_executor() {
-  auto& executors = free_list();
-  if (executors.empty()) grow();
+  FreeRing& executors = cache();
+  if (executors.empty()) shared_pool().refill(executors);
   aclOpExecutor* executor = executors.pop();
   executor->state = aclOpExecutor::State::kPlanned;
   executor->repeatable = false;
@@ -93,7 +132,9 @@ aclOpExecutor* acquire_executor() {
 
 void release_executor(aclOpExecutor* executor) {
   executor->state = aclOpExecutor::State::kFree;
-  free_list().push(executor);
+  FreeRing& executors = cache();
+  executors.push(executor);
+  if (executors.size() > kCacheLimit) shared_pool().drain(executors, kBatch);
 }
 
 bool is_pool_executor(const aclOpExecutor* executor) {
