@@ -22,6 +22,17 @@ if(ADVSTEP_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+option(ADVSTEP_TSAN "Build with ThreadSanitizer (Clang; only the threading tests are built)" OFF)
+if(ADVSTEP_TSAN)
+  if(ADVSTEP_SANITIZE)
+    message(FATAL_ERROR "ADVSTEP_TSAN and ADVSTEP_SANITIZE cannot be combined")
+  endif()
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=thread;-fno-omit-frame-pointer>")
+  add_link_options(-fsanitize=thread)
+endif()
+
+option(ADVSTEP_FUZZ "Build the libFuzzer harness over the C API (Clang; fuzz/)" OFF)
+
 # Warnings for the project's own targets. nvcc takes its own flags; the host half of a .cu file gets
 # the host compiler's -Wall -Wextra (the stricter set trips over the code nvcc generates).
 function(advstep_apply_warnings target)

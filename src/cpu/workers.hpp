@@ -1,4 +1,4 @@
-// A small persistent pool that spreads the chunks of one loop over the calling thread and helpers.
+// Spreading the chunks of one loop over threads: OpenMP's team, sized by ADVSTEP_NUM_THREADS.
 #pragma once
 
 #include <cstdint>
@@ -7,12 +7,10 @@ namespace advstep::cpu {
 
 /// Runs @p body(@p context, chunk) for every chunk in [0, @p chunks) and returns when all have run.
 ///
-/// The caller takes chunks too, from the same counter as the helpers, so a helper that is slow to
-/// wake (the cores are busy, or the process forked and has none) only means the caller does more:
-/// it never waits for a helper to start, only for chunks a helper already took. Helpers are started
-/// on the first call that asks for more than one thread; later calls allocate nothing and take no
-/// lock (helpers sleep on a futex). Calls from several threads at once are serialised by a spin flag:
-/// the second caller runs its chunks alone instead of waiting.
+/// The chunks go to an OpenMP team of thread_count() threads, the caller among them, one chunk at
+/// a time (dynamic schedule: a thread slow to start only leaves more chunks to the others). One
+/// call at a time gets a team: a call made while another thread's call holds it runs its chunks
+/// on the calling thread, as does a call from inside an OpenMP parallel region of the application.
 void parallel_for(int64_t chunks, void (*body)(const void* context, int64_t chunk), const void* context);
 
 /// Threads a loop may use, the caller included: ADVSTEP_NUM_THREADS when set (1 turns helpers
