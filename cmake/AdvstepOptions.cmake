@@ -32,6 +32,10 @@ if(ADVSTEP_TSAN)
 endif()
 
 option(ADVSTEP_FUZZ "Build the libFuzzer harness over the C API (Clang; fuzz/)" OFF)
+if(ADVSTEP_FUZZ)
+  # Coverage feedback from the library too, not only from the harness.
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=fuzzer-no-link>")
+endif()
 
 # Warnings for the project's own targets. nvcc takes its own flags; the host half of a .cu file gets
 # the host compiler's -Wall -Wextra (the stricter set trips over the code nvcc generates).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: the C++ tests (warnings as errors, CUDA backend built when nvcc is found),
-# the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer, then the Python tests.
+# the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer, the threading tests under
+# ThreadSanitizer, a minute of fuzzing of the C API, then the Python tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -26,6 +27,14 @@ cmake --preset debug-sanitize >/dev/null
 cmake --build --preset debug-sanitize -j"$jobs"
 ctest --preset debug-sanitize -j"$jobs"
 skipped_summary debug-sanitize
+
+echo "== Threading tests under ThreadSanitizer (preset tsan) =="
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j"$jobs"
+ctest --preset tsan -j"$jobs"
+
+echo "== libFuzzer over the C API, 60 s (preset fuzz) =="
+scripts/fuzz.sh 60
 
 if [ -x scripts/test_python.sh ]; then
   echo "== Python suite =="

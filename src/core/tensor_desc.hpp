@@ -26,9 +26,11 @@ struct TensorDesc {
   /// Element count; -1 when a dim is negative or the product overflows.
   [[nodiscard]] int64_t numel() const;
   [[nodiscard]] int64_t element_size() const { return type == ElementType::kInt32 ? 4 : 8; }
-  /// Address of the first element.
+  /// Address of the first element. Computed on integers: data may be null or unrelated memory
+  /// (the checks refuse it afterwards), where pointer arithmetic would be undefined.
   [[nodiscard]] void* first() const {
-    return static_cast<char*>(data) + offset * element_size();
+    const auto base = reinterpret_cast<std::uintptr_t>(data);
+    return reinterpret_cast<void*>(base + static_cast<std::uintptr_t>(offset) * static_cast<std::uintptr_t>(element_size()));
   }
 };
 

@@ -1,0 +1,431 @@
+// libFuzzer harness over the C API: one aclnnAdvanceStep(V2) call sequence per input, built from
+// the input's bytes, then the contract's two invariants:
+//   - whenever a call, a run or a synchronisation fails, every byte of every tensor is unchanged;
+//   - whenever everything succeeds, the tensors hold what the independent oracle (tests/oracle)
+//     computes from the bytes they held before.
+// The bytes choose the operator, the stream (eager, deferred, default), attributes (values near
+// the int64 limits included), and for each tensor its dtype, shape, strides, offset and memory (its
+// own aclrtMalloc block, host memory, a freed block, past the end of a block, another tensor's
+// block, or no tensor at all), then what happens to the executor (run once, again after its single
+// use, repeatable and run several times, destroyed unrun, a block freed between the phases).
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "acl/acl.h"
+#include "aclnnop/aclnn_advance_step.h"
+#include "aclnnop/aclnn_advance_step_v2.h"
+#include "oracle/reference.hpp"
+
+namespace {
+
+namespace oracle = advstep::oracle;
+
+using oracle::StepInputs;
+using oracle::StepOutputs;
+
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+
+enum Role : size_t { kTokens, kSampled, kPositions, kSeqLens, kSlots, kTables, kSpec, kAccepted, kRoles };
+
+[[noreturn]] void finding(const char* what, const char* detail = "") {
+  std::fprintf(stderr, "invariant broken: %s %s\n", what, detail);
+  std::abort();
+}
+
+void expect(bool condition, const char* what, const char* detail = "") {
+  if (!condition) finding(what, detail);
+}
+
+/// How the inputs ended, printed at exit when ADVSTEP_FUZZ_STATS is set (is the oracle reached?).
+struct Outcomes {
+  int64_t refused_phase1 = 0, compared = 0, data_faults = 0, freed_between = 0, destroyed_unrun = 0, reruns = 0;
+  ~Outcomes() {
+    if (std::getenv("ADVSTEP_FUZZ_STATS") == nullptr) return;
+    std::fprintf(stderr,
+                 "outcomes: %lld refused in phase 1, %lld runs compared with the oracle, %lld data faults, "
+                 "%lld blocks freed between the phases, %lld unrun executors destroyed, %lld spent executors rerun\n",
+                 static_cast<long long>(refused_phase1), static_cast<long long>(compared),
+                 static_cast<long long>(data_faults), static_cast<long long>(freed_between),
+                 static_cast<long long>(destroyed_unrun), static_cast<long long>(reruns));
+  }
+};
+Outcomes outcomes;
+
+/// The streams every input may use, made once: eager, deferred, and the default (null) one.
+struct Streams {
+  aclrtStream eager = nullptr;
+  aclrtStream deferred = nullptr;
+  Streams() {
+    if (aclInit(nullptr) != ACL_SUCCESS || aclrtSetDevice(0) != ACL_SUCCESS) finding("runtime start");
+    unsetenv("ADVSTEP_STREAM_MODE");
+    if (aclrtCreateStream(&eager) != ACL_SUCCESS) finding("eager stream");
+    setenv("ADVSTEP_STREAM_MODE", "deferred", 1);
+    if (aclrtCreateStream(&deferred) != ACL_SUCCESS) finding("deferred stream");
+    unsetenv("ADVSTEP_STREAM_MODE");
+  }
+};
+
+/// A value for an int64 tensor or attribute: mostly small, sometimes at or near a limit.
+int64_t pick_value(FuzzedDataProvider& in, int64_t small_limit) {
+  switch (in.ConsumeIntegralInRange<int>(0, 9)) {
+    case 0: return kMax - in.ConsumeIntegralInRange<int64_t>(0, 3);
+    case 1: return kMin + in.ConsumeIntegralInRange<int64_t>(0, 3);
+    case 2: return -in.ConsumeIntegralInRange<int64_t>(1, 3);
+    case 3: return in.ConsumeIntegral<int64_t>();
+    case 4: return int64_t{1} << in.ConsumeIntegralInRange<int>(20, 62);
+    default: return in.ConsumeIntegralInRange<int64_t>(0, small_limit);
+  }
+}
+
+/// A dim: the right one, usually; sometimes off by one, zero, negative or huge.
+int64_t spoil_dim(FuzzedDataProvider& in, int64_t dim) {
+  if (in.ConsumeIntegralInRange<int>(0, 15) != 0) return dim;
+  switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+    case 0: return dim + 1;
+    case 1: return dim - 1;
+    case 2: return 0;
+    case 3: return -dim;
+    default: return (int64_t{1} << 62) + in.ConsumeIntegralInRange<int64_t>(-1, 1);
+  }
+}
+
+/// Where a tensor's data pointer goes.
+enum class Memory : int32_t { kOwn, kHost, kFreed, kPastEnd, kOther, kNull };
+
+struct TensorPlan {
+  std::vector<int64_t> values;  ///< what its own block starts with
+  std::vector<int64_t> dims;
+  std::vector<int64_t> strides;  ///< empty: row-major (strides NULL)
+  int64_t offset = 0;
+  aclDataType type = ACL_INT64;
+  Memory memory = Memory::kOwn;
+  size_t other = 0;  ///< kOther: the role whose block it points into
+  bool absent = false;
+};
+
+/// One input's whole scenario.
+struct Scenario {
+  bool v2 = false;
+  int32_t v2_form = 0;  ///< 0: speculative, 1: optionals null, 2: optionals empty, 3: one missing
+  aclrtStream stream = nullptr;
+  int64_t num_seqs = 1, num_queries = 1, block_size = 1, width = 1, spec_num = 0;
+  std::array<TensorPlan, kRoles> tensors;
+  int32_t executor_use = 0;  ///< 0: run; 1: run twice; 2: repeatable, run k times; 3: destroy unrun; 4: free a block first
+  int32_t runs = 1;
+  size_t freed_role = kSlots;
+  bool null_workspace_size = false;
+  bool null_executor = false;
+};
+
+Scenario make_scenario(FuzzedDataProvider& in, const Streams& streams) {
+  Scenario s;
+  s.v2 = in.ConsumeBool();
+  s.v2_form = s.v2 ? (in.ConsumeIntegralInRange<int>(0, 7) < 5 ? 0 : in.ConsumeIntegralInRange<int>(1, 3)) : 1;
+  const int stream = in.ConsumeIntegralInRange<int>(0, 2);
+  s.stream = stream == 0 ? streams.eager : stream == 1 ? streams.deferred : nullptr;
+  const bool speculative = s.v2 && s.v2_form == 0;
+  s.num_seqs = in.ConsumeIntegralInRange<int64_t>(1, 40);
+  s.num_queries = speculative ? s.num_seqs : in.ConsumeIntegralInRange<int64_t>(1, s.num_seqs);
+  if (!speculative && s.num_queries == s.num_seqs && s.num_seqs > 1 && in.ConsumeBool()) --s.num_queries;
+  s.width = in.ConsumeIntegralInRange<int64_t>(1, 6);
+  s.spec_num = speculative ? in.ConsumeIntegralInRange<int64_t>(1, 4) : 0;
+  s.block_size = in.ConsumeBool() ? in.ConsumeIntegralInRange<int64_t>(1, 64) : pick_value(in, 1 << 20);
+  const int64_t cells = s.num_seqs * (s.spec_num + 1);
+  const int64_t sampled_rows = speculative ? s.num_seqs : s.num_queries;
+  const int64_t sampled_cols = speculative ? s.spec_num + 1 : 1;
+  const std::array<std::vector<int64_t>, kRoles> shapes = {
+      std::vector<int64_t>{cells}, {sampled_rows, sampled_cols}, {cells}, {cells}, {cells}, {s.num_seqs, s.width},
+      {s.num_seqs, s.spec_num}, {s.num_seqs}};
+  const std::array<int64_t, kRoles> small = {1 << 20, 1 << 20, 4096, 4096, 1 << 20, 1 << 16, 1 << 20, 4};
+  for (size_t r = 0; r < kRoles; ++r) {
+    TensorPlan& t = s.tensors[r];
+    const bool optional = r >= kSpec;
+    if (optional && !speculative) {
+      t.absent = s.v2_form != 2;
+      if (s.v2_form == 2) t.dims = {0};
+      if (s.v2_form == 3 && r == kSpec) {  // exactly one optional given: 161001
+        t.absent = false;
+        t.dims = {s.num_seqs, 1};
+        t.values.assign(static_cast<size_t>(s.num_seqs), 0);
+      }
+      continue;
+    }
+    t.dims = shapes[r];
+    if (r != kSampled && r != kTables && r != kSpec && speculative && in.ConsumeBool() && r != kAccepted) {
+      t.dims = {s.num_seqs, s.spec_num + 1};  // [N, E] instead of [N*E]
+    } else if ((r == kTokens || r == kPositions || r == kSeqLens || r == kSlots) && !speculative && in.ConsumeBool()) {
+      t.dims = {s.num_seqs, 1};
+    }
+    int64_t numel = 1;
+    for (int64_t d : t.dims) numel *= d;
+    for (int64_t k = 0; k < numel; ++k) t.values.push_back(pick_value(in, small[r]));
+    for (int64_t& d : t.dims) d = spoil_dim(in, d);
+    const int layout = in.ConsumeIntegralInRange<int>(0, 15);
+    if (layout == 0) {
+      t.strides.assign(t.dims.size(), 1);  // contiguous only when the trailing dims are 1
+    } else if (layout == 1) {
+      t.strides.assign(t.dims.size(), 0);
+      int64_t stride = 1;
+      for (size_t d = t.dims.size(); d-- > 0;) {
+        t.strides[d] = stride;
+        stride *= t.dims[d] > 0 && t.dims[d] < (1 << 20) ? t.dims[d] : 1;
+      }
+    } else if (layout == 2) {
+      t.strides.assign(t.dims.size(), pick_value(in, 64));
+    }
+    const int offset = in.ConsumeIntegralInRange<int>(0, 15);
+    t.offset = offset == 0 ? pick_value(in, 2) : offset == 1 ? -1 : 0;
+    if (in.ConsumeIntegralInRange<int>(0, 31) == 0) {
+      t.type = in.ConsumeBool() ? ACL_INT32 : static_cast<aclDataType>(in.ConsumeIntegralInRange<int>(0, 30));
+    }
+    const int memory = in.ConsumeIntegralInRange<int>(0, 63);
+    t.memory = memory == 0   ? Memory::kHost
+               : memory == 1 ? Memory::kFreed
+               : memory == 2 ? Memory::kPastEnd
+               : memory == 3 ? Memory::kOther
+               : memory == 4 ? Memory::kNull
+                             : Memory::kOwn;
+    t.other = in.ConsumeIntegralInRange<size_t>(0, kTables);
+    t.absent = in.ConsumeIntegralInRange<int>(0, 63) == 0;
+  }
+  s.executor_use = in.ConsumeIntegralInRange<int>(0, 4);
+  s.runs = in.ConsumeIntegralInRange<int>(1, 3);
+  s.freed_role = in.ConsumeIntegralInRange<size_t>(0, speculative ? kAccepted : kTables);
+  s.null_workspace_size = in.ConsumeIntegralInRange<int>(0, 63) == 0;
+  s.null_executor = in.ConsumeIntegralInRange<int>(0, 63) == 0;
+  return s;
+}
+
+/// The memory of one input: an aclrtMalloc block per tensor, a host buffer, and the tensors.
+class Arena {
+ public:
+  explicit Arena(const Scenario& s) : host_(64, 0x5a5a5a5a5a5a5a5a) {
+    for (size_t r = 0; r < kRoles; ++r) {
+      const TensorPlan& t = s.tensors[r];
+      const size_t bytes = std::max<size_t>(8, t.values.size() * 8);
+      void* block = nullptr;
+      if (aclrtMalloc(&block, bytes, ACL_MEM_MALLOC_HUGE_FIRST) != ACL_SUCCESS) finding("aclrtMalloc");
+      if (!t.values.empty()) std::memcpy(block, t.values.data(), t.values.size() * 8);
+      blocks_[r] = {block, bytes};
+    }
+    // Freed last, so that no block of this input can reuse its address.
+    if (aclrtMalloc(&freed_, 64, ACL_MEM_MALLOC_HUGE_FIRST) != ACL_SUCCESS || aclrtFree(freed_) != ACL_SUCCESS) {
+      finding("aclrtMalloc/aclrtFree");
+    }
+    for (size_t r = 0; r < kRoles; ++r) {
+      const TensorPlan& t = s.tensors[r];
+      if (t.absent) continue;
+      void* data = blocks_[r].address;
+      switch (t.memory) {
+        case Memory::kOwn: break;
+        case Memory::kHost: data = host_.data(); break;
+        case Memory::kFreed: data = freed_; break;
+        case Memory::kPastEnd: data = static_cast<char*>(data) + blocks_[r].bytes; break;
+        case Memory::kOther: data = blocks_[t.other].address; break;
+        case Memory::kNull: data = nullptr; break;
+      }
+      tensors_[r] = aclCreateTensor(t.dims.data(), t.dims.size(), t.type, t.strides.empty() ? nullptr : t.strides.data(),
+                                    t.offset, ACL_FORMAT_ND, t.dims.data(), t.dims.size(), data);
+    }
+  }
+  ~Arena() {
+    for (aclTensor* t : tensors_) (void)aclDestroyTensor(t);
+    for (const Block& b : blocks_) {
+      if (b.address != nullptr) (void)aclrtFree(b.address);
+    }
+  }
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  [[nodiscard]] const aclTensor* tensor(size_t role) const { return tensors_[role]; }
+
+  /// Frees @p role's block (a use-after-free scenario); its bytes are no longer compared.
+  void free_block(size_t role) {
+    if (aclrtFree(blocks_[role].address) != ACL_SUCCESS) finding("aclrtFree");
+    blocks_[role].address = nullptr;
+  }
+
+  /// Every byte of every live block, and of the host buffer.
+  [[nodiscard]] std::vector<std::vector<uint8_t>> bytes() const {
+    std::vector<std::vector<uint8_t>> all;
+    for (const Block& b : blocks_) {
+      const auto* p = static_cast<const uint8_t*>(b.address);
+      all.emplace_back(p == nullptr ? nullptr : p, p == nullptr ? nullptr : p + b.bytes);
+    }
+    const auto* h = reinterpret_cast<const uint8_t*>(host_.data());
+    all.emplace_back(h, h + host_.size() * 8);
+    return all;
+  }
+
+  /// The values a successful call worked on: @p role's elements from its data pointer, in order.
+  [[nodiscard]] std::vector<int64_t> elements(size_t role, int64_t count) const {
+    void* data = nullptr;
+    if (aclGetRawTensorAddr(tensors_[role], &data) != ACL_SUCCESS) finding("aclGetRawTensorAddr");
+    int64_t offset = 0;
+    (void)aclGetViewOffset(tensors_[role], &offset);
+    std::vector<int64_t> values(static_cast<size_t>(count));
+    std::memcpy(values.data(), static_cast<const int64_t*>(data) + offset, values.size() * 8);
+    return values;
+  }
+
+ private:
+  struct Block {
+    void* address = nullptr;
+    size_t bytes = 0;
+  };
+  std::array<Block, kRoles> blocks_{};
+  std::array<aclTensor*, kRoles> tensors_{};
+  std::vector<int64_t> host_;
+  void* freed_ = nullptr;
+};
+
+/// The oracle's inputs, read from the tensors a successful first phase accepted.
+StepInputs oracle_inputs(const Scenario& s, const Arena& arena) {
+  StepInputs in;
+  const bool speculative = s.v2 && s.v2_form == 0;
+  in.num_seqs = s.num_seqs;
+  in.num_queries = s.num_queries;
+  in.block_size = s.block_size;
+  in.table_width = s.width;
+  in.spec_num = speculative ? s.spec_num : 0;
+  const int64_t cells = s.num_seqs * (in.spec_num + 1);
+  in.input_tokens = arena.elements(kTokens, cells);
+  in.input_positions = arena.elements(kPositions, cells);
+  in.seq_lens = arena.elements(kSeqLens, cells);
+  in.slot_mapping = arena.elements(kSlots, cells);
+  in.sampled_token_ids = arena.elements(kSampled, speculative ? cells : s.num_queries);
+  in.block_tables = arena.elements(kTables, s.num_seqs * s.width);
+  if (speculative) {
+    in.spec_token = arena.elements(kSpec, s.num_seqs * s.spec_num);
+    in.accepted_num = arena.elements(kAccepted, s.num_seqs);
+  }
+  return in;
+}
+
+StepOutputs read_outputs(const Scenario& s, const Arena& arena) {
+  const int64_t cells = s.num_seqs * ((s.v2 && s.v2_form == 0 ? s.spec_num : 0) + 1);
+  return {arena.elements(kTokens, cells), arena.elements(kPositions, cells), arena.elements(kSeqLens, cells),
+          arena.elements(kSlots, cells)};
+}
+
+/// The inputs of the next step after @p out: the oracle advances its own copy.
+void apply(StepInputs& in, const StepOutputs& out) {
+  in.input_tokens = out.input_tokens;
+  in.input_positions = out.input_positions;
+  in.seq_lens = out.seq_lens;
+  in.slot_mapping = out.slot_mapping;
+}
+
+aclnnStatus plan(const Scenario& s, const Arena& a, aclOpExecutor** executor) {
+  uint64_t workspace = 0;
+  uint64_t* workspace_size = s.null_workspace_size ? nullptr : &workspace;
+  aclOpExecutor** out = s.null_executor ? nullptr : executor;
+  if (!s.v2) {
+    return aclnnAdvanceStepGetWorkspaceSize(a.tensor(kTokens), a.tensor(kSampled), a.tensor(kPositions),
+                                            a.tensor(kSeqLens), a.tensor(kSlots), a.tensor(kTables), s.num_seqs,
+                                            s.num_queries, s.block_size, workspace_size, out);
+  }
+  return aclnnAdvanceStepV2GetWorkspaceSize(a.tensor(kTokens), a.tensor(kSampled), a.tensor(kPositions),
+                                            a.tensor(kSeqLens), a.tensor(kSlots), a.tensor(kTables), a.tensor(kSpec),
+                                            a.tensor(kAccepted), s.num_seqs, s.num_queries, s.block_size,
+                                            workspace_size, out);
+}
+
+aclnnStatus run(const Scenario& s, aclOpExecutor* executor) {
+  return s.v2 ? aclnnAdvanceStepV2(nullptr, 0, executor, s.stream) : aclnnAdvanceStep(nullptr, 0, executor, s.stream);
+}
+
+/// A failure must leave a message and change no byte. Returns the message.
+std::string expect_refusal(const Arena& arena, const std::vector<std::vector<uint8_t>>& before, const char* what) {
+  const char* message = aclGetRecentErrMsg();
+  expect(message != nullptr && message[0] != '\0', "a failure without a message:", what);
+  expect(arena.bytes() == before, "bytes changed by a failed", what);
+  return message;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const Streams streams;
+  FuzzedDataProvider provider(data, size);
+  const Scenario s = make_scenario(provider, streams);
+  Arena arena(s);
+  (void)aclGetRecentErrMsg();  // aclCreateTensor refusals of this input's own making
+  std::vector<std::vector<uint8_t>> before = arena.bytes();
+
+  aclOpExecutor* executor = nullptr;
+  if (plan(s, arena, &executor) != ACL_SUCCESS) {
+    expect(executor == nullptr, "a refused first phase handed out an executor");
+    expect_refusal(arena, before, "first phase");
+    ++outcomes.refused_phase1;
+    return 0;
+  }
+  StepInputs expected_in = oracle_inputs(s, arena);
+  const bool repeatable = s.executor_use == 2;
+  if (repeatable && aclSetAclOpExecutorRepeatable(executor) != ACL_SUCCESS) finding("aclSetAclOpExecutorRepeatable");
+  if (s.executor_use == 3) {
+    expect(aclDestroyAclOpExecutor(executor) == ACL_SUCCESS, "an unrun executor was not destroyed");
+    expect(run(s, executor) != ACL_SUCCESS, "a destroyed executor ran");
+    expect_refusal(arena, before, "run of a destroyed executor");
+    ++outcomes.destroyed_unrun;
+    return 0;
+  }
+  if (s.executor_use == 4) {  // the block behind one tensor is freed between the phases
+    const TensorPlan& doomed = s.tensors[s.freed_role];
+    arena.free_block(doomed.memory == Memory::kOther ? doomed.other : s.freed_role);
+    before = arena.bytes();
+    const aclnnStatus ran = run(s, executor);
+    const aclError synced = aclrtSynchronizeStream(s.stream);
+    expect(ran != ACL_SUCCESS || synced != ACL_SUCCESS, "a run over a freed block succeeded");
+    expect_refusal(arena, before, "run over a freed block");
+    ++outcomes.freed_between;
+    return 0;
+  }
+  const int32_t runs = s.executor_use == 0 ? 1 : repeatable ? s.runs : 2;
+  for (int32_t k = 0; k < runs; ++k) {
+    const bool spent = k > 0 && !repeatable;
+    const aclnnStatus ran = run(s, executor);
+    if (spent) {
+      expect(ran != ACL_SUCCESS, "a single-use executor ran twice");
+      expect_refusal(arena, before, "second run of a single-use executor");
+      ++outcomes.reruns;
+      continue;
+    }
+    if (ran != ACL_SUCCESS) {  // nothing in a valid plan may be refused but memory changes
+      finding("a planned executor was refused", aclGetRecentErrMsg());
+    }
+    const aclError synced = aclrtSynchronizeStream(s.stream);
+    const oracle::Expected expected = oracle::reference_advance_step(expected_in);
+    if (synced != ACL_SUCCESS) {
+      const std::string message = expect_refusal(arena, before, "run (data fault)");
+      expect(synced == ACL_ERROR_RT_AICORE_EXCEPTION, "a synchronisation failed with an unexpected code:",
+             message.c_str());
+      expect(expected.fault.has_value(), "a data fault the oracle does not see:", message.c_str());
+      ++outcomes.data_faults;
+      break;
+    }
+    expect(!expected.fault.has_value(), "a run succeeded where the oracle finds a fault",
+           expected.fault ? oracle::fault_cause_name(expected.fault->cause) : "");
+    const std::string difference = oracle::difference(expected.outputs, read_outputs(s, arena));
+    expect(difference.empty(), "results differ from the oracle:", difference.c_str());
+    const StepInputs after = oracle_inputs(s, arena);
+    expect(after.sampled_token_ids == expected_in.sampled_token_ids && after.block_tables == expected_in.block_tables &&
+               after.spec_token == expected_in.spec_token && after.accepted_num == expected_in.accepted_num,
+           "a read-only input changed");
+    ++outcomes.compared;
+    apply(expected_in, expected.outputs);
+    before = arena.bytes();
+  }
+  if (repeatable) expect(aclDestroyAclOpExecutor(executor) == ACL_SUCCESS, "a repeatable executor was not destroyed");
+  return 0;
+}
