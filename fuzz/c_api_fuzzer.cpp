@@ -249,6 +249,18 @@ class Arena {
 
   [[nodiscard]] const aclTensor* tensor(size_t role) const { return tensors_[role]; }
 
+  /// The element count of @p role's view, as the first phase saw it (a spoiled dim may pass it:
+  /// the table's width is free).
+  [[nodiscard]] int64_t numel(size_t role) const {
+    int64_t* dims = nullptr;
+    uint64_t rank = 0;
+    if (aclGetViewShape(tensors_[role], &dims, &rank) != ACL_SUCCESS) finding("aclGetViewShape");
+    int64_t count = 1;
+    for (uint64_t d = 0; d < rank; ++d) count *= dims[d];
+    delete[] dims;
+    return count;
+  }
+
   /// Frees @p role's block (a use-after-free scenario); its bytes are no longer compared.
   void free_block(size_t role) {
     if (aclrtFree(blocks_[role].address) != ACL_SUCCESS) finding("aclrtFree");
@@ -296,15 +308,15 @@ StepInputs oracle_inputs(const Scenario& s, const Arena& arena) {
   in.num_seqs = s.num_seqs;
   in.num_queries = s.num_queries;
   in.block_size = s.block_size;
-  in.table_width = s.width;
-  in.spec_num = speculative ? s.spec_num : 0;
+  in.table_width = arena.numel(kTables) / s.num_seqs;
+  in.spec_num = speculative ? arena.numel(kSpec) / s.num_seqs : 0;
   const int64_t cells = s.num_seqs * (in.spec_num + 1);
   in.input_tokens = arena.elements(kTokens, cells);
   in.input_positions = arena.elements(kPositions, cells);
   in.seq_lens = arena.elements(kSeqLens, cells);
   in.slot_mapping = arena.elements(kSlots, cells);
   in.sampled_token_ids = arena.elements(kSampled, speculative ? cells : s.num_queries);
-  in.block_tables = arena.elements(kTables, s.num_seqs * s.width);
+  in.block_tables = arena.elements(kTables, arena.numel(kTables));
   if (speculative) {
     in.spec_token = arena.elements(kSpec, s.num_seqs * s.spec_num);
     in.accepted_num = arena.elements(kAccepted, s.num_seqs);
@@ -313,7 +325,7 @@ StepInputs oracle_inputs(const Scenario& s, const Arena& arena) {
 }
 
 StepOutputs read_outputs(const Scenario& s, const Arena& arena) {
-  const int64_t cells = s.num_seqs * ((s.v2 && s.v2_form == 0 ? s.spec_num : 0) + 1);
+  const int64_t cells = s.num_seqs * ((s.v2 && s.v2_form == 0 ? arena.numel(kSpec) / s.num_seqs : 0) + 1);
   return {arena.elements(kTokens, cells), arena.elements(kPositions, cells), arena.elements(kSeqLens, cells),
           arena.elements(kSlots, cells)};
 }
@@ -406,6 +418,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     const aclError synced = aclrtSynchronizeStream(s.stream);
     const oracle::Expected expected = oracle::reference_advance_step(expected_in);
+    if (std::getenv("ADVSTEP_FUZZ_DEBUG") != nullptr) {
+      std::fprintf(stderr, "run %d of %s: %s\n", k, s.v2 ? "V2" : "V1", expected_in.describe().c_str());
+      for (const auto* v : {&expected_in.input_tokens, &expected_in.input_positions, &expected_in.seq_lens,
+                            &expected_in.sampled_token_ids, &expected_in.block_tables, &expected_in.accepted_num}) {
+        for (int64_t x : *v) std::fprintf(stderr, "%lld ", static_cast<long long>(x));
+        std::fprintf(stderr, "|\n");
+      }
+    }
     if (synced != ACL_SUCCESS) {
       const std::string message = expect_refusal(arena, before, "run (data fault)");
       expect(synced == ACL_ERROR_RT_AICORE_EXCEPTION, "a synchronisation failed with an unexpected code:",
