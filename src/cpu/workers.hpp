@@ -10,7 +10,8 @@ namespace advstep::cpu {
 /// The chunks go to an OpenMP team of thread_count() threads, the caller among them, one chunk at
 /// a time (dynamic schedule: a thread slow to start only leaves more chunks to the others). One
 /// call at a time gets a team: a call made while another thread's call holds it runs its chunks
-/// on the calling thread, as does a call from inside an OpenMP parallel region of the application.
+/// on the calling thread, as does a call from inside an OpenMP parallel region of the application
+/// and every call in a process forked after the team started (the child has none of its threads).
 void parallel_for(int64_t chunks, void (*body)(const void* context, int64_t chunk), const void* context);
 
 /// Threads a loop may use, the caller included: ADVSTEP_NUM_THREADS when set (1 turns helpers
