@@ -7,7 +7,9 @@
 // the int64 limits included), and for each tensor its dtype, shape, strides, offset and memory (its
 // own aclrtMalloc block, host memory, a freed block, past the end of a block, another tensor's
 // block, or no tensor at all), then what happens to the executor (run once, again after its single
-// use, repeatable and run several times, destroyed unrun, a block freed between the phases).
+// use, repeatable and run several times, destroyed unrun, a block freed between the phases). The
+// semantics (vLLM's or Ascend's, table or row bound) are the process's, from the same environment
+// variables the C API reads; scripts/fuzz.sh runs each.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <array>
@@ -23,6 +25,7 @@
 #include "acl/acl.h"
 #include "aclnnop/aclnn_advance_step.h"
 #include "aclnnop/aclnn_advance_step_v2.h"
+#include "oracle/ascend_reference.hpp"
 #include "oracle/reference.hpp"
 
 namespace {
@@ -60,6 +63,25 @@ struct Outcomes {
   }
 };
 Outcomes outcomes;
+
+/// The C API's semantics are chosen per process (ADVSTEP_SEMANTICS, ADVSTEP_ASCEND_CORES,
+/// ADVSTEP_BLOCK_BOUND): the harness reads the same variables and asks the matching oracle.
+struct ProcessSemantics {
+  bool ascend = false;
+  int64_t cores = 48;  ///< the host's SoC name is no Ascend part: 48, as the runtime decides
+  bool row_bound = false;
+  ProcessSemantics() {
+    const char* semantics = std::getenv("ADVSTEP_SEMANTICS");
+    ascend = semantics != nullptr && std::strcmp(semantics, "ascend") == 0;
+    if (const char* cores_text = std::getenv("ADVSTEP_ASCEND_CORES")) cores = std::atoll(cores_text);
+    const char* bound = std::getenv("ADVSTEP_BLOCK_BOUND");
+    row_bound = bound != nullptr && std::strcmp(bound, "row") == 0;
+  }
+  [[nodiscard]] oracle::Expected expect(oracle::StepInputs in) const {
+    in.row_bound = row_bound;
+    return ascend ? oracle::ascend_reference_advance_step(in, cores, row_bound) : oracle::reference_advance_step(in);
+  }
+};
 
 /// The streams every input may use, made once: eager, deferred, and the default (null) one.
 struct Streams {
@@ -338,8 +360,7 @@ void apply(StepInputs& in, const StepOutputs& out) {
   in.slot_mapping = out.slot_mapping;
 }
 
-aclnnStatus plan(const Scenario& s, const Arena& a, aclOpExecutor** executor) {
-  uint64_t workspace = 0;
+aclnnStatus plan(const Scenario& s, const Arena& a, aclOpExecutor** executor, uint64_t& workspace) {
   uint64_t* workspace_size = s.null_workspace_size ? nullptr : &workspace;
   aclOpExecutor** out = s.null_executor ? nullptr : executor;
   if (!s.v2) {
@@ -353,8 +374,28 @@ aclnnStatus plan(const Scenario& s, const Arena& a, aclOpExecutor** executor) {
                                             workspace_size, out);
 }
 
-aclnnStatus run(const Scenario& s, aclOpExecutor* executor) {
-  return s.v2 ? aclnnAdvanceStepV2(nullptr, 0, executor, s.stream) : aclnnAdvanceStep(nullptr, 0, executor, s.stream);
+/// The workspace phase 1 asked for (the ascend semantics asks for CANN's 32 MiB), never touched.
+class Workspace {
+ public:
+  explicit Workspace(uint64_t size) : size_(size) {
+    if (size_ > 0 && aclrtMalloc(&address_, size_, ACL_MEM_MALLOC_HUGE_FIRST) != ACL_SUCCESS) finding("workspace");
+  }
+  ~Workspace() {
+    if (address_ != nullptr) (void)aclrtFree(address_);
+  }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  [[nodiscard]] void* address() const { return address_; }
+  [[nodiscard]] uint64_t size() const { return size_; }
+
+ private:
+  uint64_t size_;
+  void* address_ = nullptr;
+};
+
+aclnnStatus run(const Scenario& s, aclOpExecutor* executor, const Workspace& w) {
+  return s.v2 ? aclnnAdvanceStepV2(w.address(), w.size(), executor, s.stream)
+              : aclnnAdvanceStep(w.address(), w.size(), executor, s.stream);
 }
 
 /// A failure must leave a message and change no byte. Returns the message.
@@ -369,6 +410,7 @@ std::string expect_refusal(const Arena& arena, const std::vector<std::vector<uin
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Streams streams;
+  static const ProcessSemantics semantics;
   FuzzedDataProvider provider(data, size);
   const Scenario s = make_scenario(provider, streams);
   Arena arena(s);
@@ -376,18 +418,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::vector<uint8_t>> before = arena.bytes();
 
   aclOpExecutor* executor = nullptr;
-  if (plan(s, arena, &executor) != ACL_SUCCESS) {
+  uint64_t workspace_size = 0;
+  if (plan(s, arena, &executor, workspace_size) != ACL_SUCCESS) {
     expect(executor == nullptr, "a refused first phase handed out an executor");
     expect_refusal(arena, before, "first phase");
     ++outcomes.refused_phase1;
     return 0;
   }
+  const Workspace workspace(workspace_size);
   StepInputs expected_in = oracle_inputs(s, arena);
   const bool repeatable = s.executor_use == 2;
   if (repeatable && aclSetAclOpExecutorRepeatable(executor) != ACL_SUCCESS) finding("aclSetAclOpExecutorRepeatable");
   if (s.executor_use == 3) {
     expect(aclDestroyAclOpExecutor(executor) == ACL_SUCCESS, "an unrun executor was not destroyed");
-    expect(run(s, executor) != ACL_SUCCESS, "a destroyed executor ran");
+    expect(run(s, executor, workspace) != ACL_SUCCESS, "a destroyed executor ran");
     expect_refusal(arena, before, "run of a destroyed executor");
     ++outcomes.destroyed_unrun;
     return 0;
@@ -396,7 +440,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const TensorPlan& doomed = s.tensors[s.freed_role];
     arena.free_block(doomed.memory == Memory::kOther ? doomed.other : s.freed_role);
     before = arena.bytes();
-    const aclnnStatus ran = run(s, executor);
+    const aclnnStatus ran = run(s, executor, workspace);
     const aclError synced = aclrtSynchronizeStream(s.stream);
     expect(ran != ACL_SUCCESS || synced != ACL_SUCCESS, "a run over a freed block succeeded");
     expect_refusal(arena, before, "run over a freed block");
@@ -406,7 +450,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int32_t runs = s.executor_use == 0 ? 1 : repeatable ? s.runs : 2;
   for (int32_t k = 0; k < runs; ++k) {
     const bool spent = k > 0 && !repeatable;
-    const aclnnStatus ran = run(s, executor);
+    const aclnnStatus ran = run(s, executor, workspace);
     if (spent) {
       expect(ran != ACL_SUCCESS, "a single-use executor ran twice");
       expect_refusal(arena, before, "second run of a single-use executor");
@@ -417,7 +461,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       finding("a planned executor was refused", aclGetRecentErrMsg());
     }
     const aclError synced = aclrtSynchronizeStream(s.stream);
-    const oracle::Expected expected = oracle::reference_advance_step(expected_in);
+    const oracle::Expected expected = semantics.expect(expected_in);
     if (std::getenv("ADVSTEP_FUZZ_DEBUG") != nullptr) {
       std::fprintf(stderr, "run %d of %s: %s\n", k, s.v2 ? "V2" : "V1", expected_in.describe().c_str());
       for (const auto* v : {&expected_in.input_tokens, &expected_in.input_positions, &expected_in.seq_lens,
