@@ -20,6 +20,7 @@ struct Loaded {
   std::string why_not;  ///< when plugin is null
 };
 
+#ifdef ADVSTEP_CUDA_PLUGIN_FILE
 /// The directory holding libadvstep's real file (links resolved), with a trailing '/'.
 bool own_directory(std::string& directory, std::string& why_not) {
   Dl_info info{};
@@ -37,6 +38,7 @@ bool own_directory(std::string& directory, std::string& why_not) {
   directory.erase(directory.find_last_of('/') + 1);
   return true;
 }
+#endif
 
 Loaded load() {
 #ifndef ADVSTEP_CUDA_PLUGIN_FILE
