@@ -112,7 +112,7 @@ def test_golden_on_a_cann_st_file_then_one_changed_value(tmp_path, capsys: pytes
     assert "slotMapping: 1 of 6 elements differ" in out
     assert f"row 1: expected {slots[1] - 3}, got {slots[1]}; query row 1: " in out
     assert "seqLens[1] = " in out and "blockTables[1][" in out and "slot = " in out
-    assert "check: 1 of 3 cases differ" in out
+    assert "check: 1 of 3 cases differs" in out
 
 
 def test_golden_v2_st_file_with_accepted_counts_above_s(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,8 @@ import numpy as np
 
 from . import sources, tensor_files
 from .case import OUTPUTS
-from .compare import differences
+from .compare import Difference, differences
+from .errors import UsageError
 from .semantics import Semantics
 from .terms import row_terms
 
@@ -26,18 +27,25 @@ def expected_outputs(stored: tensor_files.StoredCase) -> dict[str, np.ndarray]:
     return tensor_files.read_results(os.path.join(stored.folder, "expected"), stored.results_shapes())
 
 
+def _differing_copies(expected: dict[str, np.ndarray],
+                     copies: dict[str, list[tuple[str, np.ndarray]]]) -> list[tuple[str, Difference]]:
+    """Each file of ACTUAL (every .npy and .bin copy of every tensor) that differs, with its path."""
+    found = []
+    for name in OUTPUTS:
+        for path, array in copies[name]:
+            found += [(path, d) for d in differences({name: expected[name]}, {name: array}, (name,))]
+    return found
+
+
 def main(args: argparse.Namespace, _: Semantics) -> int:
     cases = tensor_files.read_cases(args.expected)
     if not os.path.isdir(args.actual):
-        from .errors import UsageError
-
         raise UsageError(f"{args.actual}: no such folder")
     differing = 0
     for stored in sources.progress(cases, len(cases), "check"):
         expected = expected_outputs(stored)
         folder = tensor_files.locate_results(args.actual, stored, single=len(cases) == 1)
-        actual = tensor_files.read_results(folder, stored.results_shapes())
-        found = differences(expected, actual)
+        found = _differing_copies(expected, tensor_files.read_result_copies(folder, stored.results_shapes()))
         if not found:
             if args.verbose:
                 print(f"{stored.case.name}: all {len(OUTPUTS)} tensors match")
@@ -45,15 +53,15 @@ def main(args: argparse.Namespace, _: Semantics) -> int:
         differing += 1
         print(f"{stored.case.name}: {stored.case.api} {stored.case.summary()}, {stored.semantics.resolved().label()}")
         label = "element" if stored.case.has_speculation() else "row"
-        for difference in found:
-            print(f"  {difference.tensor}: {difference.count} of {difference.size} elements differ "
-                  f"({os.path.join(folder, difference.tensor)})")
+        for path, difference in found:
+            print(f"  {difference.tensor}: {difference.count} of {difference.size} elements differ ({path})")
             for k in difference.indices[: args.rows].tolist():
                 want = int(np.asarray(difference.expected).reshape(-1)[k])
                 got = int(np.asarray(difference.actual).reshape(-1)[k])
                 print(f"    {label} {k}: expected {want}, got {got}; {row_terms(stored.case, stored.semantics, k)}")
     if differing:
-        print(f"check: {differing} of {len(cases)} case{'s' if len(cases) != 1 else ''} differ")
+        verb = "differs" if differing == 1 else "differ"
+        print(f"check: {differing} of {len(cases)} case{'s' if len(cases) != 1 else ''} {verb}")
         return 1
     print(f"check: all {len(cases)} case{'s' if len(cases) != 1 else ''} match ({len(OUTPUTS)} tensors each)")
     return 0

@@ -29,10 +29,11 @@ class Difference:
         return f"{self.tensor}[{k}]: {expected_label} {want_text}, {actual_label} {got_text}"
 
 
-def differences(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray]) -> list[Difference]:
-    """The tensors (in OUTPUTS order) whose values differ; shapes are compared as flat arrays."""
+def differences(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray],
+                names: tuple[str, ...] = OUTPUTS) -> list[Difference]:
+    """The tensors of ``names`` (in that order) whose values differ; shapes are compared as flat arrays."""
     found = []
-    for name in OUTPUTS:
+    for name in names:
         want = np.asarray(expected[name]).reshape(-1)
         got = np.asarray(actual[name]).reshape(-1)
         if want.size != got.size:

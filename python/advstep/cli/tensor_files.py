@@ -24,6 +24,7 @@ SET_FORMAT = "advstep-case-set/1"
 #: Where a folder of results may keep the four outputs: a golden's expected/, run --out's
 #: outputs/, or the case folder itself (dumps named like the tensors).
 RESULT_FOLDERS = ("expected", "outputs", "")
+TENSOR_EXTENSIONS = (".npy", ".bin")
 
 
 def _write_tensor(folder: str, name: str, array: np.ndarray) -> dict[str, Any]:
@@ -92,26 +93,47 @@ def _read_manifest(folder: str) -> dict[str, Any]:
     return data
 
 
-def read_tensor(path_stem: str, shape: tuple[int, ...]) -> np.ndarray:
-    """``path_stem``.npy, else ``path_stem``.bin (raw little-endian int64 of ``shape``)."""
-    npy, raw = path_stem + ".npy", path_stem + ".bin"
+def _read_tensor_file(path: str, shape: tuple[int, ...]) -> np.ndarray:
+    """One tensor file: ``.npy``, or ``.bin`` (raw little-endian int64 of ``shape``)."""
     expected = int(np.prod(shape))
-    if os.path.isfile(npy):
+    if path.endswith(".npy"):
         try:
-            array = np.load(npy, allow_pickle=False)
+            array = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as error:
-            raise UsageError(f"{npy}: not a readable .npy file ({str(error).splitlines()[0]})") from None
+            raise UsageError(f"{path}: not a readable .npy file ({str(error).splitlines()[0]})") from None
         if array.dtype.kind not in "iu":
-            raise UsageError(f"{npy}: dtype {array.dtype} (expected an integer array)")
+            raise UsageError(f"{path}: dtype {array.dtype} (expected an integer array)")
         if array.size != expected:
-            raise UsageError(f"{npy}: {array.size} elements (expected {expected}, shape {list(shape)})")
+            raise UsageError(f"{path}: {array.size} elements (expected {expected}, shape {list(shape)})")
         return array.astype(np.int64).reshape(shape)
-    if os.path.isfile(raw):
-        size = os.path.getsize(raw)
-        if size != expected * 8:
-            raise UsageError(f"{raw}: {size} bytes (expected {expected * 8}: {expected} little-endian int64 values)")
-        return np.fromfile(raw, dtype="<i8").astype(np.int64).reshape(shape)
-    raise UsageError(f"{path_stem}: missing (neither .npy nor .bin)")
+    size = os.path.getsize(path)
+    if size != expected * 8:
+        raise UsageError(f"{path}: {size} bytes (expected {expected * 8}: {expected} little-endian int64 values)")
+    return np.fromfile(path, dtype="<i8").astype(np.int64).reshape(shape)
+
+
+def tensor_files_of(path_stem: str) -> list[str]:
+    """The files holding the tensor ``path_stem``: ``.npy`` and/or ``.bin``, those that exist."""
+    return [path_stem + ext for ext in TENSOR_EXTENSIONS if os.path.isfile(path_stem + ext)]
+
+
+def read_tensor_copies(path_stem: str, shape: tuple[int, ...]) -> list[tuple[str, np.ndarray]]:
+    """Every copy of one tensor (``.npy`` and ``.bin`` when both exist), each with its file's path:
+    a folder of results may hold both, and neither may be ignored."""
+    paths = tensor_files_of(path_stem)
+    if not paths:
+        raise UsageError(f"{path_stem}: missing (neither .npy nor .bin)")
+    return [(path, _read_tensor_file(path, shape)) for path in paths]
+
+
+def read_tensor(path_stem: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``path_stem``.npy or ``path_stem``.bin; when both exist they must hold the same values."""
+    copies = read_tensor_copies(path_stem, shape)
+    (first_path, first), rest = copies[0], copies[1:]
+    for path, array in rest:
+        if not np.array_equal(first, array):
+            raise UsageError(f"{path}: differs from {os.path.basename(first_path)} beside it (which one is meant?)")
+    return first
 
 
 def _read_case(folder: str, manifest: dict[str, Any]) -> StoredCase:
@@ -148,19 +170,33 @@ def read_cases(folder: str) -> list[StoredCase]:
 
 def locate_results(root: str, stored: StoredCase, single: bool) -> str:
     """The folder under ``root`` holding the results of ``stored``: ROOT/CASE/{expected,outputs,.}, or
-    ROOT/{expected,outputs,.} itself when ``root`` holds a single case."""
+    ROOT/{expected,outputs,.} itself when ``root`` holds a single case. More than one such folder is
+    an error naming them: which one is meant cannot be guessed."""
     bases = [os.path.join(root, stored.case.name)] + ([root] if single else [])
+    found = []
     for base in bases:
         for sub in RESULT_FOLDERS:
             folder = os.path.join(base, sub) if sub else base
-            if any(os.path.isfile(os.path.join(folder, OUTPUTS[0] + ext)) for ext in (".npy", ".bin")):
-                return folder
+            if tensor_files_of(os.path.join(folder, OUTPUTS[0])) and folder not in found:
+                found.append(folder)
+    if len(found) > 1:
+        raise UsageError(f"{root}: results for case {stored.case.name} in more than one folder "
+                         f"({', '.join(found)}): keep one, or name that folder")
+    if found:
+        return found[0]
     raise UsageError(f"{root}: no results for case {stored.case.name} (looked for {OUTPUTS[0]}.npy or .bin "
                      f"under {stored.case.name}/expected, {stored.case.name}/outputs, {stored.case.name}/)")
 
 
 def read_results(folder: str, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
-    """The four outputs in ``folder``, each of the shape given."""
+    """The four outputs in ``folder``, each of the shape given (``.npy`` and ``.bin`` must agree)."""
     if not os.path.isdir(folder):
         raise UsageError(f"{folder}: no such folder")
     return {name: read_tensor(os.path.join(folder, name), shape) for name, shape in shapes.items()}
+
+
+def read_result_copies(folder: str, shapes: dict[str, tuple[int, ...]]) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """Every copy of each of the four outputs in ``folder`` (``.npy`` and ``.bin``), with its path."""
+    if not os.path.isdir(folder):
+        raise UsageError(f"{folder}: no such folder")
+    return {name: read_tensor_copies(os.path.join(folder, name), shape) for name, shape in shapes.items()}
