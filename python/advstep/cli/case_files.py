@@ -189,24 +189,41 @@ def _highest_position(spec: CaseSpec, ranges: dict[str, tuple[int, int]]) -> int
     return high("seqLens")
 
 
-def generate(spec: CaseSpec, seed: int, index: int, copy: int, name: str) -> Case:
-    """One instance of ``spec``, drawn from the generator seeded by (seed, index, copy)."""
-    rng = np.random.default_rng([seed, index, copy])
+def _plan(spec: CaseSpec) -> tuple[list[str], dict[str, tuple[int, ...]], dict[str, tuple[int, int]]]:
+    """The tensors ``spec`` makes, the shape of each, and the default ranges."""
     ranges = _default_ranges(spec)
     width = spec.table_width or min(1 << 20, max(1, _highest_position(spec, ranges) // spec.block_size + 1))
     shapes = _default_shapes(spec, width)
     names = [n for n in ALL_INPUTS if n in shapes or n in spec.tensors]
+    for tensor_name in names:
+        tensor = spec.tensors.get(tensor_name, TensorSpec())
+        if tensor.values is not None:
+            shapes[tensor_name] = tuple(tensor.values.shape)
+        elif tensor.shape is not None:
+            shapes[tensor_name] = tuple(tensor.shape)
+        elif tensor_name not in shapes:
+            raise UsageError(f"case {spec.name}: tensor {tensor_name} needs a shape")
+    return names, shapes, ranges
+
+
+def elements(spec: CaseSpec) -> dict[str, int]:
+    """The element count of each tensor a drawn instance of ``spec`` has (without drawing it)."""
+    names, shapes, _ = _plan(spec)
+    return {name: int(np.prod(shapes[name], dtype=np.int64)) for name in names}
+
+
+def generate(spec: CaseSpec, seed: int, index: int, copy: int, name: str) -> Case:
+    """One instance of ``spec``, drawn from the generator seeded by (seed, index, copy)."""
+    rng = np.random.default_rng([seed, index, copy])
+    names, shapes, ranges = _plan(spec)
     tensors: dict[str, np.ndarray] = {}
     for tensor_name in names:
         tensor = spec.tensors.get(tensor_name, TensorSpec())
         if tensor.values is not None:
             tensors[tensor_name] = np.array(tensor.values, dtype=np.int64)
             continue
-        shape = tensor.shape if tensor.shape is not None else shapes.get(tensor_name)
-        if shape is None:
-            raise UsageError(f"case {spec.name}: tensor {tensor_name} needs a shape")
         low, high = (tensor.low, tensor.high) if tensor.low is not None else ranges[tensor_name]
-        tensors[tensor_name] = rng.integers(low, high, size=shape, dtype=np.int64, endpoint=True)
+        tensors[tensor_name] = rng.integers(low, high, size=shapes[tensor_name], dtype=np.int64, endpoint=True)
     if spec.v2_without_speculation:
         for optional in ("specToken", "acceptedNum"):
             tensors.setdefault(optional, np.zeros((0,), dtype=np.int64))

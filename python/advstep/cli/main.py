@@ -2,24 +2,27 @@
 
     advstep run [CASE] [--device cpu|cuda] [--semantics vllm|ascend] [--ascend-cores N]
                 [--block-bound table|row] [--out DIR]
-    advstep golden CASE --out DIR [--seed S] [--count K] [semantics flags]
+    advstep golden CASE --out DIR [--seed S] [--count K] [--cases LIST] [--first K] [--force]
+                   [semantics flags]
     advstep check EXPECTED ACTUAL
     advstep explain INPUTS ACTUAL
 
 Exit status: 0 success (check: everything matches), 1 a difference (or a library/reference
-disagreement), 2 a bad file or argument, reported in one line naming it.
+disagreement), 2 a bad file or argument, reported in one line naming it, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
-from typing import Callable, NoReturn, Optional
+from typing import Callable, NoReturn, Optional, TextIO
 
-from .errors import UsageError
-from .semantics import BOUNDS, MODES, Semantics
+from .errors import Interrupted, UsageError
+from .semantics import BOUNDS, DEFAULT_ASCEND_CORES, MODES, Semantics
 
-EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +49,24 @@ def _cores(text: str) -> int:
     return value
 
 
+def _positions(text: str) -> list[int]:
+    """"0,3,5-9" -> [0, 3, 5, 6, 7, 8, 9]: case positions in the file, counting from 0."""
+    positions: list[int] = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first = int(low)
+            last = int(high) if dash else first
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected positions like 0,3,5-9, got {text!r}") from None
+        if first < 0 or last < first:
+            raise argparse.ArgumentTypeError(f"expected positions like 0,3,5-9, got {part.strip()!r}")
+        if last - first >= 1 << 20:
+            raise argparse.ArgumentTypeError(f"the range {part.strip()!r} is too long")
+        positions.extend(range(first, last + 1))
+    return positions
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -62,7 +83,8 @@ def _semantics_flags(parser: argparse.ArgumentParser) -> None:
                        help="vllm (default): vLLM's kernel and CANN's documentation; ascend: the Ascend kernels bit "
                             "for bit (V1 row cap and sparse padding, V2 int32 arithmetic)")
     group.add_argument("--ascend-cores", type=_cores, metavar="N",
-                       help="the NPU's vector-core count the ascend semantics emulates (default 40)")
+                       help=f"the NPU's vector-core count the ascend semantics emulates (default {DEFAULT_ASCEND_CORES}, "
+                            "the library's own default off an NPU; Huawei's Atlas A2 tests use 40)")
     group.add_argument("--block-bound", choices=BOUNDS, default="table",
                        help="table (default): a block index may run into the next rows of blockTables; row: a "
                             "block index at or past the row width is a data fault")
@@ -79,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = verbs.add_parser("run", help="advance a case (default: a built-in realistic batch), verified")
     run.add_argument("case", nargs="?", metavar="CASE", help="a case file (advstep JSON or CANN's atk_*.json) "
                      "or a golden folder; default: the built-in batch")
-    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                     help="where the library computes: cpu (default, numpy arrays) or cuda (a GPU, through CuPy or "
+                          "torch); the reference always runs on the CPU")
     _semantics_flags(run)
     run.add_argument("--out", metavar="DIR", help="write each case's inputs and outputs here")
 
@@ -88,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     golden.add_argument("--out", metavar="DIR", required=True, help="the folder to write, one sub-folder per case")
     golden.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the drawn values (default 0)")
     golden.add_argument("--count", type=_positive, default=1, metavar="K", help="cases drawn per case of the file (default 1)")
+    golden.add_argument("--cases", type=_positions, metavar="LIST",
+                        help="only the file's cases at these positions, counting from 0 (e.g. 0,3,5-9)")
+    golden.add_argument("--first", type=_positive, metavar="K", help="only the first K (selected) cases of the file")
+    golden.add_argument("--force", action="store_true",
+                        help="write into a non-empty --out: its manifest and the case folders it lists or that are "
+                             "written anew are removed first")
     _semantics_flags(golden)
 
     check = verbs.add_parser("check", help="compare expected outputs with actual ones; exit 1 on a difference")
@@ -121,18 +151,65 @@ def main(argv: Optional[list[str]] = None) -> int:
     semantics = Semantics()
     if hasattr(args, "semantics"):
         if args.ascend_cores is not None and args.semantics != "ascend":
-            parser.error("--ascend-cores needs --semantics ascend")
+            parser.error(f"{args.verb}: --ascend-cores needs --semantics ascend")
         semantics = Semantics(args.semantics, args.ascend_cores, args.block_bound)
+    stdout = sys.stdout
+    sys.stdout = _UntilClosed(stdout)  # type: ignore[assignment]
     try:
         return _verb(args.verb)(args, semantics)
     except UsageError as error:
         print(f"advstep {args.verb}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # a folder or file the command cannot write or read
-        print(f"advstep {args.verb}: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"advstep {args.verb}: error: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
+    except Interrupted as note:
+        print(f"advstep {args.verb}: interrupted; {note}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        return 130
+        print(f"advstep {args.verb}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        sys.stdout.flush()
+        sys.stdout = stdout
+
+
+class _UntilClosed(io.TextIOBase):
+    """Standard output that goes quiet once its reader is gone (`advstep check ... | head`), so the
+    verb finishes and exits with its own verdict, as command-line tools do, without a traceback."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def _silence(self) -> None:
+        self._gone = True
+        try:  # the interpreter flushes the real stream at exit too: point it at /dev/null
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
 
 
 if __name__ == "__main__":

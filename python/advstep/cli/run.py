@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from . import builtin, library, sources, tensor_files
+from . import builtin, library, out_folder, sources, tensor_files
 from .case import OUTPUTS
 from .semantics import Semantics
 from .verify import verify
@@ -18,6 +18,8 @@ def _format_time(seconds: float) -> str:
 
 
 def main(args: argparse.Namespace, semantics: Semantics) -> int:
+    if args.out is not None:
+        out_folder.check_writable(args.out)
     device = library.Device(args.device)
     if args.case is None:
         cases, total = builtin.batch(), 2
@@ -51,7 +53,8 @@ def main(args: argparse.Namespace, semantics: Semantics) -> int:
     if args.out is not None:
         tensor_files.write_set(args.out, names, {"source": sources.describe(args.case), **semantics.to_json()})
     if failed:
-        print(f"FAILED: {failed} of {count} cases differ from the reference")
+        print(f"FAILED: {failed} of {count} case{'s' if count != 1 else ''} "
+              f"{'differs' if failed == 1 else 'differ'} from the reference")
         return 1
     print(f"verified: every output of {count} case{'s' if count != 1 else ''} matches the reference")
     return 0

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
@@ -27,12 +28,32 @@ RESULT_FOLDERS = ("expected", "outputs", "")
 TENSOR_EXTENSIONS = (".npy", ".bin")
 
 
+@contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """An OSError while writing ``path`` names it (numpy's and a full disk's errors may not)."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename:
+            raise
+        raise OSError(error.errno, error.strerror or str(error), path) from None
+
+
 def _write_tensor(folder: str, name: str, array: np.ndarray) -> dict[str, Any]:
     os.makedirs(folder, exist_ok=True)
     data = np.ascontiguousarray(array, dtype="<i8")
-    np.save(os.path.join(folder, name + ".npy"), data, allow_pickle=False)
-    data.tofile(os.path.join(folder, name + ".bin"))
+    npy, raw = os.path.join(folder, name + ".npy"), os.path.join(folder, name + ".bin")
+    with _writing(npy):
+        np.save(npy, data, allow_pickle=False)
+    with _writing(raw):
+        data.tofile(raw)
     return {"shape": list(data.shape), "dtype": "int64"}
+
+
+def _write_json(path: str, data: dict[str, Any]) -> None:
+    with _writing(path), open(path, "w", encoding="utf-8") as file:
+        json.dump(data, file, indent=1)
+        file.write("\n")
 
 
 def write_case(folder: str, case: Case, results: Optional[dict[str, np.ndarray]], semantics: Semantics,
@@ -51,16 +72,12 @@ def write_case(folder: str, case: Case, results: Optional[dict[str, np.ndarray]]
     if results is not None:
         manifest[results_name] = {name: _write_tensor(os.path.join(folder, results_name), name, results[name])
                                   for name in OUTPUTS}
-    with open(os.path.join(folder, "manifest.json"), "w", encoding="utf-8") as file:
-        json.dump(manifest, file, indent=1)
-        file.write("\n")
+    _write_json(os.path.join(folder, "manifest.json"), manifest)
 
 
 def write_set(folder: str, names: list[str], extra: dict[str, Any]) -> None:
     """The manifest of a folder of case folders."""
-    with open(os.path.join(folder, "manifest.json"), "w", encoding="utf-8") as file:
-        json.dump({"format": SET_FORMAT, **extra, "cases": names}, file, indent=1)
-        file.write("\n")
+    _write_json(os.path.join(folder, "manifest.json"), {"format": SET_FORMAT, **extra, "cases": names})
 
 
 @dataclass
