@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .case import ALL_INPUTS, Case
+from .case import ALL_INPUTS, REQUIRED_INPUTS, Case
 from .errors import UsageError
 
 #: Default value ranges (both ends included) of tensors a case file leaves out.
@@ -150,6 +150,11 @@ def _from_atk(entry: dict[str, Any], index: int, stem: str, path: str) -> CaseSp
     for name in ("numSeqs", "numQueries", "blockSize"):
         if name not in attributes:
             raise UsageError(f"{where}: attribute {name} is missing")
+    for name in REQUIRED_INPUTS:  # CANN's harness would not call the operator without them
+        if name not in tensors:
+            given = [item for item in entry["inputs"] if _cann_name(item["name"]) == name]
+            state = "has shape null" if given else "is missing"
+            raise UsageError(f"{where}: required input {given[0]['name'] if given else name} {state}")
     spec_num = int(tensors["specToken"].shape[1]) if "specToken" in tensors and len(tensors["specToken"].shape or ()) == 2 else 0
     api = "aclnnAdvanceStepV2" if "V2" in str(entry.get("aclnn_name", "")) or "V2" in stem else "aclnnAdvanceStep"
     name = f"{api}_{int(entry.get('id', index)):04d}"

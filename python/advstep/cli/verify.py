@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from .. import ArgumentError, DataFaultError
 from . import library, reference
-from .case import Case
+from .case import PYTHON_NAMES, Case
 from .compare import differences
 from .errors import UsageError
 from .semantics import Semantics
@@ -31,6 +32,14 @@ class Verified:
         return not self.problems
 
 
+def in_cann_names(message: str) -> str:
+    """The library's message with its Python keyword names (seq_lens) in the case files' CANN names
+    (seqLens)."""
+    for cann, python in PYTHON_NAMES.items():
+        message = re.sub(rf"\b{python}\b", cann, message)
+    return message
+
+
 def verify(case: Case, semantics: Semantics, device: library.Device) -> Verified:
     """Runs ``case`` on the library and the reference. An argument the library refuses is a
     UsageError naming the case."""
@@ -40,7 +49,7 @@ def verify(case: Case, semantics: Semantics, device: library.Device) -> Verified
     except DataFaultError as error:
         result.library_fault = str(error)
     except ArgumentError as error:
-        raise UsageError(f"case {case.name}: {error}") from None
+        raise UsageError(f"case {case.name}: {in_cann_names(str(error))}") from None
     try:
         result.reference = reference.advance(case, semantics)
     except reference.Fault as fault:
