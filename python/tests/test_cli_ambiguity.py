@@ -58,3 +58,27 @@ def test_an_expected_npy_and_bin_that_disagree_are_refused(tmp_path, gold, capsy
     assert advstep("check", gold, gold) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(raw) in err and "seqLens.npy" in err, err
+
+
+def test_actual_inputs_that_are_not_expected_s_are_said_first(tmp_path, gold, capsys) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(gold, copy)
+    for ext in (".npy", ".bin"):
+        path = copy / "aclnnAdvanceStep_0000" / "inputs" / f"blockTables{ext}"
+        values = np.load(path) if ext == ".npy" else np.fromfile(path, dtype="<i8")
+        values.reshape(-1)[4] += 1
+        np.save(path, values) if ext == ".npy" else values.tofile(path)
+    capsys.readouterr()
+    assert advstep("check", gold, copy) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "ACTUAL's inputs are not EXPECTED's: 1 of 18 elements differ" in lines[1]
+    assert "blockTables.npy" in lines[1] and "blockTables[4]" in lines[1]
+    assert "blockTables.bin" in lines[2]
+
+
+def test_a_run_out_folder_as_expected_is_explained(tmp_path, gold, capsys) -> None:
+    assert advstep("run", gold, "--out", tmp_path / "ran") == 0
+    capsys.readouterr()
+    assert advstep("check", tmp_path / "ran", gold) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "run --out" in err and "outputs/" in err and "ACTUAL" in err, err
