@@ -24,8 +24,11 @@ KNOWN_SOCS = {
     "Ascend910_9391": 48,
     "Ascend910_9392": 48,
 }
-#: The core count used when the ascend mode is chosen without one (the count of Huawei's tests).
-DEFAULT_ASCEND_CORES = 40
+#: The core count used when the ascend mode is chosen without one: the library's own rule
+#: (ascend_cores_for_soc) off an NPU, where the runtime names no Ascend part, so that the command,
+#: advstep.advance_step and the C API compute the same thing. Huawei's Atlas A2 unit and system
+#: tests use 40 (`--ascend-cores 40`).
+DEFAULT_ASCEND_CORES = 48
 #: explain tries every core count in 1..MAX_TRIED_CORES, and the known SoCs' counts beyond it.
 MAX_TRIED_CORES = 64
 
