@@ -118,30 +118,82 @@ def explain_case(case: Case, observed: dict[str, np.ndarray]) -> list[Group]:
     return sorted(groups.values(), key=lambda g: (g.mismatches, min(simplicity[m.mode] for m in g.members)))
 
 
+@dataclass
+class _Line:
+    """One ranked candidate group of one case, as printed."""
+
+    rank: int
+    what: str
+    fault: str
+    mismatches: int
+    first: str
+
+
+def _verdict(ranked: list[Group], show: int) -> list[_Line]:
+    """The ranked lines of one case: the first ``show`` groups, and vLLM's always."""
+    return [_Line(rank, label(group.members),
+                  f" (a data fault: {group.fault}; nothing written)" if group.fault else "",
+                  group.mismatches, group.first)
+            for rank, group in enumerate(ranked, start=1)
+            if rank <= show or any(m.mode == "vllm" for m in group.members)]
+
+
+def _key(lines: list[_Line], hidden: int) -> tuple[object, ...]:
+    """What makes two cases' verdicts the same: the same candidates, ranked alike, reproducing alike."""
+    return tuple((line.rank, line.what, line.fault, line.mismatches == 0) for line in lines) + (hidden,)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:3])
+    return shown if len(names) <= 3 else f"{shown} and {len(names) - 3} more"
+
+
+def _print_verdict(verdicts: list[tuple[str, list[_Line], int]], hidden: int, total_groups: int) -> None:
+    """One case's lines; several cases with the same verdict once, with the range of their counts."""
+    if len(verdicts) == 1:
+        header, lines, size = verdicts[0]
+        print(header)
+        for line in lines:
+            if line.mismatches == 0:
+                print(f"  {line.rank}. {line.what}: reproduces all {len(OUTPUTS)} tensors{line.fault}")
+            else:
+                print(f"  {line.rank}. {line.what}: {line.mismatches} of {size} elements differ, "
+                      f"first at {line.first}{line.fault}")
+    else:
+        names = [header[: -len(suffix) - 2] for header, _, _ in verdicts
+                 for suffix in [header.split(": ")[-1]]]
+        print(f"{len(verdicts)} cases with the same verdict: {_names(names)}")
+        for k, line in enumerate(verdicts[0][1]):
+            if line.mismatches == 0:
+                print(f"  {line.rank}. {line.what}: reproduces all {len(OUTPUTS)} tensors in each{line.fault}")
+                continue
+            counts = [lines[k].mismatches for _, lines, _ in verdicts]
+            low, high = min(counts), max(counts)
+            spread = str(low) if low == high else f"{low} to {high}"
+            print(f"  {line.rank}. {line.what}: {spread} elements differ in each{line.fault}")
+    if hidden:
+        print(f"  ... {hidden} more groups of candidates (--show {total_groups} lists them)")
+
+
 def main(args: argparse.Namespace, _: Semantics) -> int:
     cases = tensor_files.read_cases(args.inputs)
     common: Optional[set[Semantics]] = None
+    verdicts: dict[tuple[object, ...], list[tuple[str, list[_Line], int]]] = {}  # same verdict, printed once
+    groups_of: dict[tuple[object, ...], int] = {}
     for stored in sources.progress(cases, len(cases), "explain"):
         folder = tensor_files.locate_results(args.actual, stored, single=len(cases) == 1)
         observed = tensor_files.read_results(folder, stored.results_shapes())
         ranked = explain_case(stored.case, observed)
         size = sum(int(np.asarray(observed[n]).size) for n in OUTPUTS)
-        print(f"{stored.case.name}: {stored.case.api} {stored.case.summary()}")
+        lines = _verdict(ranked, args.show)
+        key = _key(lines, len(ranked) - len(lines))
+        header = f"{stored.case.name}: {stored.case.api} {stored.case.summary()}"
+        verdicts.setdefault(key, []).append((header, lines, size))
+        groups_of[key] = len(ranked)
         matching = [m for g in ranked if g.mismatches == 0 for m in g.members]
         common = set(matching) if common is None else common & set(matching)
-        for rank, group in enumerate(ranked, start=1):
-            if rank > args.show and not any(m.mode == "vllm" for m in group.members):
-                continue  # beyond --show, only vLLM's semantics is always listed
-            what = label(group.members)
-            fault = f" (a data fault: {group.fault}; nothing written)" if group.fault else ""
-            if group.mismatches == 0:
-                print(f"  {rank}. {what}: reproduces all {len(OUTPUTS)} tensors{fault}")
-            else:
-                print(f"  {rank}. {what}: {group.mismatches} of {size} elements differ, first at {group.first}{fault}")
-        hidden = sum(1 for rank, g in enumerate(ranked, start=1)
-                     if rank > args.show and not any(m.mode == "vllm" for m in g.members))
-        if hidden:
-            print(f"  ... {hidden} more groups of candidates (--show {len(ranked)} lists them)")
+    for key, same in verdicts.items():
+        _print_verdict(same, int(key[-1]), groups_of[key])  # type: ignore[call-overload]
     if common:
         print(f"explain: reproduced by {label(sorted(common, key=_order))}")
         return 0
