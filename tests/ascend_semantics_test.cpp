@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -183,6 +184,55 @@ TEST(AscendSemantics, WrappedPositionOutsideTheTableIsADataFault) {
   }
   EXPECT_EQ(positions, (std::vector<int64_t>{2147483647, 0}));
   EXPECT_EQ(tokens, (std::vector<int64_t>{0, 0}));
+}
+
+std::string plain_fault_message(std::vector<int64_t> seq_lens, int64_t block_size, const Options& options) {
+  const auto n = static_cast<int64_t>(seq_lens.size());
+  std::vector<int64_t> tokens(seq_lens.size(), 5), positions(seq_lens.size(), 5), slots(seq_lens.size(), 5);
+  std::vector<int64_t> sampled(seq_lens.size() - 1, 7), tables(seq_lens.size());
+  for (int64_t k = 0; k < n; ++k) tables[static_cast<size_t>(k)] = 10 * (k + 1);
+  const std::vector<int64_t> before = seq_lens;
+  try {
+    advance_step(view(tokens.data(), {n}), view(sampled.data(), {n - 1, 1}), view(positions.data(), {n}),
+                 view(seq_lens.data(), {n}), view(slots.data(), {n}), view(tables.data(), {n, 1}), n, n - 1,
+                 block_size, options);
+  } catch (const Error& error) {
+    EXPECT_TRUE(error.is_data_fault()) << error.what();
+    EXPECT_EQ(seq_lens, before);
+    EXPECT_EQ(slots, std::vector<int64_t>(seq_lens.size(), 5));
+    return error.what();
+  }
+  ADD_FAILURE() << "no data fault";
+  return "";
+}
+
+// The V1 kernel reads row 0 at index 2^63 - 1 for sequence 1: the message names that entry exactly.
+TEST(AscendSemantics, HugeBlockIndexInALaterRowReadsRowZero) {
+  const std::string message = plain_fault_message({0, std::numeric_limits<int64_t>::max(), 0}, 1, ascend(40));
+  EXPECT_NE(message.find("in sequence 1:"), std::string::npos) << message;
+  EXPECT_NE(message.find("reads entry 9223372036854775807 of block_tables (the Ascend V1 kernel reads row 0), "
+                         "outside the table"),
+            std::string::npos)
+      << message;
+}
+
+// Row bound, V1: sequence 1 at block index 1 of a W = 1 table. The kernel reads entry 1 of row 0,
+// which lies in sequence 1's row, and adds 1 * W: the message says so, not that the slot is in
+// sequence 1's blocks (it is outside its own row).
+TEST(AscendSemantics, RowBoundMessageSaysWhichRowTheKernelReads) {
+  const std::string message = plain_fault_message({0, 2, 0}, 2, ascend(40, BlockBound::kRow));
+  EXPECT_NE(message.find("in sequence 1:"), std::string::npos) << message;
+  EXPECT_NE(message.find("of sequence 1 is outside its row of W = 1 blocks; the Ascend V1 kernel would read entry 1 "
+                         "(row 0), which lies in sequence 1's row, and add 1 * W = 1 to the block id found there "
+                         "(row bound)"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("its slot would be in"), std::string::npos) << message;
+  const std::string outside = plain_fault_message({0, 6, 0}, 2, ascend(40, BlockBound::kRow));
+  EXPECT_NE(outside.find("would read entry 3 (row 0), which lies in no sequence's row (outside the table), and "
+                         "add 1 * W = 1"),
+            std::string::npos)
+      << outside;
 }
 
 TEST(AscendSemantics, SpeculativeBlockIdsAndSlotsAreInt32) {

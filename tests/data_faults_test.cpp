@@ -40,6 +40,17 @@ TEST(V1Fault, BlockIndexLeavesTable) {
                              "expected a block index below 5", "got 5)", "8 rows of W = 1 (8 entries)"}));
 }
 
+// A huge position in a row after the first: the entry row * W + index passes 2^63 - 1 and must not
+// wrap to a negative one ("before its start").
+TEST(V1Fault, HugeBlockIndexInALaterRowIsPastTheEnd) {
+  CallCase c = CallCase::official_v1();
+  c.block_size = 1;
+  c.set(kSeqLens, {0, 1, 2, kMax - 1, 4, 5, 6, 7}, {8, 1});
+  EXPECT_TRUE(c.faults(kV1, {"sequence 3:", "block index = position 9223372036854775806 / blockSize 1 = 9223372036854775806",
+                             "reads entry 3 * W + 9223372036854775806 = 9223372036854775809 of blockTables, past its end",
+                             "expected a block index below 5", "got 9223372036854775806)"}));
+}
+
 TEST(V1Fault, ReadingPastTheRowIsLegal) {
   // The bound is the whole table: row 3 at position 9 reads bt[3 + 4] = 7, in row 7 of an [8, 1] table.
   CallCase c = CallCase::official_v1();
@@ -182,6 +193,15 @@ TEST(V2Fault, BlockIndexLeavesTable) {
   EXPECT_TRUE(c.faults(kV2, {"sequence 1, column 2", "position 23 / blockSize 4 = 5",
                              "reads entry 1 * W + 5 = 8 of blockTables, past its end",
                              "expected a block index below 3", "got 5)", "2 rows of W = 3 (6 entries)"}));
+}
+
+TEST(V2Fault, HugeBlockIndexInALaterRowIsPastTheEnd) {
+  CallCase c = CallCase::speculative_v2();
+  c.block_size = 1;
+  c.set(kPositions, {0, 1, 2, kMax - 4, 5, 6}, {6});  // sequence 1: p = 2^63 - 2, entry 3 + p
+  EXPECT_TRUE(c.faults(kV2, {"sequence 1, column 0", "block index = position 9223372036854775806 / blockSize 1",
+                             "reads entry 1 * W + 9223372036854775806 = 9223372036854775809 of blockTables, past its end",
+                             "expected a block index below 3", "got 9223372036854775806)"}));
 }
 
 TEST(V2Fault, ReadingPastTheRowIsLegal) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,36 @@ TEST(RowBound, OverrunIntoTheNextSequenceIsADataFaultNamingBoth) {
   EXPECT_EQ(tokens, (std::vector<int64_t>{5, 5, 5}));
   call(Options{});                                       // the default reads on, as vLLM and CANN's example do
   EXPECT_EQ(slots, (std::vector<int64_t>{40, 40, -1}));  // row 0 took sequence 1's slot 40
+}
+
+// A huge position in the last row: row * W + index passes 2^63 - 1. Under either bound the message
+// gives the exact entry, past the table's end, and says nothing of a start or a negative index.
+TEST(RowBound, HugeBlockIndexInALaterRowNamesTheExactEntry) {
+  const int64_t huge = std::numeric_limits<int64_t>::max() - 1;
+  for (const BlockBound bound : {BlockBound::kTable, BlockBound::kRow}) {
+    std::vector<int64_t> tokens(3, 5), sampled = {7, 8, 9}, positions(3, 5), seq_lens = {0, 0, huge}, slots(3, 5),
+                         tables = {10, 20, 30};
+    Options options;
+    options.block_bound = bound;
+    try {
+      advance_step(view(tokens.data(), {3}), view(sampled.data(), {3, 1}), view(positions.data(), {3}),
+                   view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 1}), 3, 3, 1, options);
+      FAIL() << "no data fault";
+    } catch (const Error& error) {
+      const std::string message = error.what();
+      EXPECT_TRUE(error.is_data_fault()) << message;
+      EXPECT_NE(message.find("in sequence 2:"), std::string::npos) << message;
+      EXPECT_EQ(message.find("before its start"), std::string::npos) << message;
+      EXPECT_EQ(message.find("at least -"), std::string::npos) << message;
+      const std::string entry = bound == BlockBound::kTable
+                                    ? "reads entry 2 * W + 9223372036854775806 = 9223372036854775808 of block_tables, "
+                                      "past its end"
+                                    : "no sequence's blocks (outside the table) (entry 9223372036854775808; row bound)";
+      EXPECT_NE(message.find(entry), std::string::npos) << message;
+    }
+    EXPECT_EQ(seq_lens, (std::vector<int64_t>{0, 0, huge}));
+    EXPECT_EQ(slots, (std::vector<int64_t>{5, 5, 5}));
+  }
 }
 
 TEST(RowBound, LastBlockOfTheRowIsAllowed) {

@@ -39,7 +39,7 @@ ADVSTEP_HOST_DEVICE inline RowFault ascend_plain_row(const PlainStep<SeqLen, Blo
   const int64_t block_size = step.table.block_size.divisor();
   const int64_t block = pos / block_size;  // toward zero, as the kernel's scalar division
   const int64_t offset = pos % block_size;
-  if (RowFault fault = block_index_fault(step.table, i, 0, block, block, pos); !fault.ok()) return fault;
+  if (RowFault fault = block_index_fault(step.table, i, 0, block, 0, pos); !fault.ok()) return fault;
   const auto block_id = static_cast<int64_t>(step.table.entries[block]);
   row.token = step.sampled_token_ids[i];
   row.position = pos;
@@ -59,9 +59,9 @@ ADVSTEP_HOST_DEVICE inline RowFault ascend_speculative_cell(const SpeculativeSte
   const auto block_size = static_cast<int32_t>(step.table.block_size.divisor());
   const int32_t block = pos / block_size;
   const int32_t offset = pos % block_size;
-  const int64_t entry = i * step.table.stride + block;
-  if (RowFault fault = block_index_fault(step.table, i, j, block, entry, pos); !fault.ok()) return fault;
-  const int32_t block_id = low32(static_cast<int64_t>(step.table.entries[entry]));
+  const int64_t row_start = i * step.table.stride;
+  if (RowFault fault = block_index_fault(step.table, i, j, block, row_start, pos); !fault.ok()) return fault;
+  const int32_t block_id = low32(static_cast<int64_t>(step.table.entries[row_start + block]));
   cell.position = pos;
   cell.slot = low32(wrapping_add(wrapping_mul(block_id, block_size), offset));
   return {};

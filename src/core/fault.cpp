@@ -63,26 +63,23 @@ class FaultText {
         return {concat("the new position ", new_position_terms(), " exceeds 2^63 - 1"),
                 "a new position at most 2^63 - 1 = 9223372036854775807", wide_string(new_position())};
       case FaultKind::kBlockIndexOutOfTable:
-        if (fault_.entry != fault_.sequence * plan_.table_stride + fault_.value) {  // the Ascend V1 kernel: row 0
+        if (reads_row_zero()) {
           return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
-                         " reads entry ", fault_.entry, " of ", name(TensorRole::kBlockTables),
+                         " reads entry ", fault_.value, " of ", name(TensorRole::kBlockTables),
                          " (the Ascend V1 kernel reads row 0), outside the table"),
                   concat("a block index in [0, ", plan_.table_numel, ")"), std::to_string(fault_.value)};
         }
-        if (fault_.entry < 0) {  // the Ascend V2 kernel: a wrapped, negative position
+        if (entry_read() < 0) {  // the Ascend V2 kernel: a wrapped, negative position
           return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
-                         " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ", fault_.entry, " of ",
-                         name(TensorRole::kBlockTables), ", before its start"),
-                  concat("a block index of at least ", -fault_.sequence * plan_.table_stride),
-                  std::to_string(fault_.value)};
+                         " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ", wide_string(entry_read()),
+                         " of ", name(TensorRole::kBlockTables), ", before its start"),
+                  concat("a block index of at least ", -fault_.row_start), std::to_string(fault_.value)};
         }
         return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
-                       " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ",
-                       wide_string(Wide{fault_.sequence} * plan_.table_stride + fault_.value), " of ",
-                       name(TensorRole::kBlockTables), ", past its end"),
-                concat("a block index below ", plan_.table_numel - fault_.sequence * plan_.table_stride,
-                       ", so that entry ", fault_.sequence, " * W + index stays below the table's ",
-                       plan_.table_numel, " entries"),
+                       " reads entry ", fault_.sequence, " * W + ", fault_.value, " = ", wide_string(entry_read()),
+                       " of ", name(TensorRole::kBlockTables), ", past its end"),
+                concat("a block index below ", plan_.table_numel - fault_.row_start, ", so that entry ",
+                       fault_.sequence, " * W + index stays below the table's ", plan_.table_numel, " entries"),
                 std::to_string(fault_.value)};
       case FaultKind::kNegativeBlockId:
         return {concat(entry(), " (block index = position ", fault_.extra, " / ", block_size(),
@@ -97,12 +94,21 @@ class FaultText {
                        (kInt64Max - offset) / plan_.block_size),
                 std::to_string(fault_.value)};
       }
-      case FaultKind::kBlockIndexOutOfRow:
-        return {concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value,
-                       " of sequence ", fault_.sequence, " is outside its row of W = ", plan_.table_stride,
-                       " blocks, so its slot would be in ", owner_of_entry(), " (entry ", fault_.entry,
-                       "; row bound)"),
-                concat("a block index in [0, ", plan_.table_stride, ")"), std::to_string(fault_.value)};
+      case FaultKind::kBlockIndexOutOfRow: {
+        const std::string outside = concat("block index = position ", fault_.extra, " / ", block_size(), " = ",
+                                           fault_.value, " of sequence ", fault_.sequence,
+                                           " is outside its row of W = ", plan_.table_stride, " blocks");
+        const std::string expected = concat("a block index in [0, ", plan_.table_stride, ")");
+        if (reads_row_zero()) {  // the entry is in row 0's reckoning; the kernel then adds sequence * W
+          return {concat(outside, "; the Ascend V1 kernel would read entry ", wide_string(entry_read()),
+                         " (row 0), which lies in ", row_of_entry(), ", and add ", fault_.sequence, " * W = ",
+                         wide_string(Wide{fault_.sequence} * plan_.table_stride), " to the block id found there (row bound)"),
+                  expected, std::to_string(fault_.value)};
+        }
+        return {concat(outside, ", so its slot would be in ", owner_of_entry(), " (entry ",
+                       wide_string(entry_read()), "; row bound)"),
+                expected, std::to_string(fault_.value)};
+      }
       case FaultKind::kSampledRowStartsEmpty:
         if (fault_.value != -1) {  // the Ascend kernel's argmin: a value below -1 in column 0
           return {concat(name(TensorRole::kSampledTokenIds), " row ", fault_.sequence,
@@ -136,10 +142,23 @@ class FaultText {
   [[nodiscard]] std::string block_size() const {
     return concat(plan_.contract == Contract::kCann ? "blockSize " : "block_size ", plan_.block_size);
   }
-  /// "sequence 1's blocks": whose row the flat entry of a block-index fault is in.
+  /// The Ascend V1 kernel: its block index counts from row 0 whatever the sequence.
+  [[nodiscard]] bool reads_row_zero() const {
+    return plan_.semantics == Semantics::kAscend && plan_.path == Path::kPlain;
+  }
+  /// The flat entry a block-index fault would read, exact: a huge block index overflows 64 bits.
+  [[nodiscard]] Wide entry_read() const { return Wide{fault_.row_start} + fault_.value; }
+  /// "sequence 1's row": the row the flat entry of a block-index fault lies in.
+  [[nodiscard]] std::string row_of_entry() const {
+    const Wide entry = entry_read();
+    if (entry < 0 || entry >= plan_.table_numel) return "no sequence's row (outside the table)";
+    return concat("sequence ", static_cast<int64_t>(entry / plan_.table_stride), "'s row");
+  }
+  /// "sequence 1's blocks": whose blocks the slot of a block-index fault would be taken from.
   [[nodiscard]] std::string owner_of_entry() const {
-    if (fault_.entry < 0 || fault_.entry >= plan_.table_numel) return "no sequence's blocks (outside the table)";
-    return concat("sequence ", fault_.entry / plan_.table_stride, "'s blocks");
+    const Wide entry = entry_read();
+    if (entry < 0 || entry >= plan_.table_numel) return "no sequence's blocks (outside the table)";
+    return concat("sequence ", static_cast<int64_t>(entry / plan_.table_stride), "'s blocks");
   }
   [[nodiscard]] int64_t element() const { return fault_.sequence * (plan_.spec_num + 1) + fault_.column; }
   [[nodiscard]] Wide new_position() const { return Wide{fault_.value} + fault_.extra + 1; }

@@ -37,8 +37,9 @@ struct RowFault {
   /// A second value: acceptedNum[i] for V2 position faults, else the position that led to a block
   /// index or block id.
   int64_t extra = 0;
-  /// Block-index faults: the flat block-table index the row would read.
-  int64_t entry = 0;
+  /// Block-index faults: the flat index of the row the block index counts from, seq * W (0 for the
+  /// Ascend V1 kernel, which reads row 0). The entry read, row_start + value, may not fit 64 bits.
+  int64_t row_start = 0;
 
   [[nodiscard]] ADVSTEP_HOST_DEVICE bool ok() const { return kind == FaultKind::kNone; }
 };
@@ -57,15 +58,18 @@ struct BlockTable {
   bool row_bound = false;
 };
 
-/// The fault of a block index @p block of sequence @p seq that would read flat entry @p entry, or
-/// none: past the row under the row bound, outside [0, numel) under the table bound.
+/// The fault of a block index @p block of sequence @p seq, counted from flat entry @p row_start
+/// (in [0, numel)), or none: past the row under the row bound, outside [0, numel) under the table
+/// bound. The entry row_start + block is never formed: with a huge block it would overflow.
 template <typename Block>
 ADVSTEP_HOST_DEVICE inline RowFault block_index_fault(const BlockTable<Block>& table, int64_t seq, int64_t column,
-                                                     int64_t block, int64_t entry, int64_t pos) {
+                                                     int64_t block, int64_t row_start, int64_t pos) {
   if (table.row_bound && (block < 0 || block >= table.stride)) {
-    return {FaultKind::kBlockIndexOutOfRow, seq, column, block, pos, entry};
+    return {FaultKind::kBlockIndexOutOfRow, seq, column, block, pos, row_start};
   }
-  if (entry < 0 || entry >= table.numel) return {FaultKind::kBlockIndexOutOfTable, seq, column, block, pos, entry};
+  if (block < -row_start || block >= table.numel - row_start) {
+    return {FaultKind::kBlockIndexOutOfTable, seq, column, block, pos, row_start};
+  }
   return {};
 }
 
@@ -79,7 +83,7 @@ ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int6
   const int64_t row_start = seq * table.stride;  // < numel: dim0 == N > seq
   // One comparison: the row's width under the row bound, what is left of the table otherwise.
   if (block >= (table.row_bound ? table.stride : table.numel - row_start)) {
-    return block_index_fault(table, seq, column, block, row_start + block, pos);
+    return block_index_fault(table, seq, column, block, row_start, pos);
   }
   const auto block_id = static_cast<int64_t>(table.entries[row_start + block]);
   if (block_id < 0) return {FaultKind::kNegativeBlockId, seq, column, block_id, pos};
