@@ -147,7 +147,9 @@ Status check_attributes(const Request& request, Path path) {
                   concat(names.block_size, " must fit int32 under Ascend semantics (its kernel computes in int32)"),
                   concat("<= ", std::numeric_limits<int32_t>::max()), request.block_size);
     }
-    if (request.num_queries != request.num_seqs) {
+    // CANN's documentation asks for numQueries == numSeqs here, but its speculative tiling and kernel
+    // never read numQueries: the NPU runs any numQueries >= 1, so Ascend semantics does too.
+    if (request.num_queries != request.num_seqs && !ascend) {
       return fail(StatusCode::kOutOfRange, api,
                   concat(names.num_queries, " must equal ", names.num_seqs, " on the speculative path"),
                   request.num_seqs, request.num_queries);
