@@ -264,10 +264,10 @@ TEST(AscendSemantics, LastTokenIsTheArgminOfTheRow) {
 TEST(AscendSemantics, OneOptionalMissingTakesTheV1Path) {
   const std::vector<int64_t> counting = {0, 1, 2, 3, 4, 5, 6, 7};
   std::vector<int64_t> tokens = counting, positions = counting, seq_lens = counting, slots = counting,
-                       tables = counting, sampled = {0, 1, 2, 3}, accepted = {1};
+                       tables = counting, sampled = {0, 1, 2, 3}, accepted(8, 1);
   advance_step(view(tokens.data(), {8}), view(sampled.data(), {4, 1}), view(positions.data(), {8}),
                view(seq_lens.data(), {8}), view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, 4, 2,
-               SpeculativeInputs{view(static_cast<int64_t*>(nullptr), {0}), view(accepted.data(), {1})}, ascend(40));
+               SpeculativeInputs{TensorView{}, view(accepted.data(), {8})}, ascend(40));
   EXPECT_EQ(slots, (std::vector<int64_t>{0, 3, 6, 9, -1, 5, 6, 7}));
 }
 

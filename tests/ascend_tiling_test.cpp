@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "advstep/advance_step.hpp"
@@ -46,6 +47,58 @@ TEST(AscendTiling, SpeculativePathTakesAnyNumQueries) {
     FAIL() << "vLLM semantics took num_queries != num_seqs";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), StatusCode::kOutOfRange) << error.what();
+  }
+}
+
+// ---- V2 taking the V1 path: the optional input given is checked first ------------------------
+
+/// N = 3, Q = 1, B = 2 through the speculative overload with @p speculative; the status code, 0 for
+/// none. A refused call leaves every tensor as it was; a run takes the V1 path (slots 20 and -1).
+int32_t fallback_code(const SpeculativeInputs& speculative) {
+  std::vector<int64_t> tokens(3, 9), positions(3, 9), seq_lens(3, 3), slots(3, 9), sampled = {5},
+                       tables = {10, 11, 20, 21, 30, 31};
+  try {
+    advance_step(view(tokens.data(), {3}), view(sampled.data(), {1, 1}), view(positions.data(), {3}),
+                 view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 2}), 3, 1, 2,
+                 speculative, ascend());
+  } catch (const Error& error) {
+    EXPECT_EQ(slots, std::vector<int64_t>(3, 9)) << error.what();
+    EXPECT_EQ(seq_lens, std::vector<int64_t>(3, 3)) << error.what();
+    return static_cast<int32_t>(error.code());
+  }
+  EXPECT_EQ(slots, (std::vector<int64_t>{11 * 2 + 1, -1, 9}));
+  return 0;
+}
+
+TEST(AscendTiling, FallbackChecksTheOptionalGiven) {
+  std::vector<int64_t> values(8, 0);
+  std::vector<int32_t> narrow(8, 0);
+  int64_t* data = values.data();
+  const TensorView none;
+  EXPECT_EQ(fallback_code({view(data, {3, 1}), none}), 0);
+  EXPECT_EQ(fallback_code({none, view(data, {3})}), 0);
+  EXPECT_EQ(fallback_code({view(data, {3, 0}), view(data, {3})}), 0);  // empty: the V1 path
+  EXPECT_EQ(fallback_code({view(data, {4, 1}), none}), 561002);         // dim 0 != N
+  EXPECT_EQ(fallback_code({view(data, {3}), none}), 561002);            // 1-D specToken
+  EXPECT_EQ(fallback_code({none, view(data, {4})}), 561002);            // dim 0 != N
+  EXPECT_EQ(fallback_code({none, view(data, {3, 1})}), 561002);         // 2-D acceptedNum
+  EXPECT_EQ(fallback_code({view(data, {3, 0}), view(data, {5})}), 561002);
+  EXPECT_EQ(fallback_code({view(data, {3, 1}), view(data, {0})}), 561002);  // empty [0]: dim 0 != N
+  EXPECT_EQ(fallback_code({view(narrow.data(), {3, 1}), none}), 161002);   // int32, as the wrapper checks
+}
+
+TEST(AscendTiling, FallbackMessageNamesTheShapeExpected) {
+  std::vector<int64_t> tokens(3, 9), positions(3, 9), seq_lens(3, 3), slots(3, 9), sampled = {5}, tables(6, 1),
+                       accepted(4, 0);
+  try {
+    advance_step(view(tokens.data(), {3}), view(sampled.data(), {1, 1}), view(positions.data(), {3}),
+                 view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 2}), 3, 1, 2,
+                 SpeculativeInputs{TensorView{}, view(accepted.data(), {4})}, ascend());
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("accepted_num must be [N] with N = num_seqs"), std::string::npos) << message;
+    EXPECT_NE(message.find("expected [3], got [4]"), std::string::npos) << message;
   }
 }
 

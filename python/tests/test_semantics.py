@@ -321,6 +321,37 @@ def test_ascend_v2_with_one_optional_takes_the_v1_path() -> None:
     assert raised.value.code == 161001
 
 
+def test_ascend_v2_fallback_checks_the_optional_given() -> None:
+    # The tiling checks a given optional (spec_token [N, S], accepted_num [N]) before the V1 path.
+    for spec, accepted in ((None, np.ones(4, dtype=np.int64)), (np.ones(8, dtype=np.int64), None),
+                           (np.ones((8, 1), dtype=np.int64), np.ones(0, dtype=np.int64))):
+        a = _small()
+        a["spec_token"], a["accepted_num"] = spec, accepted
+        before = _copy({k: v for k, v in a.items() if v is not None})
+        with pytest.raises(advstep.ArgumentError, match="Ascend semantics: the tiling checks") as raised:
+            _call(a, 8, 4, 2, semantics="ascend", ascend_cores=40)
+        assert raised.value.code == 561002
+        assert all(np.array_equal(a[k], before[k]) for k in before)
+
+
+def test_ascend_v2_takes_any_num_queries() -> None:
+    n, s, w, b = 2, 1, 2, 4
+    base = _arrays({"input_tokens": [0] * 4, "sampled_token_ids": [11, -1, 21, 22], "input_positions": [3, 4, 1, 2],
+                    "seq_lens": [0] * 4, "slot_mapping": [0] * 4, "block_tables": [10, 11, 20, 21],
+                    "spec_token": [100, 200], "accepted_num": [0, 1]},
+                   {"input_tokens": (n * (s + 1),), "sampled_token_ids": (n, s + 1), "input_positions": (4,),
+                    "seq_lens": (4,), "slot_mapping": (4,), "block_tables": (n, w), "spec_token": (n, s),
+                    "accepted_num": (n,)})
+    results = []
+    for q in (1, 2, 7):
+        a = _copy(base)
+        _call(a, n, q, b, semantics="ascend", ascend_cores=40)
+        results.append([a[k].tolist() for k in MUTATED])
+    assert results[0] == results[1] == results[2]
+    with pytest.raises(advstep.ArgumentError, match="num_queries must equal num_seqs"):
+        _call(_copy(base), n, 1, b)
+
+
 def test_torch_op_takes_the_keywords() -> None:
     torch = pytest.importorskip("torch")
     t = {k: torch.ones(8, dtype=torch.int64) for k in MUTATED}

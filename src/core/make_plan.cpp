@@ -85,8 +85,12 @@ bool allows_int32(const Request& request, TensorRole role) {
 }
 
 Status check_dtypes(const Request& request, int32_t role_count) {
-  for (int32_t r = 0; r < role_count; ++r) {
+  // Under Ascend semantics an optional input given to a V2 call that takes the V1 path is still
+  // checked, as CANN's generated wrapper checks every tensor it is given.
+  const bool ascend = request.options.semantics == Semantics::kAscend;
+  for (int32_t r = 0; r < kRoleCount; ++r) {
     const auto role = static_cast<TensorRole>(r);
+    if (r >= role_count && !(ascend && request.tensors[static_cast<size_t>(r)] != nullptr)) continue;
     const TensorDesc& tensor = *request.tensors[static_cast<size_t>(r)];
     const bool ok = tensor.type == ElementType::kInt64 || (tensor.type == ElementType::kInt32 && allows_int32(request, role));
     if (!ok) {
@@ -104,6 +108,26 @@ Status check_dtypes(const Request& request, int32_t role_count) {
 }
 
 // ---- step 3: attributes -----------------------------------------------------------------------
+
+/// Ascend semantics, V2 taking the V1 path: the tiling checks each optional input that was given,
+/// an empty one included, before it falls back (specToken [N, S], acceptedNum [N]; 561002).
+Status check_optionals_before_fallback(const Request& request) {
+  const char* n_name = attribute_names(request.contract).num_seqs;
+  for (const TensorRole role : {TensorRole::kSpecToken, TensorRole::kAcceptedNum}) {
+    const TensorDesc* tensor = request.tensors[static_cast<size_t>(role)];
+    if (tensor == nullptr) continue;
+    const bool spec = role == TensorRole::kSpecToken;
+    if (tensor->rank != (spec ? 2 : 1) || tensor->dim(0) != request.num_seqs) {
+      const char* name = role_name(role, request.contract);
+      return fail(StatusCode::kOutOfRange, request.api,
+                  concat(name, " must be ", spec ? "[N, S]" : "[N]", " with N = ", n_name,
+                         " (Ascend semantics: the tiling checks a given optional input before taking the V1 path)"),
+                  spec ? concat("[", request.num_seqs, ", S]") : concat("[", request.num_seqs, "]"),
+                  shape_string(*tensor));
+    }
+  }
+  return {};
+}
 
 /// The options are attributes too: a value outside its enumeration, or a core count below one.
 Status check_options(const Request& request) {
@@ -369,6 +393,9 @@ Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan)
   const int32_t role_count = path == Path::kSpeculative ? kRoleCount : kRequiredRoleCount;
   if (Status s = check_dtypes(request, role_count); !s.ok()) return s;
   if (Status s = check_options(request); !s.ok()) return s;
+  if (request.options.semantics == Semantics::kAscend && path == Path::kPlain) {
+    if (Status s = check_optionals_before_fallback(request); !s.ok()) return s;
+  }
   if (Status s = check_attributes(request, path); !s.ok()) return s;
   int64_t spec_num = 0;
   if (Status s = check_shapes(request, path, spec_num); !s.ok()) return s;
