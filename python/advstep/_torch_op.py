@@ -23,12 +23,14 @@ if not hasattr(torch.library, "register_fake"):
     raise ImportError(f"torch {torch.__version__} has no torch.library.register_fake (needs 2.4 or newer)")
 
 #: torch_npu.npu_advance_step_flashattn's schema, keyword-only optionals included, and advstep's
-#: semantics keywords (defaults: torch_npu's behaviour on vLLM's formula).
+#: semantics keywords (defaults: torch_npu's behaviour on vLLM's formula). ascend_cores is a Scalar,
+#: not an int: the dispatcher turns a bool given for an ``int?`` into 0 or 1, so ``ascend_cores=True``
+#: would run one core; a Scalar keeps the bool (and a float) for the check that refuses it.
 SCHEMA = (
     "advance_step(Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
     "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
     "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None, "
-    'str semantics="vllm", int? ascend_cores=None, str block_bound="table") -> ()'
+    'str semantics="vllm", Scalar? ascend_cores=None, str block_bound="table") -> ()'
 )
 
 
@@ -46,10 +48,14 @@ def _advance_step(
     spec_token: Optional[torch.Tensor] = None,
     accepted_num: Optional[torch.Tensor] = None,
     semantics: str = "vllm",
-    ascend_cores: Optional[int] = None,
+    ascend_cores: Any = None,
     block_bound: str = "table",
 ) -> None:
-    """advstep.advance_step on torch tensors (CPU, or CUDA on the current stream), in place."""
+    """advstep.advance_step on torch tensors (CPU, or CUDA on the current stream), in place.
+
+    The keywords are checked as advstep.advance_step checks them (ArgumentError, 161002): a bool
+    or a float for ascend_cores is refused, not taken as a core count.
+    """
     # to_dlpack hands the extension a capsule directly: several times faster than __dlpack__().
     arrays = (
         to_dlpack(input_tokens), to_dlpack(sampled_token_ids), to_dlpack(input_positions),
@@ -83,7 +89,7 @@ def _advance_step_fake(
     spec_token: Optional[torch.Tensor] = None,
     accepted_num: Optional[torch.Tensor] = None,
     semantics: str = "vllm",
-    ascend_cores: Optional[int] = None,
+    ascend_cores: Any = None,
     block_bound: str = "table",
 ) -> None:
     """Nothing to infer: the operator only mutates its inputs, which keep their shapes."""

@@ -17,7 +17,8 @@ SCHEMA_ARGS = ("Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) in
                "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
                "int num_queries, int block_size, *, Tensor? spec_token=None, Tensor? accepted_num=None")
 # advstep's semantics keywords follow torch_npu's arguments (docs/ascend_semantics.md).
-SEMANTICS_ARGS = 'str semantics="vllm", int? ascend_cores=None, str block_bound="table"'
+# ascend_cores is a Scalar so that a bool reaches the check that refuses it (an int? would make it 0 or 1).
+SEMANTICS_ARGS = 'str semantics="vllm", Scalar? ascend_cores=None, str block_bound="table"'
 
 
 def op_args(kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -64,6 +65,21 @@ def test_data_fault_through_torch() -> None:
     with pytest.raises(advstep.DataFaultError, match="seq_lens\\[0\\] is negative"):
         advstep.advance_step(**call_kwargs(case, arrays))
     assert contents(lib, arrays) == before
+
+
+@pytest.mark.parametrize("cores", [True, False, 2.0, 0, -1])
+def test_torch_op_refuses_what_is_no_core_count(cores: Any) -> None:
+    t = {k: torch.ones(8, dtype=torch.int64) for k in ("tokens", "positions", "seq_lens", "slots")}
+    sampled = torch.full((4, 1), 2, dtype=torch.int64)
+    tables = torch.ones((8, 1), dtype=torch.int64)
+    with pytest.raises(advstep.ArgumentError, match="ascend_cores must be None or a vector-core count") as raised:
+        torch.ops.advstep.advance_step(t["tokens"], sampled, t["positions"], t["seq_lens"], t["slots"], tables,
+                                       8, 4, 4, semantics="ascend", ascend_cores=cores)
+    assert raised.value.code == 161002
+    assert all(v.tolist() == [1] * 8 for v in t.values())
+    torch.ops.advstep.advance_step(t["tokens"], sampled, t["positions"], t["seq_lens"], t["slots"], tables,
+                                   8, 4, 4, semantics="ascend", ascend_cores=40)
+    assert t["slots"].tolist() == [5, 9, 13, 17, -1, 1, 1, 1]
 
 
 def test_non_contiguous_and_overlapping_tensors() -> None:
