@@ -298,6 +298,23 @@ TEST(AscendSemantics, RefusesWhatItsKernelsCannotTake) {
   EXPECT_EQ(code_of_plain_call(false, 4, bad), 161002);
 }
 
+// One rule for the core count on every API: checked under every semantics, unused under vLLM's.
+TEST(AscendSemantics, CoreCountIsCheckedUnderEverySemantics) {
+  const auto vllm_with = [](int64_t cores) {
+    Options options;
+    options.ascend_cores = cores;
+    return options;
+  };
+  EXPECT_EQ(code_of_plain_call(false, 4, vllm_with(-5)), 161002);
+  EXPECT_EQ(code_of_plain_call(false, 4, vllm_with(int64_t{1} << 31)), 161002);
+  EXPECT_EQ(code_of_plain_call(false, 4, ascend(int64_t{1} << 31)), 161002);
+  EXPECT_EQ(code_of_plain_call(false, 8, vllm_with(5)), 0);  // N == Q: vLLM's rules, the count unused
+  std::vector<int64_t> tokens(8, 1), positions(8, 1), seq_lens(8, 1), slots(8, 1), sampled(4, 2), tables(8, 1);
+  advance_step(view(tokens.data(), {8}), view(sampled.data(), {4, 1}), view(positions.data(), {8}),
+               view(seq_lens.data(), {8}), view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, 4, 4, vllm_with(1));
+  EXPECT_EQ(slots, (std::vector<int64_t>{5, 5, 5, 5, -1, -1, -1, -1}));  // every padding row: no core count
+}
+
 }  // namespace
 }  // namespace advstep::testing
 

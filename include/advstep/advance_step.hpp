@@ -84,7 +84,8 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
  *        BlockBound::kRow makes pos / B >= W a data fault naming both sequences.
  * @param[in] options semantics, ascend_cores (0: from the SoC the runtime reports), block_bound.
  * @throws Error as advance_step(); kInvalidArgument for options outside their enumerations, ascend_cores
- *         below 0 or int32 seq_lens/block_tables under kAscend; kOutOfRange for N <= Q under kAscend.
+ *         outside [0, 2^31 - 1] (under any semantics), or int32 seq_lens/block_tables under kAscend;
+ *         kOutOfRange for N <= Q under kAscend.
  */
 void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                   const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,

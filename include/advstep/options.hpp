@@ -29,8 +29,9 @@ enum class BlockBound : int32_t {
 /// The options of one advance_step call. The defaults are vLLM's semantics with the table bound.
 struct Options {
   Semantics semantics = Semantics::kVllm;
-  /// The NPU's vector-core count the Ascend kernels are emulated for (kAscend only); 0 takes it
-  /// from the SoC the runtime reports (ascend_cores_for_soc()). Must be 0 or positive.
+  /// The NPU's vector-core count the Ascend kernels are emulated for; 0 takes it from the SoC the
+  /// runtime reports (ascend_cores_for_soc()). Must be 0 or in [1, 2^31 - 1] under every semantics
+  /// (else kInvalidArgument); under kVllm a valid count is checked and then unused.
   int64_t ascend_cores = 0;
   BlockBound block_bound = BlockBound::kTable;
 };

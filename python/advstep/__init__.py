@@ -108,7 +108,9 @@ def advance_step(
         empty, the path without speculation instead of an error. int64 arrays only.
     ascend_cores : int, optional
         The NPU's vector-core count for ``semantics="ascend"``: 1 <= ascend_cores < 2^31. None
-        takes it from the runtime's SoC name (40 on Ascend910B3/B4, 48 otherwise).
+        takes it from the runtime's SoC name (40 on Ascend910B3/B4, 48 otherwise). Checked under
+        every semantics (anything else, a bool included, raises ArgumentError); with
+        ``semantics="vllm"`` a valid count is unused.
     block_bound : "table" (default) or "row"
         "table": a block index may reach any entry of the table (vLLM and Ascend read so).
         "row": a block index at or past W is a data fault naming both sequences, because the slot

@@ -284,6 +284,7 @@ def _small() -> dict[str, Any]:
     {"semantics": "ascend", "ascend_cores": 0}, {"semantics": "ascend", "ascend_cores": -3},
     {"semantics": "ascend", "ascend_cores": 2**31}, {"semantics": "ascend", "ascend_cores": "40"},
     {"semantics": "ascend", "ascend_cores": True}, {"semantics": "ascend", "ascend_cores": 40.0},
+    {"ascend_cores": 0}, {"semantics": "vllm", "ascend_cores": -3}, {"ascend_cores": True},
 ])
 def test_bad_keywords_are_argument_errors(keywords: dict[str, Any]) -> None:
     a = _small()
@@ -294,6 +295,14 @@ def test_bad_keywords_are_argument_errors(keywords: dict[str, Any]) -> None:
     name = next(iter(keywords)) if "ascend_cores" not in keywords else "ascend_cores"
     assert name in str(raised.value)
     assert all(np.array_equal(a[k], before[k]) for k in a)
+
+
+def test_a_valid_core_count_is_unused_under_vllm() -> None:
+    a, b = _small(), _small()
+    _call(a, 8, 4, 2, ascend_cores=1)
+    _call(b, 8, 4, 2)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert a["slot_mapping"].tolist()[4:] == [-1, -1, -1, -1]  # every padding row, as vLLM writes them
 
 
 def test_ascend_needs_more_sequences_than_queries_and_int64() -> None:

@@ -141,10 +141,13 @@ Status check_options(const Request& request) {
     return fail(StatusCode::kInvalidArgument, api, "block_bound must name a bound", "table or row",
                 static_cast<int32_t>(options.block_bound));
   }
-  if (options.semantics == Semantics::kAscend &&
-      (options.ascend_cores < 1 || options.ascend_cores > std::numeric_limits<int32_t>::max())) {
-    return fail(StatusCode::kInvalidArgument, api, "ascend_cores must be a vector-core count",
-                concat("1..", std::numeric_limits<int32_t>::max()), options.ascend_cores);
+  // One rule for every semantics: a core count is checked even where it is unused (vLLM's formula
+  // has none), so a bad one is never silently ignored. 0 asks the SoC; the entry points resolve it
+  // before planning under ascend semantics, so only vllm semantics brings a 0 here.
+  const int64_t fewest = options.semantics == Semantics::kAscend ? 1 : 0;
+  if (options.ascend_cores < fewest || options.ascend_cores > std::numeric_limits<int32_t>::max()) {
+    return fail(StatusCode::kInvalidArgument, api, "ascend_cores must be 0 (the SoC's count) or a vector-core count",
+                concat(fewest, "..", std::numeric_limits<int32_t>::max()), options.ascend_cores);
   }
   return {};
 }
