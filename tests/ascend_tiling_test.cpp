@@ -50,6 +50,27 @@ TEST(AscendTiling, SpeculativePathTakesAnyNumQueries) {
   }
 }
 
+// The speculative tiling takes inputTokens 1-D [N*E] and the other per-token tensors of its shape.
+TEST(AscendTiling, SpeculativePerTokenTensorsAreOneDimensional) {
+  const auto call = [](bool matrix, const Options& options) {
+    std::vector<int64_t> tokens(4, 0), positions = {3, 4, 1, 2}, seq_lens(4, 0), slots(4, 0), sampled = {11, -1, 21, 22},
+                         spec = {100, 200}, accepted = {0, 1}, tables = {10, 11, 20, 21};
+    const auto per_token = [matrix](int64_t* data) { return matrix ? view(data, {2, 2}) : view(data, {4}); };
+    try {
+      advance_step(per_token(tokens.data()), view(sampled.data(), {2, 2}), view(positions.data(), {4}),
+                   per_token(seq_lens.data()), view(slots.data(), {4}), view(tables.data(), {2, 2}), 2, 2, 4,
+                   SpeculativeInputs{view(spec.data(), {2, 1}), view(accepted.data(), {2})}, options);
+    } catch (const Error& error) {
+      EXPECT_EQ(positions, (std::vector<int64_t>{3, 4, 1, 2}));
+      return static_cast<int32_t>(error.code());
+    }
+    return 0;
+  };
+  EXPECT_EQ(call(false, ascend()), 0);
+  EXPECT_EQ(call(true, ascend()), 561002);
+  EXPECT_EQ(call(true, Options{}), 0);  // vLLM's contract takes [N, E] too
+}
+
 // ---- V2 taking the V1 path: the optional input given is checked first ------------------------
 
 /// N = 3, Q = 1, B = 2 through the speculative overload with @p speculative; the status code, 0 for
@@ -82,8 +103,9 @@ TEST(AscendTiling, FallbackChecksTheOptionalGiven) {
   EXPECT_EQ(fallback_code({view(data, {3}), none}), 561002);            // 1-D specToken
   EXPECT_EQ(fallback_code({none, view(data, {4})}), 561002);            // dim 0 != N
   EXPECT_EQ(fallback_code({none, view(data, {3, 1})}), 561002);         // 2-D acceptedNum
-  EXPECT_EQ(fallback_code({view(data, {3, 0}), view(data, {5})}), 561002);
-  EXPECT_EQ(fallback_code({view(data, {3, 1}), view(data, {0})}), 561002);  // empty [0]: dim 0 != N
+  EXPECT_EQ(fallback_code({view(data, {3, 0}), view(data, {5})}), 561002);  // the empty one is absent
+  EXPECT_EQ(fallback_code({view(data, {3, 1}), view(data, {0})}), 0);       // empty [0]: absent, unchecked
+  EXPECT_EQ(fallback_code({view(data, {5, 0}), view(data, {0, 4})}), 0);    // both empty: V1
   EXPECT_EQ(fallback_code({view(narrow.data(), {3, 1}), none}), 161002);   // int32, as the wrapper checks
 }
 

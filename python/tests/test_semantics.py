@@ -135,9 +135,9 @@ def _ascend_v2_case(rng: random.Random, wild: bool) -> tuple[dict[str, Any], int
     a = _arrays({"input_tokens": [0] * (n * e), "sampled_token_ids": sampled, "input_positions": positions,
                  "seq_lens": [0] * (n * e), "slot_mapping": [0] * (n * e), "block_tables": tables,
                  "spec_token": [rng.randint(0, 99) for _ in range(n * s)], "accepted_num": accepted},
-                {"input_tokens": (n * e,), "sampled_token_ids": (n, e), "input_positions": (n, e),
+                {"input_tokens": (n * e,), "sampled_token_ids": (n, e), "input_positions": (n * e,),
                  "seq_lens": (n * e,), "slot_mapping": (n * e,), "block_tables": (n, w), "spec_token": (n, s),
-                 "accepted_num": (n,)})
+                 "accepted_num": (n,)})  # the Ascend V2 tiling takes the per-token arrays 1-D only
     return a, n, b, rng.random() < 0.3
 
 
@@ -194,6 +194,16 @@ def test_ascend_v2_matches_its_oracle(wild: bool) -> None:
         outcomes[_expect(a, expected, lambda: _call(a, n, n, b, semantics="ascend", ascend_cores=40,
                                                     block_bound="row" if row_bound else "table"))] += 1
     assert outcomes["ok"] > 900
+
+
+def test_ascend_v2_per_token_arrays_are_one_dimensional() -> None:
+    a, n, b, _ = _ascend_v2_case(random.Random(7), False)
+    a["input_positions"] = a["input_positions"].reshape(n, -1)
+    before = _copy(a)
+    with pytest.raises(advstep.ArgumentError, match=r"input_positions must be \[N\*E\] \(Ascend semantics") as raised:
+        _call(a, n, n, b, semantics="ascend", ascend_cores=40)
+    assert raised.value.code == 561002
+    assert all(np.array_equal(a[k], before[k]) for k in a)
 
 
 def test_row_bound_matches_the_vllm_oracle() -> None:
@@ -333,7 +343,7 @@ def test_ascend_v2_with_one_optional_takes_the_v1_path() -> None:
 def test_ascend_v2_fallback_checks_the_optional_given() -> None:
     # The tiling checks a given optional (spec_token [N, S], accepted_num [N]) before the V1 path.
     for spec, accepted in ((None, np.ones(4, dtype=np.int64)), (np.ones(8, dtype=np.int64), None),
-                           (np.ones((8, 1), dtype=np.int64), np.ones(0, dtype=np.int64))):
+                           (np.ones((8, 0), dtype=np.int64), np.ones((8, 1), dtype=np.int64))):
         a = _small()
         a["spec_token"], a["accepted_num"] = spec, accepted
         before = _copy({k: v for k, v in a.items() if v is not None})

@@ -109,13 +109,14 @@ Status check_dtypes(const Request& request, int32_t role_count) {
 
 // ---- step 3: attributes -----------------------------------------------------------------------
 
-/// Ascend semantics, V2 taking the V1 path: the tiling checks each optional input that was given,
-/// an empty one included, before it falls back (specToken [N, S], acceptedNum [N]; 561002).
+/// Ascend semantics, V2 taking the V1 path: the tiling checks each optional input that was given
+/// with elements before it falls back (specToken [N, S], acceptedNum [N]; 561002). An empty one
+/// counts as absent there, and is not checked.
 Status check_optionals_before_fallback(const Request& request) {
   const char* n_name = attribute_names(request.contract).num_seqs;
   for (const TensorRole role : {TensorRole::kSpecToken, TensorRole::kAcceptedNum}) {
     const TensorDesc* tensor = request.tensors[static_cast<size_t>(role)];
-    if (tensor == nullptr) continue;
+    if (!present(tensor)) continue;
     const bool spec = role == TensorRole::kSpecToken;
     if (tensor->rank != (spec ? 2 : 1) || tensor->dim(0) != request.num_seqs) {
       const char* name = role_name(role, request.contract);
@@ -162,11 +163,14 @@ Status check_attributes(const Request& request, Path path) {
   if (Status s = at_least_one(names.num_seqs, request.num_seqs); !s.ok()) return s;
   if (Status s = at_least_one(names.num_queries, request.num_queries); !s.ok()) return s;
   if (Status s = at_least_one(names.block_size, request.block_size); !s.ok()) return s;
+  const bool ascend = request.options.semantics == Semantics::kAscend;
+  if (ascend && path == Path::kPlain) {  // the tiling's order: attributes >= 1, optionals, then V1's rules
+    if (Status s = check_optionals_before_fallback(request); !s.ok()) return s;
+  }
   if (request.num_seqs >= kMaxNumSeqs) {
     return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, " must be below ", kMaxNumSeqs),
                 concat("< ", kMaxNumSeqs), request.num_seqs);
   }
-  const bool ascend = request.options.semantics == Semantics::kAscend;
   if (path == Path::kSpeculative) {
     if (ascend && request.block_size > std::numeric_limits<int32_t>::max()) {
       // The speculative kernel divides and multiplies by int32(blockSize): a larger one is no block size there.
@@ -274,8 +278,13 @@ Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
   }
   const int64_t width = spec_num + 1;  // E: tokens per sequence
   const bool speculative = path == Path::kSpeculative;
-  const ShapeRule per_token = speculative ? ShapeRule{"[N*E] or [N, E]", names.num_seqs, n, width, true, true, "W", true}
-                                          : ShapeRule{"[N] or [N, 1]", names.num_seqs, n, 1, true, true};
+  // The Ascend V2 tiling takes the per-token tensors 1-D only ([N*E], so all four alike).
+  const bool ascend = request.options.semantics == Semantics::kAscend;
+  const ShapeRule per_token =
+      !speculative ? ShapeRule{"[N] or [N, 1]", names.num_seqs, n, 1, true, true}
+      : ascend     ? ShapeRule{"[N*E] (Ascend semantics: 1-D, as its tiling requires)", names.num_seqs, n, width,
+                               true, false, "W", true}
+                   : ShapeRule{"[N*E] or [N, E]", names.num_seqs, n, width, true, true, "W", true};
   for (TensorRole role : kInOutRoles) {
     if (Status s = check_shape(request, role, per_token); !s.ok()) return s;
   }
@@ -396,9 +405,6 @@ Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan)
   const int32_t role_count = path == Path::kSpeculative ? kRoleCount : kRequiredRoleCount;
   if (Status s = check_dtypes(request, role_count); !s.ok()) return s;
   if (Status s = check_options(request); !s.ok()) return s;
-  if (request.options.semantics == Semantics::kAscend && path == Path::kPlain) {
-    if (Status s = check_optionals_before_fallback(request); !s.ok()) return s;
-  }
   if (Status s = check_attributes(request, path); !s.ok()) return s;
   int64_t spec_num = 0;
   if (Status s = check_shapes(request, path, spec_num); !s.ok()) return s;
