@@ -2,8 +2,11 @@
 // single-use executor run again after another first phase.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <numeric>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "aclnnop/aclnn_advance_step.h"
@@ -86,6 +89,42 @@ TEST(EagerLifetime, BlockFreedBetweenThePhasesIsNotWritten) {
     EXPECT_EQ(t.seq_lens.values(), seq_lens);
     // The executor was single use: it is spent, not left planned over freed memory.
     EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, executor, target), ACLNN_ERR_PARAM_INVALID);
+  }
+}
+
+TEST(EagerLifetime, BlockFreedByAnotherThreadMidStepIsNeverWrittenAfterItsRelease) {
+  // A step big enough to take a while (its rows split over threads); another thread frees
+  // slotMapping's block at moments spread over the step. The step either ran whole, the release
+  // waiting for it, or was refused because its check missed the block; under AddressSanitizer a
+  // write after the release fails the run.
+  constexpr int64_t n = 131072;
+  std::vector<int64_t> ids(n);
+  std::iota(ids.begin(), ids.end(), 0);
+  const std::vector<int64_t> zeros(n, 0);
+  for (int32_t round = 0; round < 12; ++round) {
+    SCOPED_TRACE(round);
+    DeviceTensor tokens(zeros, {n, 1});
+    DeviceTensor sampled(std::vector<int64_t>(n - 1, 5), {n - 1, 1});
+    DeviceTensor positions(zeros, {n, 1});
+    DeviceTensor seq_lens(zeros, {n, 1});
+    DeviceTensor slots(zeros, {n, 1});
+    DeviceTensor tables(ids, {n, 1});
+    uint64_t workspace = 0;
+    aclOpExecutor* executor = nullptr;
+    ASSERT_EQ(aclnnAdvanceStepGetWorkspaceSize(tokens.get(), sampled.get(), positions.get(), seq_lens.get(), slots.get(),
+                                               tables.get(), n, n - 1, 16, &workspace, &executor),
+              ACL_SUCCESS)
+        << last_error_message();
+    std::thread freer([&slots, round] {
+      std::this_thread::sleep_for(std::chrono::microseconds(40 * round));
+      const DeviceTensor doomed = std::move(slots);
+    });
+    const aclnnStatus status = aclnnAdvanceStep(nullptr, 0, executor, nullptr);
+    freer.join();
+    EXPECT_TRUE(status == ACL_SUCCESS || status == ACLNN_ERR_PARAM_INVALID) << status << ": " << last_error_message();
+    EXPECT_EQ(aclrtSynchronizeStream(nullptr), ACL_SUCCESS) << last_error_message();
+    EXPECT_EQ(seq_lens.values()[0], status == ACL_SUCCESS ? 1 : 0);
+    clear_messages();
   }
 }
 

@@ -37,6 +37,7 @@ Status check_run(const char* api, void* workspace, uint64_t workspace_size, aclO
 /// Runs @p plan once its memory is checked again: the blocks checked by the first phase may have
 /// been freed (or shrunk into another allocation) since, and nothing may be written into them.
 Status checked_run(const core::Plan& plan, const core::MemoryDomain& memory, runtime::DeviceQueue& device) {
+  const runtime::BlocksInUse in_use;  // aclrtFree on another thread waits for this run's writes
   if (Status s = core::check_memory(plan, &memory); !s.ok()) return s;
   return device.run(plan);
 }

@@ -1,5 +1,9 @@
 #include "runtime/memory.hpp"
 
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "core/message.hpp"
@@ -60,6 +64,22 @@ void* allocate(size_t size, MemoryKind kind) {
   return address;
 }
 
+namespace {
+/// Operator runs between their memory check and their last write, counted in the epoch they began.
+std::atomic<int32_t> g_epoch{0};
+std::array<std::atomic<int64_t>, 2> g_runs_in_flight{};
+std::mutex g_epoch_closing;
+}  // namespace
+
+BlocksInUse::BlocksInUse() : epoch_(g_epoch.load(std::memory_order_acquire)) {
+  g_runs_in_flight[static_cast<size_t>(epoch_)].fetch_add(1, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+BlocksInUse::~BlocksInUse() {
+  g_runs_in_flight[static_cast<size_t>(epoch_)].fetch_sub(1, std::memory_order_release);
+}
+
 bool release(void* address, MemoryKind kind) {
   const auto begin = reinterpret_cast<uintptr_t>(address);
   bool found = false;
@@ -69,8 +89,20 @@ bool release(void* address, MemoryKind kind) {
     map.erase(it);
     found = true;
   });
-  if (found) backend().deallocate(address, kind);
-  return found;
+  if (!found) return false;
+  // The block is forgotten: no later check accepts it. A run that accepted it was counted in the
+  // current epoch; close it (new runs count in the other) and wait until its runs have ended.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  {
+    const std::lock_guard<std::mutex> closing(g_epoch_closing);
+    const int32_t closed = g_epoch.load(std::memory_order_relaxed);
+    g_epoch.store(1 - closed, std::memory_order_seq_cst);
+    while (g_runs_in_flight[static_cast<size_t>(closed)].load(std::memory_order_acquire) != 0) {
+      std::this_thread::yield();
+    }
+  }
+  backend().deallocate(address, kind);
+  return true;
 }
 
 const Block* find_block_containing(const void* address, MemoryKind kind) {

@@ -25,7 +25,26 @@ struct Block {
 void* allocate(size_t size, MemoryKind kind);
 
 /// Forgets and frees a block that starts at @p address; false when there is none of @p kind there.
+/// The memory itself is given back only once no run that checked its blocks is still running (see
+/// BlocksInUse), as cudaFree waits for the device: a block freed by another thread mid-step is
+/// never written after its release.
 bool release(void* address, MemoryKind kind);
+
+/// Held by an operator run from before it checks its blocks until its last write (or enqueue). The
+/// check-then-use pair with release() is store-then-load on both sides, so each side is fenced:
+/// either the run's check misses the forgotten block, or release() sees the run and waits for it.
+/// Runs are counted per epoch and release() waits only for the epoch it closes, so runs that start
+/// while it waits cannot keep it waiting. Costs three atomic operations and a fence; no lock.
+class BlocksInUse {
+ public:
+  BlocksInUse();
+  ~BlocksInUse();
+  BlocksInUse(const BlocksInUse&) = delete;
+  BlocksInUse& operator=(const BlocksInUse&) = delete;
+
+ private:
+  int32_t epoch_;
+};
 
 /// The block of @p kind holding [address, address + bytes), or null when no such block holds it all.
 const Block* find_block(const void* address, size_t bytes, MemoryKind kind);
