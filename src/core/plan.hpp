@@ -24,6 +24,17 @@ enum class TensorRole : int32_t {
 inline constexpr int32_t kRoleCount = 8;
 inline constexpr int32_t kRequiredRoleCount = 6;
 
+/// The four tensors advance_step writes in place (the others are only read).
+inline constexpr std::array<TensorRole, 4> kInOutRoles = {TensorRole::kInputTokens, TensorRole::kInputPositions,
+                                                          TensorRole::kSeqLens, TensorRole::kSlotMapping};
+
+inline constexpr bool is_written(TensorRole role) {
+  for (const TensorRole written : kInOutRoles) {
+    if (written == role) return true;
+  }
+  return false;
+}
+
 /// Whose rules apply: CANN's (INT64 only, numSeqs > numQueries, camelCase names) or vLLM's
 /// (int32 seq_lens/block_tables allowed, num_seqs >= num_queries, snake_case names).
 enum class Contract : int32_t { kCann, kVllm };

@@ -1,0 +1,106 @@
+// Step 5 of spec section 4, the checks that look at memory: each tensor's layout (contiguous, aligned,
+// an extent that fits an address), its memory (the domain's rule: device memory of the runtime, large
+// enough), and no overlap between a written tensor and any other. make_plan runs it last; a run runs
+// it again, since the blocks checked by the first phase may have been freed since.
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "advstep/detail/checked_arithmetic.hpp"
+#include "core/message.hpp"
+#include "core/plan.hpp"
+
+namespace advstep::core {
+namespace {
+
+Status check_layout(const char* api, const char* name, const TensorDesc& tensor) {
+  if (tensor.offset < 0) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " offset must not be negative"), ">= 0",
+                tensor.offset);
+  }
+  // The shape checks passed, so the element count, and with it every stride product, fits.
+  TensorDesc contiguous = tensor;
+  if (!detail::row_major_strides(tensor.dims.data(), tensor.rank, contiguous.strides.data())) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " must hold fewer than 2^63 elements"),
+                "a shape whose element count fits in int64", shape_string(tensor));
+  }
+  for (int32_t d = tensor.rank - 1; d >= 0; --d) {
+    if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != contiguous.strides[static_cast<size_t>(d)]) {
+      return fail(StatusCode::kInvalidArgument, api, concat(name, " must be contiguous"),
+                  concat("strides ", strides_string(contiguous)), concat("strides ", strides_string(tensor)));
+    }
+  }
+  // The byte extent must be computable: a huge dim or offset must not wrap to a small extent that
+  // then passes the allocation check.
+  const auto base = reinterpret_cast<uintptr_t>(tensor.data);
+  int64_t bytes = 0;
+  int64_t start = 0;
+  int64_t end = 0;
+  if (!detail::checked_mul(tensor.numel(), tensor.element_size(), bytes) ||
+      !detail::checked_mul(tensor.offset, tensor.element_size(), start) || !detail::checked_add(start, bytes, end) ||
+      static_cast<uintptr_t>(end) > UINTPTR_MAX - base) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " spans more bytes than an address can reach"),
+                "offset + elements within the address space",
+                concat(tensor.numel(), " elements at offset ", tensor.offset));
+  }
+  // Every element must sit at a multiple of its size: a GPU faults on a misaligned load and loses
+  // its context (the CPU would not notice), so the plan refuses it on every backend.
+  const auto element = static_cast<uintptr_t>(tensor.element_size());
+  if (const uintptr_t misalignment = reinterpret_cast<uintptr_t>(tensor.first()) % element; misalignment != 0) {
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " must be aligned to its ", element, "-byte elements"),
+                concat("an address that is 0 mod ", element),
+                concat(address_string(tensor.first()), ", ", misalignment, " mod ", element));
+  }
+  return {};
+}
+
+struct ByteRange {
+  uintptr_t begin;
+  uintptr_t end;
+};
+
+/// Only for tensors that passed check_layout: their extent does not overflow.
+ByteRange byte_range(const TensorDesc& tensor) {
+  const auto begin = reinterpret_cast<uintptr_t>(tensor.first());
+  return {begin, begin + static_cast<uintptr_t>(tensor.numel() * tensor.element_size())};
+}
+
+}  // namespace
+
+Status check_memory(const Plan& plan, const MemoryDomain* memory) {
+  const int32_t count = plan.role_count();
+  // Each tensor's extent once: this runs on every call, and the pairs below would recompute them.
+  std::array<ByteRange, kRoleCount> ranges{};
+  std::array<bool, kRoleCount> written{};
+  for (int32_t r = 0; r < count; ++r) {
+    const auto role = static_cast<TensorRole>(r);
+    const TensorDesc& tensor = plan.tensor(role);
+    const char* name = role_name(role, plan.contract);
+    if (Status s = check_layout(plan.api, name, tensor); !s.ok()) return s;
+    ranges[static_cast<size_t>(r)] = byte_range(tensor);
+    written[static_cast<size_t>(r)] = is_written(role);
+    if (memory != nullptr) {
+      const auto bytes = static_cast<int64_t>(ranges[static_cast<size_t>(r)].end - ranges[static_cast<size_t>(r)].begin);
+      if (Status s = memory->check(plan.api, name, tensor, bytes); !s.ok()) return s;
+    }
+  }
+  for (int32_t a = 0; a < count; ++a) {
+    for (int32_t b = a + 1; b < count; ++b) {
+      const auto role_a = static_cast<TensorRole>(a);
+      const auto role_b = static_cast<TensorRole>(b);
+      if (!written[static_cast<size_t>(a)] && !written[static_cast<size_t>(b)]) continue;
+      const ByteRange x = ranges[static_cast<size_t>(a)];
+      const ByteRange y = ranges[static_cast<size_t>(b)];
+      if (x.begin < y.end && y.begin < x.end) {
+        return fail(StatusCode::kInvalidArgument, plan.api,
+                    concat(role_name(role_a, plan.contract), " overlaps ", role_name(role_b, plan.contract)),
+                    "disjoint memory",
+                    concat("bytes ", address_string(reinterpret_cast<void*>(x.begin)), "+", x.end - x.begin, " and ",
+                           address_string(reinterpret_cast<void*>(y.begin)), "+", y.end - y.begin));
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace advstep::core
