@@ -164,7 +164,8 @@ def prepare_inputs(*, idx_mapping, query_start_loc, num_computed_tokens, block_t
                        formula.dcp_local_seq_len(seq_len, cp_size, cp_rank, cp_interleave), b=b, r=r)
         if logits_indices is not None:
             for k in range(logits):
-                writes.put("logits_indices", logits_indices, (cu[b] + k,), formula.logits_index(qe, logits, k), b=b, r=r)
+                writes.put("logits_indices", logits_indices, (cu[b] + k,), formula.logits_index(qe, logits, k),
+                           b=b, r=r)
         row_tokens = {}
         if input_ids is not None:
             prompt = prefill_len[r] if prefill_len is not None else 0
