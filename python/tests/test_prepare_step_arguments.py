@@ -158,3 +158,22 @@ def test_the_classes_run_in_order() -> None:
 def test_a_message_names_parameter_rule_and_value() -> None:
     error = rejected(prepare_inputs, prepare(seq_lens=full(2, 0, "int32")), 3, "seq_lens")
     assert str(error) == "prepare_inputs: seq_lens must be 1-D with at least R = 3 elements (got [2])"
+
+
+def test_empty_work_writes_only_the_tails() -> None:
+    """10.14: R = 0 and M = 0 are valid; only the tails are written."""
+    call = dict(idx_mapping=full(0, 0), query_start_loc=array([0]), num_computed_tokens=array([3]),
+                block_tables=array([[1]]), block_size=4, positions=full(3, 7), seq_lens=full(2, 7),
+                slot_mapping=full(3, 7), token_tail="zero")
+    prepare_inputs(**call)
+    assert (call["positions"].flat(), call["seq_lens"].flat(), call["slot_mapping"].flat()) == \
+        ([0, 0, 0], [0, 0], [-1, -1, -1])
+    nothing = dict(call, idx_mapping=array([0]), query_start_loc=array([0, 0]), positions=full(0, 0),
+                   slot_mapping=full(0, 0), seq_lens=full(1, 7), input_ids=full(0, 0),
+                   last_sampled_tokens=array([5]), num_bonus=0)
+    prepare_inputs(**nothing)
+    assert nothing["seq_lens"].flat() == [3]
+    eagle_call = eagle(idx_mapping=full(0, 0), tokens=full(0, 0), pos_in=full(0, 0), seq_base=None, seq_sub=None)
+    advance_drafts(**eagle_call)
+    assert eagle_call["query_start_loc"].flat() == [0, 0, 0, 0, 0]
+    assert eagle_call["slot_mapping"].flat() == [-1] * 6
