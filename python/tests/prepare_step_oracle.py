@@ -10,6 +10,18 @@ so a fault (``Fault``, classes F1-F8) or an argument error (``ArgumentError``) l
 The order faults are found in (10.6): the global checks (F2 on query_start_loc, then F4 on cu_num_logits), then
 rows in increasing b; within a row first the checks of the row itself in class order (F1, F3, F4, F6, F7), then
 its tokens in increasing t, each token's checks in class order (F3, F5, F6). The first fault found is raised.
+
+Where the spec leaves a choice open, this reference reads it so (the library must agree or the spec change):
+- cu_num_logits, when given, is always checked (F4, global) and may be longer than R + 1 (10.3: per-row inputs
+  may be padded); its per-row rules follow 10.7 (NL_b > L_b with input_ids or logits_indices, the others with
+  input_ids only).
+- pos_in holds at least M elements, or at least R when rewrite_query_start_loc makes every row one token.
+- advance_drafts: a new length src_b + delta below 0 is F3, like src_b itself; a capped (padded) token addresses
+  no block, so F5 is not checked for it; with rewrite_query_start_loc, R > M is F2 (the rewritten qsl[R] > M).
+- Both tokens and sampled_token_ids given is an argument error of class 1 (the "exactly one" rule), and a
+  block_size sequence whose length is not G one of class 4.
+- post_update keeps the class order within a row too: the F6 fits are checked before F8's ranges (a count
+  outside [0, K] reads no token), and a negative total_len is F8 (the history write leaves its width).
 """
 
 from __future__ import annotations
