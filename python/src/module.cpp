@@ -52,14 +52,10 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
   const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
   const ImportedArray tables = import_array(block_tables, "block_tables", false);
   const bool speculative = !spec_token.is_none() || !accepted_num.is_none();
-  ImportedArray spec;
-  ImportedArray accepted;
-  if (!spec_token.is_none()) spec = import_array(spec_token, "spec_token", false);
-  if (!accepted_num.is_none()) accepted = import_array(accepted_num, "accepted_num", false);
   // A missing optional is a default view, which the library reads as not given: it then reports
   // "give both or neither", naming the missing one as null.
-  if (spec_token.is_none()) spec.view = absent_view();
-  if (accepted_num.is_none()) accepted.view = absent_view();
+  const ImportedArray spec = import_optional_array(spec_token, "spec_token", "[N, S]");
+  const ImportedArray accepted = import_optional_array(accepted_num, "accepted_num", "[N]");
 
   void* const cuda_stream = reinterpret_cast<void*>(stream);
   try {
