@@ -20,7 +20,8 @@ import warnings
 from typing import Any, Optional
 
 from . import _core
-from ._errors import ArgumentError, DataFaultError, DeviceError, Error
+from ._errors import INVALID_ARGUMENT, ArgumentError, DataFaultError, DeviceError, Error
+from ._launch import integer as _integer
 from ._launch import launch as _launch
 from ._launch import options as _options
 
@@ -170,14 +171,23 @@ def check_cuda_faults(device: Optional[int] = None) -> None:
     DataFaultError (a RuntimeError)
         The first fault since the last check, with the count of later faulting launches (code 507015).
     ArgumentError (a ValueError)
-        No usable GPU (code 161002).
+        No usable GPU, or a device that is a bool or outside [0, 2^31) (code 161002).
     DeviceError (a RuntimeError)
         The CUDA device failed (code 361001).
+    TypeError
+        ``device`` is not an integer.
     """
     if device is None:
         torch = sys.modules.get("torch")
         device = torch.cuda.current_device() if torch is not None and torch.cuda.is_available() else 0
-    _core.check_cuda_faults(int(device))
+    index = _integer("advstep.check_cuda_faults", "device", device)
+    if not 0 <= index < 2**31:
+        raise ArgumentError(
+            f"advstep.check_cuda_faults: device must be a CUDA device index (expected an integer in "
+            f"[0, 2^31), got {index})",
+            INVALID_ARGUMENT,
+        )
+    _core.check_cuda_faults(index)
 
 
 def device_available(device: str) -> bool:

@@ -107,11 +107,12 @@ NB_MODULE(_core, m) {
   m.def("advance_step", &advance_step_arrays, nb::arg("input_tokens").none(), nb::arg("sampled_token_ids").none(),
         nb::arg("input_positions").none(), nb::arg("seq_lens").none(), nb::arg("slot_mapping").none(),
         nb::arg("block_tables").none(),
-        nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"), nb::kw_only(),
-        nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
-        nb::arg("stream") = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
-        nb::arg("ascend_cores") = 0, nb::arg("block_bound") = "table", kDoc);
-  m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device"),
+        // noconvert: a bool (an int subclass) is refused as a count, never taken as 0 or 1.
+        nb::arg("num_seqs").noconvert(), nb::arg("num_queries").noconvert(), nb::arg("block_size").noconvert(),
+        nb::kw_only(), nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
+        nb::arg("stream").noconvert() = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
+        nb::arg("ascend_cores").noconvert() = 0, nb::arg("block_bound") = "table", kDoc);
+  m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device").noconvert(),
         "Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls\n"
         "made with synchronous=False there since the last check (later ones counted in the message).");
   m.def("device_available", &device_available_by_name, nb::arg("device"),
