@@ -225,6 +225,32 @@ def test_producer_returning_the_same_capsule_twice() -> None:
     assert producer.deleted == 1
 
 
+class ReusedNumpyCapsule:
+    """Hands out numpy's own capsule (whose deleter frees real memory) on every __dlpack__ call."""
+
+    def __init__(self, host: Any, **keywords: Any) -> None:
+        self.host = host
+        self.capsule = host.__dlpack__(**keywords)
+
+    def __dlpack__(self, **_: Any) -> Any:
+        return self.capsule
+
+
+@pytest.mark.parametrize("keywords", [{}, {"max_version": (1, 0)}])
+def test_numpy_capsule_handed_out_twice(keywords: dict[str, Any]) -> None:
+    """With numpy's deleter, a second import would read and free released memory (the sanitizer
+    build reports it); it is refused instead."""
+    arrays = v1_arrays()
+    producer = ReusedNumpyCapsule(arrays["input_tokens"], **keywords)
+    arrays["input_tokens"] = producer
+    call(arrays, *V1)
+    arrays = v1_arrays()
+    arrays["input_tokens"] = producer
+    with pytest.raises(advstep.ArgumentError, match="was already consumed"):
+        call(arrays, *V1)
+    assert producer.host.tolist() == numpy_result(v1_arrays, V1)["input_tokens"]
+
+
 def test_one_capsule_given_for_two_arguments() -> None:
     arrays = v1_arrays()
     producer = FakeArray(arrays["input_tokens"])
