@@ -1,6 +1,7 @@
 // Buffer-protocol import (PEP 3118): ctypes arrays, memoryview, array.array, bytes, bytearray, and
-// any other exporter. The export is requested with strides and format, read-only allowed (the
-// readonly field then decides whether a written parameter may use it), and held until the call
+// any other exporter. The export is requested with strides, suboffsets and format, read-only
+// allowed (PyBUF_FULL_RO: the readonly field then decides whether a written parameter may use it,
+// and an indirect buffer shows its suboffsets, to be refused by name), and held until the call
 // returns, so that the exporter cannot resize or free the memory while the operator runs.
 //
 // Exporters do not all fill every field: ctypes leaves strides null for its (always C-contiguous)
@@ -72,7 +73,8 @@ DType dtype_from_format(const char* format, Py_ssize_t itemsize, const char* nam
   const std::string quoted = "'" + text + "'";
   size_t at = 0;
   bool big_endian = std::endian::native == std::endian::big;
-  if (!text.empty() && std::string("@=<>!").find(text[0]) != std::string::npos) {
+  const bool standard = !text.empty() && std::string("=<>!").find(text[0]) != std::string::npos;
+  if (standard || (!text.empty() && text[0] == '@')) {
     if (text[0] == '<') big_endian = false;
     if (text[0] == '>' || text[0] == '!') big_endian = true;
     at = 1;
@@ -80,7 +82,8 @@ DType dtype_from_format(const char* format, Py_ssize_t itemsize, const char* nam
   const ElementCode* element = nullptr;
   if (text.size() == at + 1) {
     for (const ElementCode& candidate : kElementCodes) {
-      if (candidate.code == text[at]) element = &candidate;
+      // 'n' and 'N' (ssize_t, size_t) exist in native mode only, as in the struct module.
+      if (candidate.code == text[at] && !(standard && candidate.standard_size == 0)) element = &candidate;
     }
   }
   if (element == nullptr) {
@@ -121,7 +124,7 @@ std::string byte_strides(const Py_buffer& buffer) {
 ImportedArray import_buffer(nb::handle array, const char* name, bool written) {
   ImportedArray imported;
   auto* buffer = new Py_buffer{};
-  if (PyObject_GetBuffer(array.ptr(), buffer, PyBUF_RECORDS_RO) != 0) {
+  if (PyObject_GetBuffer(array.ptr(), buffer, PyBUF_FULL_RO) != 0) {
     delete buffer;
     refuse_raised(std::string(name) + " could not be exported through the buffer protocol",
                   "a " + python_type_name(array) + " buffer with shape, strides and format");

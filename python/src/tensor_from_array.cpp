@@ -38,6 +38,11 @@ std::string full_message(const std::string& what, const std::string& expected, c
 }  // namespace
 
 std::string python_type_name(nb::handle object) {
+  // An error may be pending (a refusal names the type of the array whose export just failed): keep it.
+  PyObject* pending_type = nullptr;
+  PyObject* pending_value = nullptr;
+  PyObject* pending_traceback = nullptr;
+  PyErr_Fetch(&pending_type, &pending_value, &pending_traceback);
   PyTypeObject* type = Py_TYPE(object.ptr());
   // The attributes of a class may be computed by its metaclass: read them, and fall back to the
   // C-level name if that raises or gives no text.
@@ -56,6 +61,7 @@ std::string python_type_name(nb::handle object) {
   Py_XDECREF(module);
   Py_XDECREF(name);
   PyErr_Clear();
+  PyErr_Restore(pending_type, pending_value, pending_traceback);
   return result;
 }
 
@@ -64,6 +70,9 @@ void refuse(StatusCode code, const std::string& what, const std::string& expecte
 }
 
 void refuse_raised(const std::string& what, const std::string& expected) {
+  if (PyErr_Occurred() == nullptr) {  // a failure that set no exception (a broken C exporter)
+    refuse(StatusCode::kInvalidArgument, what, expected, "a failure without an exception");
+  }
   if (!PyErr_ExceptionMatches(PyExc_Exception)) throw nb::python_error();  // interrupts and exits go on
   PyObject* type = nullptr;
   PyObject* value = nullptr;

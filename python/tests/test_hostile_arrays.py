@@ -16,6 +16,7 @@ from typing import Any, Callable
 import pytest
 
 import advstep
+from fake_buffer import CraftedBuffer
 from fake_dlpack import IS_COPIED, READ_ONLY, FakeArray, capsule_name
 from test_errors import ARGUMENT, NULL, OUT_OF_RANGE, V1, V2, call, v1_arrays, v2_arrays
 
@@ -185,6 +186,62 @@ def test_buffer_layouts_advstep_cannot_take(make: Callable[[Any], Any], match: s
     arrays["input_tokens"] = make(arrays["input_tokens"])
     code = OUT_OF_RANGE if "must be [N]" in match else ARGUMENT
     refused(arrays, V1, code, match)
+
+
+LONG = ctypes.sizeof(ctypes.c_long)
+CRAFTED = [  # format, item size, shape, byte strides, suboffsets, readonly: what the extension reads or says
+    ("=q", 8, (6,), None, None, False, None),
+    ("@q", 8, (6,), (8,), None, False, None),
+    ("<q", 8, (6, 1), (8, 8), None, False, None),
+    ("<l", 8, (6,), None, None, False, None if LONG == 8 else "expected 4 bytes for format '<l', got 8 bytes"),
+    ("q", 4, (12,), None, None, False, "input_tokens has an item size that does not match its buffer format "
+                                       "(expected 8 bytes for format 'q', got 4 bytes)"),
+    ("l", 2, (24,), None, None, False, f"(expected {LONG} or 4 bytes for format 'l', got 2 bytes)"),
+    ("<i", 8, (6,), None, None, False, "(expected 4 bytes for format '<i', got 8 bytes)"),
+    ("<l", 4, (12,), None, None, False, "input_tokens has an unsupported dtype (expected int64, got int32)"),
+    ("!q", 8, (6,), None, None, False, "input_tokens must be in the machine's byte order (expected little-endian, "
+                                       "got big-endian buffer format '!q')"),
+    ("2q", 16, (3,), None, None, False, "input_tokens has a buffer format advstep cannot read"),
+    ("qq", 16, (3,), None, None, False, "got format 'qq'"),
+    ("", 1, (48,), None, None, False, "got format ''"),
+    ("n", 8, (6,), None, None, False, None),
+    ("<n", 8, (6,), None, None, False, "input_tokens has a buffer format advstep cannot read (expected one element "
+                                       "code of b h i l q n B H I L Q N e f d ?, optionally after one of @ = < > !, "
+                                       "got format '<n')"),
+    ("q", 8, (6,), (8,), (0,), False, "input_tokens is an indirect buffer (PIL-style suboffsets) (expected directly "
+                                      "addressed memory, got a suboffset in dim 0)"),
+    ("q", 8, (6,), (12,), None, False, "input_tokens must have strides of whole elements (expected byte strides "
+                                       "that are multiples of the item size 8, got byte strides [12])"),
+    ("q", 0, (6,), None, None, False, "input_tokens exported a buffer with no item size (expected >= 1 byte, got 0 "
+                                      "bytes)"),
+    ("q", 8, (6,), None, None, True, "input_tokens must be writable (expected a writable array, got a read-only "
+                                     "memoryview)"),
+]
+
+
+@pytest.mark.parametrize("fmt,itemsize,shape,strides,suboffsets,readonly,match", CRAFTED)
+def test_crafted_buffer_fields(fmt: str, itemsize: int, shape: tuple[int, ...], strides: Any, suboffsets: Any,
+                               readonly: bool, match: Any) -> None:
+    """Fields a C exporter sets: the format's element code and byte order, the item size it must
+    match (native or standard size of the code), suboffsets, strides, the read-only flag."""
+    if not np.little_endian:
+        pytest.skip("the expectations are written for a little-endian machine")
+    tokens = np.full(12, 7, np.int64)
+    crafted = CraftedBuffer(tokens, fmt, itemsize, shape, strides, suboffsets, readonly)
+    arrays = v1_arrays()
+    arrays["input_tokens"] = crafted.view
+    if match is None:
+        call(arrays, *V1)
+        assert tokens[:6].tolist() == numpy_result(v1_arrays, V1)["input_tokens"]
+        return
+    # Not refused(): reading a view with suboffsets back through Python would follow them as pointers.
+    before = {name: a.copy() for name, a in v1_arrays().items() if name != "input_tokens"}
+    with pytest.raises(advstep.ArgumentError) as raised:
+        call(arrays, *V1)
+    assert match in str(raised.value) and raised.value.code == ARGUMENT, str(raised.value)
+    assert tokens.tolist() == [7] * 12
+    for name, a in before.items():
+        assert np.array_equal(arrays[name], a), name
 
 
 def test_two_dimensional_slices_of_a_buffer_are_not_contiguous() -> None:
