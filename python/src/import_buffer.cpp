@@ -119,6 +119,25 @@ std::string byte_strides(const Py_buffer& buffer) {
   return text + "]";
 }
 
+/// PEP 3118: len is product(shape) * itemsize, whatever the strides. An exporter whose length
+/// disagrees with its shape describes memory it may not have. A negative extent is left to the
+/// library, which reports it with the shape.
+void check_length(const Py_buffer& buffer, const char* name) {
+  int64_t bytes = buffer.itemsize;
+  bool fits = true;
+  std::string product;
+  for (int d = 0; d < buffer.ndim; ++d) {
+    if (buffer.shape[d] < 0) return;
+    fits = fits && detail::checked_mul(bytes, static_cast<int64_t>(buffer.shape[d]), bytes);
+    product += std::to_string(buffer.shape[d]) + " * ";
+  }
+  if (fits && bytes == buffer.len) return;
+  product = "len = " + product + std::to_string(buffer.itemsize);
+  refuse(StatusCode::kInvalidArgument, std::string(name) + " exported a buffer whose length does not match its shape",
+         fits ? product + " = " + std::to_string(bytes) + " bytes" : product + " bytes, a product that overflows int64",
+         std::to_string(buffer.len) + " bytes");
+}
+
 }  // namespace
 
 ImportedArray import_buffer(nb::handle array, const char* name, bool written) {
@@ -151,6 +170,7 @@ ImportedArray import_buffer(nb::handle array, const char* name, bool written) {
     refuse(StatusCode::kInvalidArgument, std::string(name) + " exported a buffer with no item size", ">= 1 byte",
            std::to_string(buffer->itemsize) + " bytes");
   }
+  check_length(*buffer, name);
   TensorView& view = imported.view;
   view.data = buffer->buf;
   view.dtype = dtype_from_format(buffer->format, buffer->itemsize, name);

@@ -10,6 +10,7 @@ memoryview that re-exports exactly those fields. The memory is a numpy array kep
 from __future__ import annotations
 
 import ctypes
+import math
 from typing import Any, Optional, Sequence
 
 
@@ -28,11 +29,12 @@ _from_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
 
 class CraftedBuffer:
     """``view`` is a memoryview over ``host`` (a numpy array) that exports the given fields; strides
-    and suboffsets in bytes, None for a NULL pointer. Keep this object alive while ``view`` is used."""
+    and suboffsets in bytes, None for a NULL pointer; ``length`` (len) by default product(shape) *
+    itemsize, as the protocol says. Keep this object alive while ``view`` is used."""
 
     def __init__(self, host: Any, format: str, itemsize: int, shape: Sequence[int],
                  strides: Optional[Sequence[int]] = None, suboffsets: Optional[Sequence[int]] = None,
-                 readonly: bool = False) -> None:
+                 readonly: bool = False, length: Optional[int] = None) -> None:
         self.host = host
         self._format = ctypes.create_string_buffer(format.encode())
         self._shape = (ctypes.c_ssize_t * max(len(shape), 1))(*shape)
@@ -40,7 +42,7 @@ class CraftedBuffer:
         self._suboffsets = None if suboffsets is None else (ctypes.c_ssize_t * max(len(suboffsets), 1))(*suboffsets)
         buffer = _PyBuffer()
         buffer.buf = host.ctypes.data
-        buffer.len = host.nbytes
+        buffer.len = itemsize * math.prod(shape) if length is None else length
         buffer.itemsize = itemsize
         buffer.readonly = int(readonly)
         buffer.ndim = len(shape)

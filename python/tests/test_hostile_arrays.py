@@ -219,6 +219,22 @@ CRAFTED = [  # format, item size, shape, byte strides, suboffsets, readonly: wha
 ]
 
 
+def test_buffer_length_must_match_its_shape() -> None:
+    """An exporter whose len is not product(shape) * itemsize describes memory it may not have."""
+    tokens = np.full(12, 7, np.int64)
+    for length, shape in ((40, (6,)), (48, (7,)), (8, (1 << 62, 4))):
+        crafted = CraftedBuffer(tokens, "q", 8, shape, length=length)
+        arrays = v1_arrays()
+        arrays["input_tokens"] = crafted.view
+        with pytest.raises(advstep.ArgumentError) as raised:
+            call(arrays, *V1)
+        assert "input_tokens exported a buffer whose length does not match its shape (expected len = " in str(
+            raised.value), str(raised.value)
+    assert ("(expected len = 4611686018427387904 * 4 * 8 bytes, a product that overflows int64, got 8 bytes)"
+            in str(raised.value))
+    assert tokens.tolist() == [7] * 12
+
+
 @pytest.mark.parametrize("fmt,itemsize,shape,strides,suboffsets,readonly,match", CRAFTED)
 def test_crafted_buffer_fields(fmt: str, itemsize: int, shape: tuple[int, ...], strides: Any, suboffsets: Any,
                                readonly: bool, match: Any) -> None:
