@@ -31,8 +31,8 @@ cp -r python/advstep/. "$package/advstep/"
 cp "$build"/python/_core*.so "$package/advstep/"
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(test_hostile_arrays.py test_python_arguments.py test_errors.py test_devices.py
-                                 test_messages.py test_values.py test_fuzz_arrays.py)
+[ ${#tests[@]} -gt 0 ] || tests=(test_hostile_buffers.py test_hostile_dlpack.py test_python_arguments.py
+                                 test_fuzz_arrays.py test_errors.py test_devices.py test_messages.py test_values.py)
 echo "== pytest under ASan/UBSan: ${tests[*]} =="
 cd python/tests
 export PYTHONPATH="$package" PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 \

@@ -10,9 +10,11 @@ torch CPU tensors always, torch CUDA tensors and CuPy arrays when advstep was bu
 (``device_available("cuda")``); a DLPack capsule itself (consumed: a capsule is imported once);
 ctypes arrays (nested ones for 2-D), memoryview, array.array. Read-only exporters (bytes, a
 read-only memoryview or numpy array, a DLPack tensor flagged read-only) are accepted for the
-inputs the operator only reads, and refused for the four it writes. When torch (2.4 or newer) is installed, importing advstep also
-registers the operator ``torch.ops.advstep.advance_step`` (torch_npu's schema, with its mutation
-annotations) so that ``torch.compile`` traces calls on torch tensors as one operator.
+inputs the operator only reads, and refused for the four it writes.
+
+When torch (2.4 or newer) is installed, importing advstep also registers the operator
+``torch.ops.advstep.advance_step`` (torch_npu's schema, with its mutation annotations) so that
+``torch.compile`` traces calls on torch tensors as one operator.
 """
 
 from __future__ import annotations

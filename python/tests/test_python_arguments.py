@@ -13,7 +13,7 @@ import pytest
 import advstep
 from fake_dlpack import CPU, CUDA, FakeArray
 from test_errors import ARGUMENT, V1, call, v1_arrays
-from test_hostile_arrays import refused
+from hostile import refused
 
 np = pytest.importorskip("numpy")
 
