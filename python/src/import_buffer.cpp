@@ -149,10 +149,9 @@ ImportedArray import_buffer(nb::handle array, const char* name, bool written) {
                   "a " + python_type_name(array) + " buffer with shape, strides and format");
   }
   imported.lease = ArrayLease(buffer, release_buffer);  // released on every path from here on
-  const std::string kind = python_type_name(array);
   if (written && buffer->readonly != 0) {
     refuse(StatusCode::kInvalidArgument, std::string(name) + " must be writable", "a writable array",
-           "a read-only " + kind);
+           "a read-only " + python_type_name(array));
   }
   if (buffer->ndim < 0 || (buffer->ndim > 0 && buffer->shape == nullptr)) {
     refuse(StatusCode::kInvalidArgument, std::string(name) + " exported a buffer without a shape",

@@ -71,10 +71,13 @@ void release_unversioned(void* handle) {
   if (tensor->deleter != nullptr) tensor->deleter(tensor);
 }
 
-/// The view of a consumed tensor, after the checks only the binding can make.
-/// @p subject names the tensor in messages, @p kind the object it came from ("numpy.ndarray").
-TensorView describe(const dlpack::Tensor& tensor, uint64_t flags, const std::string& subject, const std::string& kind,
+/// The view of a consumed tensor, after the checks only the binding can make. @p subject names the
+/// tensor in messages, @p origin the object it came from (its type is named only in a refusal).
+TensorView describe(const dlpack::Tensor& tensor, uint64_t flags, const std::string& subject, nb::handle origin,
                     const char* name, bool written) {
+  const auto kind = [&] {
+    return PyCapsule_CheckExact(origin.ptr()) ? std::string("DLPack capsule") : python_type_name(origin);
+  };
   if (tensor.ndim < 0) {
     refuse(StatusCode::kInvalidArgument, subject + " has a negative ndim", ">= 0", std::to_string(tensor.ndim));
   }
@@ -88,12 +91,12 @@ TensorView describe(const dlpack::Tensor& tensor, uint64_t flags, const std::str
   }
   if (written && (flags & dlpack::kFlagReadOnly) != 0) {
     refuse(StatusCode::kInvalidArgument, std::string(name) + " must be writable", "a writable array",
-           "a read-only " + kind);
+           "a read-only " + kind());
   }
   if (written && (flags & dlpack::kFlagIsCopied) != 0) {
     refuse(StatusCode::kInvalidArgument,
            std::string(name) + " must be exported without a copy (the results would not reach the caller's array)",
-           "the producer's own memory", "a copy made by " + kind + " (DLPack flag is_copied)");
+           "the producer's own memory", "a copy made by " + kind() + " (DLPack flag is_copied)");
   }
   TensorView view;
   view.data = tensor.data == nullptr
@@ -128,15 +131,16 @@ nb::object call_dlpack(nb::handle array, const char* name) {
   const nb::object bound = nb::steal(method);
   if (method == Py_None) return {};  // a class that declares it exports no DLPack
   // Ask for DLPack 1.x, whose capsule says whether the memory is read-only; a producer older than
-  // the max_version keyword raises TypeError and is asked again the old way.
-  const nb::object no_arguments = nb::steal(PyTuple_New(0));
-  const nb::object keywords =
-      nb::steal(Py_BuildValue("{s:(II)}", "max_version", static_cast<unsigned>(dlpack::kMajorVersion), 0u));
-  if (!no_arguments.is_valid() || !keywords.is_valid()) throw nb::python_error();  // out of memory
-  PyObject* result = PyObject_Call(method, no_arguments.ptr(), keywords.ptr());
+  // the max_version keyword raises TypeError and is asked again the old way. The keyword's name and
+  // value are immutable tuples made once (a dict could be kept and changed by the producer).
+  static PyObject* const keyword_names = Py_BuildValue("(s)", "max_version");
+  static PyObject* const max_version = Py_BuildValue("(II)", static_cast<unsigned>(dlpack::kMajorVersion), 0u);
+  if (keyword_names == nullptr || max_version == nullptr) throw nb::python_error();  // out of memory at first use
+  PyObject* const keyword_values[] = {max_version};
+  PyObject* result = PyObject_Vectorcall(method, keyword_values, 0, keyword_names);
   if (result == nullptr && PyErr_ExceptionMatches(PyExc_TypeError)) {
     PyErr_Clear();
-    result = PyObject_Call(method, no_arguments.ptr(), nullptr);
+    result = PyObject_CallNoArgs(method);
   }
   if (result == nullptr) {
     // BufferError: "not through DLPack" (numpy: a byte-swapped array, strides that are not whole
@@ -196,8 +200,8 @@ ImportedArray import_capsule(nb::handle capsule, nb::handle array, const char* n
     refuse_raised(subject + " could not be consumed", "a DLPack capsule");
   }
   imported.lease = ArrayLease(pointer, versioned ? release_versioned : release_unversioned);
-  imported.view = describe(*tensor, flags, from_producer ? subject : "the DLPack capsule " + subject,
-                           from_producer ? python_type_name(array) : "DLPack capsule", name, written);
+  imported.view =
+      describe(*tensor, flags, from_producer ? subject : "the DLPack capsule " + subject, array, name, written);
   return imported;
 }
 
