@@ -135,7 +135,10 @@ nb::object call_dlpack(nb::handle array, const char* name) {
   // value are immutable tuples made once (a dict could be kept and changed by the producer).
   static PyObject* const keyword_names = Py_BuildValue("(s)", "max_version");
   static PyObject* const max_version = Py_BuildValue("(II)", static_cast<unsigned>(dlpack::kMajorVersion), 0u);
-  if (keyword_names == nullptr || max_version == nullptr) throw nb::python_error();  // out of memory at first use
+  if (keyword_names == nullptr || max_version == nullptr) {  // out of memory at the first call: never retried
+    PyErr_NoMemory();
+    throw nb::python_error();
+  }
   PyObject* const keyword_values[] = {max_version};
   PyObject* result = PyObject_Vectorcall(method, keyword_values, 0, keyword_names);
   if (result == nullptr && PyErr_ExceptionMatches(PyExc_TypeError)) {
