@@ -11,9 +11,9 @@
 //   DLPack major version, a __dlpack__ that raises or returns something other than a capsule, a
 //   tensor with a negative ndim or no shape;
 // - buffer-protocol exporters whose layout cannot be read as a strided array: an export that
-//   fails, indirect (suboffsets) buffers, no shape, an item size below 1, byte strides that are not
-//   whole elements, a format that is not one element code, an item size that does not match the
-//   format, a byte order other than the machine's;
+//   fails, indirect (suboffsets) buffers, no shape, an item size below 1, a len other than
+//   product(shape) * itemsize, byte strides that are not whole elements, a format that is not one
+//   element code, an item size that does not match the format, a byte order other than the machine's;
 // - a 0-d array given for an optional input (a 0-d TensorView means "not given" to the library).
 //
 // Read-only exporters (bytes, a read-only memoryview or numpy array, a DLPack tensor flagged
