@@ -7,9 +7,14 @@ over the same C++ library as advstep's CANN C API and native C++ API.
 
 Any array that speaks DLPack or the buffer protocol is accepted without a copy: numpy arrays and
 torch CPU tensors always, torch CUDA tensors and CuPy arrays when advstep was built with CUDA
-(``device_available("cuda")``). When torch (2.4 or newer) is installed, importing advstep also
-registers the operator ``torch.ops.advstep.advance_step`` (torch_npu's schema, with its mutation
-annotations) so that ``torch.compile`` traces calls on torch tensors as one operator.
+(``device_available("cuda")``); a DLPack capsule itself (consumed: a capsule is imported once);
+ctypes arrays (nested ones for 2-D), memoryview, array.array. Read-only exporters (bytes, a
+read-only memoryview or numpy array, a DLPack tensor flagged read-only) are accepted for the
+inputs the operator only reads, and refused for the four it writes.
+
+When torch (2.4 or newer) is installed, importing advstep also registers the operator
+``torch.ops.advstep.advance_step`` (torch_npu's schema, with its mutation annotations) so that
+``torch.compile`` traces calls on torch tensors as one operator.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import warnings
 from typing import Any, Optional
 
 from . import _core
-from ._errors import ArgumentError, DataFaultError, DeviceError, Error
+from ._errors import INVALID_ARGUMENT, ArgumentError, DataFaultError, DeviceError, Error
+from ._launch import integer as _integer
 from ._launch import launch as _launch
 from ._launch import options as _options
 
@@ -121,8 +127,12 @@ def advance_step(
     ArgumentError (a ValueError)
         A bad argument: dtype, shape, contiguity, overlapping outputs, read-only output, device,
         the counts' rules, or only one of spec_token/accepted_num (code 161001), a semantics,
-        ascend_cores or block_bound that names nothing (161002). ``code`` is the CANN status
-        (161001, 161002 or 561002).
+        ascend_cores or block_bound that names nothing (161002), a bool given as a count
+        (161002), a 0-d spec_token or accepted_num (561002), an object that is not an array or
+        whose export cannot be read (161002: a DLPack capsule already consumed or misnamed, a
+        __dlpack__ or __dlpack_device__ that raises or returns junk, a buffer format other than
+        one element type in the machine's byte order). ``code`` is the CANN status (161001,
+        161002 or 561002); an exception raised by the array's own code is its ``__cause__``.
     DataFaultError (a RuntimeError)
         A value cannot be advanced: a negative length or position, a block index outside the
         table (with block_bound="row": outside the row), a negative block id, an overflowing slot
@@ -131,7 +141,7 @@ def advance_step(
     DeviceError (a RuntimeError)
         The CUDA device or stream failed (code 361001).
     TypeError
-        An argument is not an array (or not an integer, for the counts).
+        A count is not an integer.
 
     Every array is left exactly as it was when an exception is raised. Arrays are never copied or
     cast: every array must be contiguous, and the mutated ones writable. CUDA arrays run on their
@@ -170,14 +180,23 @@ def check_cuda_faults(device: Optional[int] = None) -> None:
     DataFaultError (a RuntimeError)
         The first fault since the last check, with the count of later faulting launches (code 507015).
     ArgumentError (a ValueError)
-        No usable GPU (code 161002).
+        No usable GPU, or a device that is a bool or outside [0, 2^31) (code 161002).
     DeviceError (a RuntimeError)
         The CUDA device failed (code 361001).
+    TypeError
+        ``device`` is not an integer.
     """
     if device is None:
         torch = sys.modules.get("torch")
         device = torch.cuda.current_device() if torch is not None and torch.cuda.is_available() else 0
-    _core.check_cuda_faults(int(device))
+    index = _integer("advstep.check_cuda_faults", "device", device)
+    if not 0 <= index < 2**31:
+        raise ArgumentError(
+            f"advstep.check_cuda_faults: device must be a CUDA device index (expected an integer in "
+            f"[0, 2^31), got {index})",
+            INVALID_ARGUMENT,
+        )
+    _core.check_cuda_faults(index)
 
 
 def device_available(device: str) -> bool:

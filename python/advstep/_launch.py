@@ -15,14 +15,28 @@ _DLPACK_CUDA = 2
 _DLPACK_CUDA_MANAGED = 13
 
 
-def _int64(name: str, value: Any) -> int:
-    """``value`` as a Python int (numpy and torch integer scalars included) within int64."""
+def integer(api: str, name: str, value: Any) -> int:
+    """``value`` as a Python int (numpy and torch integer scalars included); a bool is refused.
+
+    Raises TypeError when ``value`` is not an integer, and ArgumentError (161002) for a bool (or
+    anything whose ``__index__`` gives one): True is an int to Python, but never a count, a size or
+    a device index.
+    """
     try:
         number = operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"advstep.advance_step: {name} must be an integer (got {type(value).__name__})"
-        ) from None
+    except Exception as error:  # TypeError, or whatever a hostile __index__ raises
+        raise TypeError(f"{api}: {name} must be an integer (got {type(value).__name__})") from error
+    if isinstance(value, bool) or isinstance(number, bool):
+        raise ArgumentError(
+            f"{api}: {name} must be an integer, not a bool (expected an int, got {value!r})",
+            INVALID_ARGUMENT,
+        )
+    return number
+
+
+def _int64(name: str, value: Any) -> int:
+    """``value`` as a Python int (numpy and torch integer scalars included) within int64."""
+    number = integer("advstep.advance_step", name, value)
     if not _INT64_MIN <= number <= _INT64_MAX:
         raise ArgumentError(
             f"advstep.advance_step: {name} does not fit int64 (expected a value in "
@@ -61,7 +75,7 @@ def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, i
     if not isinstance(ascend_cores, bool):
         try:
             cores = operator.index(ascend_cores)
-        except TypeError:
+        except Exception:  # TypeError, or whatever a hostile __index__ raises
             cores = None
     if cores is None or not 1 <= cores <= _INT32_MAX:
         raise ArgumentError(
@@ -73,14 +87,50 @@ def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, i
 
 
 def _cuda_ordinal(array: Any) -> Optional[int]:
-    """The CUDA device index of ``array``, or None for host memory and non-DLPack objects."""
-    dlpack_device = getattr(array, "__dlpack_device__", None)
+    """The CUDA device index of ``array``, or None for other devices and non-DLPack objects.
+
+    Only picks the stream: the device the array's DLPack capsule states is the one the extension
+    checks (an unknown device type is refused there). Raises ArgumentError (161002) when
+    ``__dlpack_device__`` raises or returns anything but a (device type, device id) tuple of ints.
+    """
+    try:
+        dlpack_device = getattr(array, "__dlpack_device__", None)
+    except Exception as error:  # a property that raises
+        raise _device_error(f"reading __dlpack_device__ raised {type(error).__name__}: {error}") from error
     if dlpack_device is None:
         return None
-    device_type, device_id = dlpack_device()
-    if int(device_type) in (_DLPACK_CUDA, _DLPACK_CUDA_MANAGED):
-        return int(device_id)
-    return None
+    try:
+        device = dlpack_device()
+    except Exception as error:
+        raise _device_error(f"it raised {type(error).__name__}: {error}") from error
+    if not isinstance(device, tuple) or len(device) != 2:
+        raise _device_error(f"it returned {_describe(device)}")
+    try:
+        device_type, device_id = (integer("__dlpack_device__", "device", part) for part in device)
+    except (TypeError, ArgumentError) as error:
+        raise _device_error(f"it returned {_describe(device)}") from error
+    if device_type not in (_DLPACK_CUDA, _DLPACK_CUDA_MANAGED):
+        return None
+    if device_id < 0:
+        raise _device_error(f"it returned CUDA device id {device_id}")
+    return device_id
+
+
+def _describe(value: Any) -> str:
+    """A short account of a value a producer returned: its type, and its repr when that is short."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = "?"
+    return f"{type(value).__name__} {text}" if len(text) <= 80 else type(value).__name__
+
+
+def _device_error(got: str) -> ArgumentError:
+    return ArgumentError(
+        "advstep.advance_step: input_tokens.__dlpack_device__() must return (device type, device id) "
+        f"(expected a tuple of two ints, the id >= 0, got: {got})",
+        INVALID_ARGUMENT,
+    )
 
 
 def run(
@@ -152,13 +202,13 @@ def launch(
     if ordinal is None:
         run(arrays, *counts, **chosen)
         return
-    framework = type(input_tokens).__module__.partition(".")[0]
-    if framework == "torch":
-        torch = sys.modules["torch"]
+    # The array's own class, not its module's name, says which framework's stream to use: an object
+    # that only claims a torch or CuPy module runs on the default stream like any other producer.
+    torch, cupy = sys.modules.get("torch"), sys.modules.get("cupy")
+    if torch is not None and isinstance(input_tokens, torch.Tensor):
         with torch.cuda.device(ordinal):
             run(arrays, *counts, stream=torch.cuda.current_stream(ordinal).cuda_stream, **chosen)
-    elif framework == "cupy":
-        cupy = sys.modules["cupy"]
+    elif cupy is not None and isinstance(input_tokens, cupy.ndarray):
         with cupy.cuda.Device(ordinal):
             run(arrays, *counts, stream=cupy.cuda.get_current_stream().ptr, **chosen)
     else:

@@ -11,13 +11,12 @@ hands the tensors to the extension as DLPack capsules.
 
 from __future__ import annotations
 
-import operator
 from typing import Any, Optional
 
 import torch
 from torch.utils.dlpack import to_dlpack
 
-from ._launch import run
+from ._launch import _int64, run
 
 if not hasattr(torch.library, "register_fake"):
     raise ImportError(f"torch {torch.__version__} has no torch.library.register_fake (needs 2.4 or newer)")
@@ -134,7 +133,7 @@ def call(
     """
     torch.ops.advstep.advance_step(
         input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables,
-        operator.index(num_seqs), operator.index(num_queries), operator.index(block_size),
+        _int64("num_seqs", num_seqs), _int64("num_queries", num_queries), _int64("block_size", block_size),
         spec_token=spec_token, accepted_num=accepted_num,
         semantics=semantics, ascend_cores=ascend_cores, block_bound=block_bound,
     )

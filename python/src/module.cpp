@@ -52,14 +52,10 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
   const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
   const ImportedArray tables = import_array(block_tables, "block_tables", false);
   const bool speculative = !spec_token.is_none() || !accepted_num.is_none();
-  ImportedArray spec;
-  ImportedArray accepted;
-  if (!spec_token.is_none()) spec = import_array(spec_token, "spec_token", false);
-  if (!accepted_num.is_none()) accepted = import_array(accepted_num, "accepted_num", false);
   // A missing optional is a default view, which the library reads as not given: it then reports
   // "give both or neither", naming the missing one as null.
-  if (spec_token.is_none()) spec.view = absent_view();
-  if (accepted_num.is_none()) accepted.view = absent_view();
+  const ImportedArray spec = import_optional_array(spec_token, "spec_token", "[N, S]");
+  const ImportedArray accepted = import_optional_array(accepted_num, "accepted_num", "[N]");
 
   void* const cuda_stream = reinterpret_cast<void*>(stream);
   try {
@@ -111,11 +107,12 @@ NB_MODULE(_core, m) {
   m.def("advance_step", &advance_step_arrays, nb::arg("input_tokens").none(), nb::arg("sampled_token_ids").none(),
         nb::arg("input_positions").none(), nb::arg("seq_lens").none(), nb::arg("slot_mapping").none(),
         nb::arg("block_tables").none(),
-        nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"), nb::kw_only(),
-        nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
-        nb::arg("stream") = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
-        nb::arg("ascend_cores") = 0, nb::arg("block_bound") = "table", kDoc);
-  m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device"),
+        // noconvert: a bool (an int subclass) is refused as a count, never taken as 0 or 1.
+        nb::arg("num_seqs").noconvert(), nb::arg("num_queries").noconvert(), nb::arg("block_size").noconvert(),
+        nb::kw_only(), nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
+        nb::arg("stream").noconvert() = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
+        nb::arg("ascend_cores").noconvert() = 0, nb::arg("block_bound") = "table", kDoc);
+  m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device").noconvert(),
         "Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls\n"
         "made with synchronous=False there since the last check (later ones counted in the message).");
   m.def("device_available", &device_available_by_name, nb::arg("device"),

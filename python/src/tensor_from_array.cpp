@@ -3,115 +3,117 @@
 #include <string>
 
 #include "advstep/status.hpp"
+#include "array_import.hpp"
 
 namespace nb = nanobind;
 
 namespace advstep::python {
 namespace {
 
-constexpr const char* kApi = "advstep.advance_step";  // the name a Python user calls
-
-DType dtype_from_dlpack(nb::dlpack::dtype dtype) {
-  using Code = nb::dlpack::dtype_code;
-  if (dtype.lanes != 1) return DType::kOther;
-  switch (static_cast<Code>(dtype.code)) {
-    case Code::Int:
-      return dtype.bits == 8 ? DType::kInt8 : dtype.bits == 16 ? DType::kInt16 : dtype.bits == 32 ? DType::kInt32
-                                                                : dtype.bits == 64 ? DType::kInt64
-                                                                                   : DType::kOther;
-    case Code::UInt:
-      return dtype.bits == 8    ? DType::kUInt8
-             : dtype.bits == 16 ? DType::kUInt16
-             : dtype.bits == 32 ? DType::kUInt32
-             : dtype.bits == 64 ? DType::kUInt64
-                                : DType::kOther;
-    case Code::Float:
-      return dtype.bits == 16 ? DType::kFloat16 : dtype.bits == 32 ? DType::kFloat32 : dtype.bits == 64 ? DType::kFloat64
-                                                                                                        : DType::kOther;
-    case Code::Bfloat:
-      return dtype.bits == 16 ? DType::kBFloat16 : DType::kOther;
-    case Code::Bool:
-      return DType::kBool;
-    default:
-      return DType::kOther;
-  }
+/// str(@p object), or a placeholder when its __str__ raises (the error is cleared).
+std::string safe_str(PyObject* object) {
+  if (object == nullptr) return "";
+  PyObject* text = PyObject_Str(object);
+  const char* utf8 = text != nullptr ? PyUnicode_AsUTF8(text) : nullptr;
+  std::string result = utf8 != nullptr ? utf8 : "<unprintable>";
+  Py_XDECREF(text);
+  if (utf8 == nullptr) PyErr_Clear();
+  return result;
 }
 
-/// "numpy.ndarray", "torch.Tensor", "list", ...
-std::string python_type_name(nb::handle object) {
-  nb::handle type = object.type();
-  const std::string module = nb::str(type.attr("__module__")).c_str();
-  const std::string name = nb::str(type.attr("__qualname__")).c_str();
-  return module == "builtins" ? name : module + "." + name;
+std::string full_message(const std::string& what, const std::string& expected, const std::string& got) {
+  return std::string(kApi) + ": " + what + " (expected " + expected + ", got " + got + ")";
 }
 
-[[noreturn]] void argument_error(const std::string& what, const std::string& expected, const std::string& got) {
-  const std::string message = std::string(kApi) + ": " + what + " (expected " + expected + ", got " + got + ")";
-  raise_status(static_cast<int32_t>(StatusCode::kInvalidArgument), message.c_str());
-}
-
-/// DLPack device types: 1 CPU, 2 CUDA, 3 CUDA pinned host memory, 13 CUDA managed memory.
-Device device_from_dlpack(int32_t device_type, const char* name) {
-  switch (device_type) {
-    case 1:
-    case 3:
-      return Device::kCpu;
-    case 2:
-    case 13:
-      return Device::kCuda;
-    default:
-      argument_error(std::string(name) + " is on a device advstep does not support", "cpu or cuda",
-                     "DLPack device type " + std::to_string(device_type));
-  }
-}
-
-template <typename Array>
-TensorView describe(const Array& array, const char* name) {
-  TensorView view;
-  view.data = const_cast<void*>(static_cast<const void*>(array.data()));
-  view.dtype = dtype_from_dlpack(array.dtype());
-  view.device = device_from_dlpack(array.device_type(), name);
-  const auto rank = static_cast<int32_t>(array.ndim());
-  view.rank = rank;  // a rank above kMaxRank is kept so the library can report it
-  for (int32_t d = 0; d < rank && d < kMaxRank; ++d) {
-    view.shape[static_cast<size_t>(d)] = static_cast<int64_t>(array.shape(static_cast<size_t>(d)));
-    view.strides[static_cast<size_t>(d)] = array.stride(static_cast<size_t>(d));
-  }
-  return view;
+/// Raises advstep's exception for @p code and @p message, with @p cause (a new reference or null,
+/// stolen) as its __cause__.
+[[noreturn]] void raise_status_caused_by(int32_t code, const std::string& message, PyObject* cause) {
+  nb::object errors = nb::module_::import_("advstep._errors");
+  nb::object error = errors.attr("from_status")(code, message.c_str());
+  if (cause != nullptr) PyException_SetCause(error.ptr(), cause);
+  PyErr_SetObject(error.type().ptr(), error.ptr());
+  throw nb::python_error();
 }
 
 }  // namespace
 
+std::string python_type_name(nb::handle object) {
+  // An error may be pending (a refusal names the type of the array whose export just failed): keep it.
+  PyObject* pending_type = nullptr;
+  PyObject* pending_value = nullptr;
+  PyObject* pending_traceback = nullptr;
+  PyErr_Fetch(&pending_type, &pending_value, &pending_traceback);
+  PyTypeObject* type = Py_TYPE(object.ptr());
+  // The attributes of a class may be computed by its metaclass: read them, and fall back to the
+  // C-level name if that raises or gives no text.
+  PyObject* module = PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__module__");
+  PyObject* name = PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__qualname__");
+  const char* module_text = module != nullptr && PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : nullptr;
+  const char* name_text = name != nullptr && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : nullptr;
+  std::string result;
+  if (name_text == nullptr) {
+    result = type->tp_name;
+  } else if (module_text == nullptr || std::string(module_text) == "builtins") {
+    result = name_text;
+  } else {
+    result = std::string(module_text) + "." + name_text;
+  }
+  Py_XDECREF(module);
+  Py_XDECREF(name);
+  PyErr_Clear();
+  PyErr_Restore(pending_type, pending_value, pending_traceback);
+  return result;
+}
+
+void refuse(StatusCode code, const std::string& what, const std::string& expected, const std::string& got) {
+  raise_status_caused_by(static_cast<int32_t>(code), full_message(what, expected, got), nullptr);
+}
+
+void refuse_raised(const std::string& what, const std::string& expected) {
+  if (PyErr_Occurred() == nullptr) {  // a failure that set no exception (a broken C exporter)
+    refuse(StatusCode::kInvalidArgument, what, expected, "a failure without an exception");
+  }
+  if (!PyErr_ExceptionMatches(PyExc_Exception)) throw nb::python_error();  // interrupts and exits go on
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  if (value != nullptr && traceback != nullptr) PyException_SetTraceback(value, traceback);
+  const std::string got = python_type_name(value) + ": " + safe_str(value);
+  Py_XDECREF(type);
+  Py_XDECREF(traceback);
+  raise_status_caused_by(static_cast<int32_t>(StatusCode::kInvalidArgument), full_message(what, expected, got), value);
+}
+
 ImportedArray import_array(nb::handle array, const char* name, bool written) {
-  // numpy refuses to export a non-native byte order through the buffer protocol: name that, not "not an array".
-  if (nb::hasattr(array, "dtype")) {
-    const nb::object dtype = array.attr("dtype");
-    if (nb::hasattr(dtype, "byteorder") && dtype.attr("byteorder").equal(nb::str(">"))) {
-      const nb::str dtype_text = nb::steal<nb::str>(PyObject_Str(dtype.ptr()));
-      argument_error(std::string(name) + " must be in the machine's byte order (little-endian)",
-                     "a native-endian array; convert with array.astype(array.dtype.newbyteorder('='))",
-                     "a big-endian " + std::string(dtype_text.c_str()) + " array");
-    }
+  if (PyCapsule_CheckExact(array.ptr())) return import_capsule(array, array, name, written);
+  if (nb::object capsule = call_dlpack(array, name); capsule.is_valid()) {
+    return import_capsule(capsule, array, name, written);
   }
-  ImportedArray imported;
-  // convert=false: an array is never copied or cast, so in-place results land in the caller's memory.
-  if (written && nb::try_cast(array, imported.writable, false)) {
-    imported.view = describe(imported.writable, name);
-    return imported;
-  }
-  if (nb::try_cast(array, imported.readable, false)) {
-    if (written) {
-      argument_error(std::string(name) + " must be writable", "a writable array", "a read-only " + python_type_name(array));
-    }
-    imported.view = describe(imported.readable, name);
-    return imported;
-  }
+  if (PyObject_CheckBuffer(array.ptr())) return import_buffer(array, name, written);
   // None is a missing argument (CANN's null pointer); anything else is not an array.
-  const std::string message = std::string(kApi) + ": " + name +
-                              " must be an array supporting DLPack or the buffer protocol (got " +
-                              python_type_name(array) + ")";
   const StatusCode code = array.is_none() ? StatusCode::kNullPointer : StatusCode::kInvalidArgument;
-  raise_status(static_cast<int32_t>(code), message.c_str());
+  raise_status_caused_by(static_cast<int32_t>(code),
+                         std::string(kApi) + ": " + name +
+                             " must be an array supporting DLPack or the buffer protocol (got " +
+                             python_type_name(array) + ")",
+                         nullptr);
+}
+
+ImportedArray import_optional_array(nb::handle array, const char* name, const char* expected_shape) {
+  if (array.is_none()) {
+    ImportedArray absent;
+    absent.view = absent_view();
+    return absent;
+  }
+  ImportedArray imported = import_array(array, name, false);
+  if (imported.view.rank == 0) {
+    // The library would take a 0-d view for "not given" and report it as null: say what it is.
+    refuse(StatusCode::kOutOfRange, std::string(name) + " must be " + expected_shape + " or None, not 0-d",
+           expected_shape, "a 0-d " + std::string(dtype_name(imported.view.dtype)) + " " + python_type_name(array));
+  }
+  return imported;
 }
 
 TensorView absent_view() {
@@ -119,10 +121,7 @@ TensorView absent_view() {
 }
 
 void raise_status(int32_t code, const char* message) {
-  nb::object errors = nb::module_::import_("advstep._errors");
-  nb::object error = errors.attr("from_status")(code, message);
-  PyErr_SetObject(error.type().ptr(), error.ptr());
-  throw nb::python_error();
+  raise_status_caused_by(code, message, nullptr);
 }
 
 }  // namespace advstep::python

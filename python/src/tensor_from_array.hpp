@@ -1,31 +1,53 @@
 // Turns any array that speaks DLPack or the buffer protocol into the library's TensorView.
 //
-// Nothing is checked here that the library checks itself: dtype (supported or not), shape, strides
-// and device are handed over as they are, so the library's messages are the ones users see. Only
-// what a TensorView cannot express is refused here: a non-array, a read-only array that the
-// operator must write, and a device other than the host or a CUDA GPU.
+// Nothing is checked here that the library checks itself: dtype (supported or not), shape, strides,
+// null data and device are handed over as they are, so the library's messages are the ones users
+// see. Only what a TensorView cannot express, or what would be unsafe to read, is refused here, each
+// with advstep's own error (advstep.ArgumentError) naming the parameter:
+// - a non-array; a read-only array that the operator must write; a DLPack tensor its producer
+//   flagged as a copy (results written to it would never reach the caller's array);
+// - a device other than the host or a CUDA GPU;
+// - DLPack misuse: a capsule already consumed (renamed "used_dltensor"), a capsule of another name or
+//   DLPack major version, a __dlpack__ that raises or returns something other than a capsule, a
+//   tensor with a negative ndim or no shape;
+// - buffer-protocol exporters whose layout cannot be read as a strided array: an export that
+//   fails, indirect (suboffsets) buffers, no shape, an item size below 1, a len other than
+//   product(shape) * itemsize, byte strides that are not whole elements, a format that is not one
+//   element code, an item size that does not match the format, a byte order other than the machine's;
+// - a 0-d array given for an optional input (a 0-d TensorView means "not given" to the library).
+//
+// Read-only exporters (bytes, a read-only memoryview or numpy array, a DLPack tensor flagged
+// read-only) are accepted for the inputs the operator only reads.
 #pragma once
 
 #include <cstdint>
 
 #include <nanobind/nanobind.h>
-#include <nanobind/ndarray.h>
 
 #include "advstep/tensor_view.hpp"
+#include "array_lease.hpp"
 
 namespace advstep::python {
 
-/// An imported array: the DLPack reference that keeps its memory alive, and the view of it.
+/// An imported array: the lease that keeps its memory alive until the call returns, and the view of it.
 struct ImportedArray {
-  nanobind::ndarray<> writable;              ///< set for arrays the operator writes
-  nanobind::ndarray<nanobind::ro> readable;  ///< set for arrays it only reads
+  ArrayLease lease;  ///< releases the DLPack tensor or Py_buffer (with the GIL held) when destroyed
   TensorView view;
 };
 
 /// Imports @p array, the parameter @p name of advance_step; @p written: the operator stores into it.
-/// @throws nanobind::type_error when @p array is no array; the library's argument error (via
-///         raise_status) when it is read-only but written, or lives on a device advstep cannot use.
+/// A PyCapsule is imported as a DLPack capsule; an object with __dlpack__ through DLPack (falling
+/// back to the buffer protocol when its producer raises BufferError and it exports a buffer); any
+/// other object through the buffer protocol. A capsule is consumed at most once and its tensor
+/// released exactly once, when the returned lease ends.
+/// @throws nanobind::python_error carrying advstep.ArgumentError: code 161001 for None, 161002 for
+///         every refusal listed at the top of this file. A KeyboardInterrupt or SystemExit raised by
+///         the array's producer propagates as it is.
 ImportedArray import_array(nanobind::handle array, const char* name, bool written);
+
+/// Imports the optional input @p name: None gives the absent view; a 0-d array is refused (code
+/// 561002), naming @p expected_shape (for example "[N, S]"), since the library would read it as absent.
+ImportedArray import_optional_array(nanobind::handle array, const char* name, const char* expected_shape);
 
 /// An empty [0] host view: the library reads it as "not given" (used for a missing optional).
 TensorView absent_view();
