@@ -10,6 +10,7 @@
 #include "runtime/device_backend.hpp"
 
 using advstep::Status;
+using advstep::StatusCode;
 using advstep::acl::guarded;
 using advstep::acl::runtime_error;
 namespace runtime = advstep::runtime;
@@ -17,7 +18,7 @@ namespace runtime = advstep::runtime;
 namespace {
 
 Status null_argument(const char* api, const char* name) {
-  return runtime_error(ACL_ERROR_INVALID_PARAM, api,
+  return runtime_error(StatusCode::kAclInvalidParam, api,
                        std::string(name) + " must not be null (expected a pointer, got nullptr)");
 }
 
@@ -73,7 +74,7 @@ aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total) {
     if (free == nullptr) return null_argument(api, "free");
     if (total == nullptr) return null_argument(api, "total");
     if (attr < ACL_DDR_MEM || attr > ACL_MEM_P2P_HUGE1G) {
-      return runtime_error(ACL_ERROR_INVALID_PARAM, api,
+      return runtime_error(StatusCode::kAclInvalidParam, api,
                            "attr must name a kind of memory (expected 0..17, got " + std::to_string(attr) + ")");
     }
     if (Status s = runtime::device_ready(api); !s.ok()) return s;

@@ -15,6 +15,7 @@
 #include "runtime/stream.hpp"
 
 using advstep::Status;
+using advstep::StatusCode;
 using advstep::acl::guarded;
 using advstep::acl::runtime_error;
 namespace runtime = advstep::runtime;
@@ -26,7 +27,7 @@ bool g_initialised = false;
 bool g_ever_finalised = false;
 
 Status null_argument(const char* api, const char* name) {
-  return runtime_error(ACL_ERROR_INVALID_PARAM, api, std::string(name) + " must not be null (expected a pointer, got nullptr)");
+  return runtime_error(StatusCode::kAclInvalidParam, api, std::string(name) + " must not be null (expected a pointer, got nullptr)");
 }
 
 bool known_copy_kind(aclrtMemcpyKind kind) {
@@ -41,11 +42,11 @@ Status check_copy_range(const char* api, const char* side, const void* address, 
   // Inside a live block, say how much of it is left: the usual mistake is a count past its end.
   if (const runtime::Block* block = runtime::find_block_containing(address, runtime::MemoryKind::kDevice)) {
     const auto used = static_cast<size_t>(reinterpret_cast<uintptr_t>(address) - block->begin);
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
+    return runtime_error(StatusCode::kRtParamInvalid, api,
                          what + std::to_string(block->size - used) + " bytes left in a block of " +
                              std::to_string(block->size) + " at " + advstep::core::address_string(address) + ")");
   }
-  return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api, what + advstep::core::address_string(address) + ")");
+  return runtime_error(StatusCode::kRtParamInvalid, api, what + advstep::core::address_string(address) + ")");
 }
 
 /// Every argument rule of a copy; the async form applies them at the call, as CANN's runtime does.
@@ -54,11 +55,11 @@ Status check_copy(const char* api, void* dst, size_t dest_max, const void* src, 
   if (dst == nullptr) return null_argument(api, "dst");
   if (src == nullptr) return null_argument(api, "src");
   if (!known_copy_kind(kind)) {
-    return runtime_error(ACL_ERROR_INVALID_PARAM, api,
+    return runtime_error(StatusCode::kAclInvalidParam, api,
                          "kind must name a copy direction (expected 0..5, got " + std::to_string(kind) + ")");
   }
   if (count > dest_max) {
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
+    return runtime_error(StatusCode::kRtParamInvalid, api,
                          "count must not exceed destMax (expected <= " + std::to_string(dest_max) + ", got " +
                              std::to_string(count) + ")");
   }
@@ -110,7 +111,7 @@ Status check_fill(const char* api, void* dst, size_t max_count, size_t count) {
   if (count == 0) return {};
   if (dst == nullptr) return null_argument(api, "devPtr");
   if (count > max_count) {
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
+    return runtime_error(StatusCode::kRtParamInvalid, api,
                          "count must not exceed maxCount (expected <= " + std::to_string(max_count) + ", got " +
                              std::to_string(count) + ")");
   }
@@ -127,7 +128,7 @@ Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, s
 }
 
 Status unknown_stream(const char* api, aclrtStream stream) {
-  return runtime_error(ACL_ERROR_RT_INVALID_HANDLE, api,
+  return runtime_error(StatusCode::kRtInvalidHandle, api,
                        "stream must come from aclrtCreateStream (expected a live stream, got " +
                            advstep::core::address_string(stream) + ")");
 }
@@ -141,13 +142,13 @@ aclError aclInit(const char* /*configPath*/) {
     std::lock_guard<std::mutex> lock(g_init_mutex);
     // A semantics variable that names nothing is this call's error, before anything runs.
     advstep::Options options;
-    if (Status s = advstep::acl::process_options("aclInit", static_cast<advstep::StatusCode>(ACL_ERROR_INVALID_PARAM),
+    if (Status s = advstep::acl::process_options("aclInit", advstep::StatusCode::kAclInvalidParam,
                                                  options);
         !s.ok()) {
       return s;
     }
     if (g_initialised) {
-      return runtime_error(ACL_ERROR_REPEAT_INITIALIZE, "aclInit", "already initialised (expected one aclInit per aclFinalize, got a second)");
+      return runtime_error(StatusCode::kAclRepeatInitialize, "aclInit", "already initialised (expected one aclInit per aclFinalize, got a second)");
     }
     g_initialised = true;
     return {};
@@ -158,7 +159,7 @@ aclError aclFinalize(void) {
   return guarded("aclFinalize", []() -> Status {
     std::lock_guard<std::mutex> lock(g_init_mutex);
     if (!g_initialised && g_ever_finalised) {
-      return runtime_error(ACL_ERROR_REPEAT_FINALIZE, "aclFinalize", "already finalised (expected aclInit first, got a second aclFinalize)");
+      return runtime_error(StatusCode::kAclRepeatFinalize, "aclFinalize", "already finalised (expected aclInit first, got a second aclFinalize)");
     }
     (void)runtime::synchronize_all();
     runtime::destroy_all_streams();
@@ -264,7 +265,7 @@ aclError aclrtSynchronizeStream(aclrtStream stream) {
 aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout) {
   return guarded("aclrtSynchronizeStreamWithTimeout", [&]() -> Status {
     if (timeout < -1) {
-      return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtSynchronizeStreamWithTimeout",
+      return runtime_error(StatusCode::kAclInvalidParam, "aclrtSynchronizeStreamWithTimeout",
                            "timeout must be -1 or a number of milliseconds (expected >= -1, got " + std::to_string(timeout) + ")");
     }
     const auto found = runtime::find_stream(stream);
@@ -276,11 +277,11 @@ aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout) 
 aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy /*policy*/) {
   return guarded("aclrtMalloc", [&]() -> Status {
     if (devPtr == nullptr) return null_argument("aclrtMalloc", "devPtr");
-    if (size == 0) return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtMalloc", "size must be greater than 0 (expected > 0, got 0)");
+    if (size == 0) return runtime_error(StatusCode::kAclInvalidParam, "aclrtMalloc", "size must be greater than 0 (expected > 0, got 0)");
     if (Status s = runtime::device_ready("aclrtMalloc"); !s.ok()) return s;
     *devPtr = runtime::allocate(size, runtime::MemoryKind::kDevice);
     if (*devPtr == nullptr) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtMalloc", "out of device memory (expected " + std::to_string(size) + " bytes, got none)");
+      return runtime_error(StatusCode::kRtMemoryAllocation, "aclrtMalloc", "out of device memory (expected " + std::to_string(size) + " bytes, got none)");
     }
     return {};
   });
@@ -290,7 +291,7 @@ aclError aclrtFree(void* devPtr) {
   return guarded("aclrtFree", [&]() -> Status {
     if (devPtr == nullptr) return null_argument("aclrtFree", "devPtr");
     if (!runtime::release(devPtr, runtime::MemoryKind::kDevice)) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_FREE, "aclrtFree",
+      return runtime_error(StatusCode::kRtMemoryFree, "aclrtFree",
                            "devPtr must start a live aclrtMalloc block (expected a block address, got " +
                                advstep::core::address_string(devPtr) + ")");
     }
@@ -301,11 +302,11 @@ aclError aclrtFree(void* devPtr) {
 aclError aclrtMallocHost(void** hostPtr, size_t size) {
   return guarded("aclrtMallocHost", [&]() -> Status {
     if (hostPtr == nullptr) return null_argument("aclrtMallocHost", "hostPtr");
-    if (size == 0) return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtMallocHost", "size must be greater than 0 (expected > 0, got 0)");
+    if (size == 0) return runtime_error(StatusCode::kAclInvalidParam, "aclrtMallocHost", "size must be greater than 0 (expected > 0, got 0)");
     if (Status s = runtime::device_ready("aclrtMallocHost"); !s.ok()) return s;
     *hostPtr = runtime::allocate(size, runtime::MemoryKind::kHost);
     if (*hostPtr == nullptr) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtMallocHost", "out of host memory (expected " + std::to_string(size) + " bytes, got none)");
+      return runtime_error(StatusCode::kRtMemoryAllocation, "aclrtMallocHost", "out of host memory (expected " + std::to_string(size) + " bytes, got none)");
     }
     return {};
   });
@@ -315,7 +316,7 @@ aclError aclrtFreeHost(void* hostPtr) {
   return guarded("aclrtFreeHost", [&]() -> Status {
     if (hostPtr == nullptr) return null_argument("aclrtFreeHost", "hostPtr");
     if (!runtime::release(hostPtr, runtime::MemoryKind::kHost)) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_FREE, "aclrtFreeHost",
+      return runtime_error(StatusCode::kRtMemoryFree, "aclrtFreeHost",
                            "hostPtr must start a live aclrtMallocHost block (expected a block address, got " +
                                advstep::core::address_string(hostPtr) + ")");
     }

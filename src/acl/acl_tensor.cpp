@@ -17,7 +17,7 @@ namespace advstep::acl {
 namespace {
 
 /// Fills @p tensor's view: the given strides, or row-major ones when @p stride is null. A row-major
-/// layout is refused (161002, with a message) when the element count does not fit in int64: its
+/// layout is refused (ACLNN_ERR_PARAM_INVALID, with a message) when the element count does not fit in int64: its
 /// strides cannot be computed. Throws std::bad_alloc.
 aclnnStatus init_view(const char* api, aclTensor& tensor, const int64_t* view_dims, uint64_t view_dims_num,
                       const int64_t* stride) {
@@ -33,7 +33,7 @@ aclnnStatus init_view(const char* api, aclTensor& tensor, const int64_t* view_di
     const Status refused = core::fail(
         StatusCode::kInvalidArgument, api, "viewDims must hold fewer than 2^63 elements when stride is null",
         "dims whose product fits in int64 (or explicit strides)", core::shape_string(shown));
-    runtime::report_error(static_cast<int32_t>(refused.code()), refused.message());
+    runtime::report_error(refused.code(), refused.message());
     return static_cast<aclnnStatus>(refused.code());
   }
   tensor.view_dims = std::move(dims);

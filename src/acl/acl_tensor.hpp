@@ -23,8 +23,8 @@ namespace advstep::acl {
 const char* data_type_name(aclDataType type);
 
 /// aclInitTensor under the name @p api (aclCreateTensor calls it too): fills @p tensor, computing
-/// row-major strides when @p stride is null; 161002 with a message when the element count of
-/// @p view_dims does not fit in int64 (those strides would overflow), 561000 when memory runs out.
+/// row-major strides when @p stride is null; ACLNN_ERR_PARAM_INVALID with a message when the element count of
+/// @p view_dims does not fit in int64 (those strides would overflow), ACLNN_ERR_INNER when memory runs out.
 aclnnStatus init_tensor(const char* api, aclTensor* tensor, const int64_t* view_dims, uint64_t view_dims_num,
                         aclDataType data_type, const int64_t* stride, int64_t offset, aclFormat format,
                         const int64_t* storage_dims, uint64_t storage_dims_num, void* data);

@@ -103,7 +103,7 @@ Status host_memory(size_t& free, size_t& total) {
   const int64_t pages = sysconf(_SC_PHYS_PAGES);
   const int64_t available = sysconf(_SC_AVPHYS_PAGES);
   if (page <= 0 || pages <= 0 || available < 0) {
-    return {static_cast<StatusCode>(507000), "sysconf cannot tell the host's memory (expected page counts, got -1)"};
+    return {StatusCode::kRtInternalError, "sysconf cannot tell the host's memory (expected page counts, got -1)"};
   }
   total = static_cast<size_t>(pages) * static_cast<size_t>(page);
   free = static_cast<size_t>(available) * static_cast<size_t>(page);
