@@ -2,12 +2,16 @@
 #include <cstring>
 
 #include "acl/acl.h"
+#include "acl/c_enum.hpp"
 #include "runtime/device.hpp"
 
 extern "C" {
 
 size_t aclDataTypeSize(aclDataType dataType) {
-  switch (dataType) {
+  // A value the header does not list has no size (0), as an undefined type has none.
+  const std::optional<aclDataType> type = advstep::acl::enum_from(advstep::acl::raw_value(dataType), advstep::acl::kDataTypes);
+  if (!type) return 0;
+  switch (*type) {
     case ACL_DT_UNDEFINED:
     case ACL_STRING:
       return 0;
