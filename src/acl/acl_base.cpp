@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "acl/acl.h"
+#include "acl/boundary.hpp"
 #include "acl/c_enum.hpp"
 #include "runtime/device.hpp"
 
@@ -91,6 +92,13 @@ aclFloat16 aclFloatToFloat16(float value) {
   return static_cast<aclFloat16>(sign | half);
 }
 
-const char* aclrtGetSocName(void) { return advstep::runtime::soc_name(); }
+const char* aclrtGetSocName(void) {
+  try {  // the first call chooses the backend, which allocates
+    return advstep::runtime::soc_name();
+  } catch (...) {
+    (void)advstep::acl::report_exception("aclrtGetSocName");
+    return "";
+  }
+}
 
 }  // extern "C"

@@ -80,7 +80,13 @@ aclnnStatus aclnnInit(const char* /*configPath*/) { return ACL_SUCCESS; }
 
 aclnnStatus aclnnFinalize(void) { return ACL_SUCCESS; }
 
-const char* aclGetRecentErrMsg(void) { return runtime::take_error_text(); }
+const char* aclGetRecentErrMsg(void) {
+  try {
+    return runtime::take_error_text();
+  } catch (...) {  // out of memory formatting the text: nothing to say, rather than no return
+    return "";
+  }
+}
 
 aclError aclrtSetDevice(int32_t deviceId) {
   return guarded("aclrtSetDevice", [&]() -> Status {
