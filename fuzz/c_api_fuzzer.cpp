@@ -9,7 +9,9 @@
 // block, or no tensor at all), then what happens to the executor (run once, again after its single
 // use, repeatable and run several times, destroyed unrun, a block freed between the phases). The
 // semantics (vLLM's or Ascend's, table or row bound) are the process's, from the same environment
-// variables the C API reads; scripts/fuzz.sh runs each.
+// variables the C API reads; scripts/fuzz.sh runs each. One input in four is a memory scenario
+// instead (memory_scenario.hpp): copies, fills, frees and re-allocations, address setters, and enum
+// arguments as raw integers, against a model of every block's bytes.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <array>
@@ -27,6 +29,7 @@
 #include "aclnnop/aclnn_advance_step_v2.h"
 #include "oracle/ascend_reference.hpp"
 #include "oracle/reference.hpp"
+#include "memory_scenario.hpp"
 #include "scenario.hpp"
 
 namespace {
@@ -255,6 +258,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Streams streams;
   static const ProcessSemantics semantics;
   FuzzedDataProvider provider(data, size);
+  // One input in four drives the runtime's memory calls instead (memory_scenario.hpp).
+  if (provider.ConsumeIntegralInRange<int>(0, 3) == 0) {
+    run_memory_scenario(provider, streams);
+    return 0;
+  }
   const Scenario s = make_scenario(provider, streams);
   Arena arena(s);
   (void)aclGetRecentErrMsg();  // aclCreateTensor refusals of this input's own making

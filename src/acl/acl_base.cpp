@@ -2,12 +2,17 @@
 #include <cstring>
 
 #include "acl/acl.h"
+#include "acl/boundary.hpp"
+#include "acl/c_enum.hpp"
 #include "runtime/device.hpp"
 
 extern "C" {
 
 size_t aclDataTypeSize(aclDataType dataType) {
-  switch (dataType) {
+  // A value the header does not list has no size (0), as an undefined type has none.
+  const std::optional<aclDataType> type = advstep::acl::enum_from(advstep::acl::raw_value(dataType), advstep::acl::kDataTypes);
+  if (!type) return 0;
+  switch (*type) {
     case ACL_DT_UNDEFINED:
     case ACL_STRING:
       return 0;
@@ -87,6 +92,13 @@ aclFloat16 aclFloatToFloat16(float value) {
   return static_cast<aclFloat16>(sign | half);
 }
 
-const char* aclrtGetSocName(void) { return advstep::runtime::soc_name(); }
+const char* aclrtGetSocName(void) {
+  try {  // the first call chooses the backend, which allocates
+    return advstep::runtime::soc_name();
+  } catch (...) {
+    (void)advstep::acl::report_exception("aclrtGetSocName");
+    return "";
+  }
+}
 
 }  // extern "C"

@@ -4,22 +4,21 @@
 
 #include "acl/acl.h"
 #include "acl/boundary.hpp"
+#include "acl/c_enum.hpp"
+#include "acl/runtime_messages.hpp"
 #include "runtime/context.hpp"
 #include "runtime/cpu_backend.hpp"
 #include "runtime/device.hpp"
 #include "runtime/device_backend.hpp"
 
 using advstep::Status;
+using advstep::StatusCode;
 using advstep::acl::guarded;
+using advstep::acl::null_argument;
 using advstep::acl::runtime_error;
 namespace runtime = advstep::runtime;
 
 namespace {
-
-Status null_argument(const char* api, const char* name) {
-  return runtime_error(ACL_ERROR_INVALID_PARAM, api,
-                       std::string(name) + " must not be null (expected a pointer, got nullptr)");
-}
 
 /// The host's memory kinds; every other aclrtMemAttr is the device's memory.
 bool is_host_memory(aclrtMemAttr attr) {
@@ -68,16 +67,18 @@ aclError aclrtGetCurrentContext(aclrtContext* context) {
 }
 
 aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total) {
+  const int64_t raw_attr = advstep::acl::raw_value(attr);
   return guarded("aclrtGetMemInfo", [&]() -> Status {
     const char* api = "aclrtGetMemInfo";
     if (free == nullptr) return null_argument(api, "free");
     if (total == nullptr) return null_argument(api, "total");
-    if (attr < ACL_DDR_MEM || attr > ACL_MEM_P2P_HUGE1G) {
-      return runtime_error(ACL_ERROR_INVALID_PARAM, api,
-                           "attr must name a kind of memory (expected 0..17, got " + std::to_string(attr) + ")");
+    const std::optional<aclrtMemAttr> kind = advstep::acl::enum_from(raw_attr, advstep::acl::kMemAttrs);
+    if (!kind) {
+      return runtime_error(StatusCode::kAclInvalidParam, api,
+                           "attr must name a kind of memory (expected 0..17, got " + std::to_string(raw_attr) + ")");
     }
     if (Status s = runtime::device_ready(api); !s.ok()) return s;
-    Status status = is_host_memory(attr) ? runtime::host_memory(*free, *total)
+    Status status = is_host_memory(*kind) ? runtime::host_memory(*free, *total)
                                          : runtime::backend().memory_info(runtime::current_device(), *free, *total);
     if (status.ok()) return status;
     return {status.code(), std::string(api) + ": " + status.message()};

@@ -12,6 +12,7 @@
 #include "runtime/stream.hpp"
 
 using advstep::Status;
+using advstep::StatusCode;
 using advstep::acl::guarded;
 using advstep::acl::runtime_error;
 namespace runtime = advstep::runtime;
@@ -20,13 +21,13 @@ namespace {
 
 /// A second synchronising bit CANN's runtime takes without a public name (RT_EVENT_DDSYNC).
 constexpr uint32_t kRuntimeSync = 0x4U;
-/// The flags CANN's runtime takes (anything else is 107000); of those, the ones it runs here.
+/// The flags CANN's runtime takes (anything else is ACL_ERROR_RT_PARAM_INVALID); of those, the ones it runs here.
 constexpr uint32_t kKnownFlags = ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | kRuntimeSync |
                                  ACL_EVENT_TIME_LINE | ACL_EVENT_DEVICE_USE_ONLY | ACL_EVENT_EXTERNAL;
 constexpr uint32_t kAloneFlags = ACL_EVENT_DEVICE_USE_ONLY | ACL_EVENT_EXTERNAL;
 
 Status null_argument(const char* api, const char* name) {
-  return runtime_error(ACL_ERROR_INVALID_PARAM, api,
+  return runtime_error(StatusCode::kAclInvalidParam, api,
                        std::string(name) + " must not be null (expected a pointer, got nullptr)");
 }
 
@@ -45,7 +46,7 @@ Status find_event(const char* api, const char* name, aclrtEvent handle, std::sha
   if (handle == nullptr) return null_argument(api, name);
   event = runtime::find_event(handle);
   if (event != nullptr) return {};
-  return runtime_error(ACL_ERROR_RT_INVALID_HANDLE, api,
+  return runtime_error(StatusCode::kRtInvalidHandle, api,
                        std::string(name) + " must be a live event from aclrtCreateEvent (expected a live event, got " +
                            advstep::core::address_string(handle) + ": destroyed or never created)");
 }
@@ -53,7 +54,7 @@ Status find_event(const char* api, const char* name, aclrtEvent handle, std::sha
 Status find_stream(const char* api, aclrtStream handle, std::shared_ptr<runtime::Stream>& stream) {
   stream = runtime::find_stream(handle);
   if (stream != nullptr) return {};
-  return runtime_error(ACL_ERROR_RT_INVALID_HANDLE, api,
+  return runtime_error(StatusCode::kRtInvalidHandle, api,
                        "stream must come from aclrtCreateStream (expected a live stream, got " +
                            advstep::core::address_string(handle) + ")");
 }
@@ -61,7 +62,7 @@ Status find_stream(const char* api, aclrtStream handle, std::shared_ptr<runtime:
 /// Waits and resets need an event made able to synchronise streams.
 Status check_waitable(const char* api, const runtime::Event& event) {
   if (event.waitable()) return {};
-  return runtime_error(ACL_ERROR_RT_FEATURE_NOT_SUPPORT, api,
+  return runtime_error(StatusCode::kRtFeatureNotSupport, api,
                        "event must be made with ACL_EVENT_SYNC (expected aclrtCreateEvent or "
                        "aclrtCreateEventWithFlag with ACL_EVENT_SYNC, got an event without it)");
 }
@@ -69,19 +70,19 @@ Status check_waitable(const char* api, const runtime::Event& event) {
 Status check_flag(uint32_t flag) {
   const char* api = "aclrtCreateEventWithFlag";
   if (flag == 0 || (flag & ~kKnownFlags) != 0) {
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
+    return runtime_error(StatusCode::kRtParamInvalid, api,
                          "flag must be an | of ACL_EVENT_SYNC, ACL_EVENT_CAPTURE_STREAM_PROGRESS and "
                          "ACL_EVENT_TIME_LINE (expected a non-zero value within 0x3f, got " +
                              hex(flag) + ")");
   }
   if ((flag & kAloneFlags) != 0 && (flag & ~kAloneFlags) != 0) {
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
+    return runtime_error(StatusCode::kRtParamInvalid, api,
                          "ACL_EVENT_DEVICE_USE_ONLY and ACL_EVENT_EXTERNAL go alone (expected no other flag "
                          "with them, got " +
                              hex(flag) + ")");
   }
   if ((flag & kAloneFlags) != 0) {
-    return runtime_error(ACL_ERROR_RT_FEATURE_NOT_SUPPORT, api,
+    return runtime_error(StatusCode::kRtFeatureNotSupport, api,
                          "device-only and graph-external events are not supported by this runtime (expected "
                          "ACL_EVENT_SYNC, ACL_EVENT_TIME_LINE or ACL_EVENT_CAPTURE_STREAM_PROGRESS, got " +
                              hex(flag) + ")");
@@ -102,13 +103,13 @@ Status create(const char* api, aclrtEvent* event, bool timing, bool waitable) {
 Status check_timed(const char* name, const runtime::Event& event) {
   const char* api = "aclrtEventElapsedTime";
   if (!event.recorded()) {
-    return runtime_error(ACL_ERROR_RT_INTERNAL_ERROR, api,
+    return runtime_error(StatusCode::kRtInternalError, api,
                          std::string(name) +
                              " must be recorded (expected aclrtRecordEvent first, got an event "
                              "never recorded or reset since)");
   }
   if (!event.timing()) {
-    return runtime_error(ACL_ERROR_RT_EVENT_TIMESTAMP_INVALID, api,
+    return runtime_error(StatusCode::kRtEventTimestampInvalid, api,
                          std::string(name) +
                              " must keep a time stamp (expected aclrtCreateEvent or "
                              "ACL_EVENT_TIME_LINE, got an event made without it)");
@@ -116,7 +117,7 @@ Status check_timed(const char* name, const runtime::Event& event) {
   bool complete = false;
   if (Status s = event.query(complete); !s.ok()) return {s.code(), std::string(api) + ": " + s.message()};
   if (!complete) {
-    return runtime_error(ACL_ERROR_RT_EVENT_TIMESTAMP_INVALID, api,
+    return runtime_error(StatusCode::kRtEventTimestampInvalid, api,
                          std::string(name) +
                              " must have completed (expected the work before its record to have "
                              "run, e.g. after aclrtSynchronizeStream, got an event still pending)");

@@ -5,7 +5,9 @@
 #include "acl/acl.h"
 #include "aclnn/aclnn_base.h"
 #include "acl/boundary.hpp"
+#include "acl/c_enum.hpp"
 #include "acl/process_options.hpp"
+#include "acl/runtime_messages.hpp"
 #include "core/message.hpp"
 #include "runtime/context.hpp"
 #include "runtime/device.hpp"
@@ -15,7 +17,11 @@
 #include "runtime/stream.hpp"
 
 using advstep::Status;
+using advstep::StatusCode;
 using advstep::acl::guarded;
+using advstep::acl::named;
+using advstep::acl::null_argument;
+using advstep::acl::unknown_stream;
 using advstep::acl::runtime_error;
 namespace runtime = advstep::runtime;
 
@@ -25,111 +31,13 @@ std::mutex g_init_mutex;
 bool g_initialised = false;
 bool g_ever_finalised = false;
 
-Status null_argument(const char* api, const char* name) {
-  return runtime_error(ACL_ERROR_INVALID_PARAM, api, std::string(name) + " must not be null (expected a pointer, got nullptr)");
-}
-
-bool known_copy_kind(aclrtMemcpyKind kind) {
-  return kind >= ACL_MEMCPY_HOST_TO_HOST && kind <= ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE;
-}
-
-/// The device side(s) a copy kind names must be device memory with room for the bytes.
-Status check_copy_range(const char* api, const char* side, const void* address, size_t count) {
-  if (runtime::find_block(address, count, runtime::MemoryKind::kDevice) != nullptr) return {};
-  const std::string what = std::string(side) + " must be " + std::to_string(count) +
-                           " bytes of device memory from aclrtMalloc (expected a live block with room, got ";
-  // Inside a live block, say how much of it is left: the usual mistake is a count past its end.
-  if (const runtime::Block* block = runtime::find_block_containing(address, runtime::MemoryKind::kDevice)) {
-    const auto used = static_cast<size_t>(reinterpret_cast<uintptr_t>(address) - block->begin);
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
-                         what + std::to_string(block->size - used) + " bytes left in a block of " +
-                             std::to_string(block->size) + " at " + advstep::core::address_string(address) + ")");
-  }
-  return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api, what + advstep::core::address_string(address) + ")");
-}
-
-/// Every argument rule of a copy; the async form applies them at the call, as CANN's runtime does.
-Status check_copy(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind) {
-  if (count == 0) return {};
-  if (dst == nullptr) return null_argument(api, "dst");
-  if (src == nullptr) return null_argument(api, "src");
-  if (!known_copy_kind(kind)) {
-    return runtime_error(ACL_ERROR_INVALID_PARAM, api,
-                         "kind must name a copy direction (expected 0..5, got " + std::to_string(kind) + ")");
-  }
-  if (count > dest_max) {
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
-                         "count must not exceed destMax (expected <= " + std::to_string(dest_max) + ", got " +
-                             std::to_string(count) + ")");
-  }
-  const bool dst_device = kind == ACL_MEMCPY_HOST_TO_DEVICE || kind == ACL_MEMCPY_DEVICE_TO_DEVICE ||
-                          kind == ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE;
-  const bool src_device = kind == ACL_MEMCPY_DEVICE_TO_HOST || kind == ACL_MEMCPY_DEVICE_TO_DEVICE;
-  if (dst_device) {
-    if (Status s = check_copy_range(api, "dst", dst, count); !s.ok()) return s;
-  }
-  if (src_device) {
-    if (Status s = check_copy_range(api, "src", src, count); !s.ok()) return s;
-  }
-  return {};
-}
-
-runtime::CopyDirection direction_of(aclrtMemcpyKind kind) {
-  switch (kind) {
-    case ACL_MEMCPY_HOST_TO_HOST:
-      return runtime::CopyDirection::kHostToHost;
-    case ACL_MEMCPY_HOST_TO_DEVICE:
-    case ACL_MEMCPY_HOST_TO_BUF_TO_DEVICE:
-      return runtime::CopyDirection::kHostToDevice;
-    case ACL_MEMCPY_DEVICE_TO_HOST:
-      return runtime::CopyDirection::kDeviceToHost;
-    case ACL_MEMCPY_DEVICE_TO_DEVICE:
-      return runtime::CopyDirection::kDeviceToDevice;
-    default:
-      return runtime::CopyDirection::kInfer;
-  }
-}
-
-/// A device's failure under the calling API's name.
-Status named(const char* api, Status status) {
-  if (status.ok()) return status;
-  return {status.code(), std::string(api) + ": " + status.message()};
-}
-
-/// Checks again when it runs: queued work may find a block freed since the call. @p queue: the
-/// stream's device queue, or null for a copy now (aclrtMemcpy).
-Status copy_bytes(const char* api, void* dst, size_t dest_max, const void* src, size_t count, aclrtMemcpyKind kind,
-                  runtime::DeviceQueue* queue) {
-  if (Status s = check_copy(api, dst, dest_max, src, count, kind); !s.ok() || count == 0) return s;
-  const runtime::CopyDirection direction = direction_of(kind);
-  return named(api, queue != nullptr ? queue->copy(dst, src, count, direction)
-                                     : runtime::backend().copy(dst, src, count, direction));
-}
-
-Status check_fill(const char* api, void* dst, size_t max_count, size_t count) {
-  if (count == 0) return {};
-  if (dst == nullptr) return null_argument(api, "devPtr");
-  if (count > max_count) {
-    return runtime_error(ACL_ERROR_RT_PARAM_INVALID, api,
-                         "count must not exceed maxCount (expected <= " + std::to_string(max_count) + ", got " +
-                             std::to_string(count) + ")");
-  }
-  if (runtime::find_block_containing(dst, runtime::MemoryKind::kDevice) != nullptr) {
-    if (Status s = check_copy_range(api, "devPtr", dst, count); !s.ok()) return s;
-  }
-  return {};
-}
-
-Status fill_bytes(const char* api, void* dst, size_t max_count, int32_t value, size_t count,
-                  runtime::DeviceQueue* queue) {
-  if (Status s = check_fill(api, dst, max_count, count); !s.ok() || count == 0) return s;
-  return named(api, queue != nullptr ? queue->fill(dst, value, count) : runtime::backend().fill(dst, value, count));
-}
-
-Status unknown_stream(const char* api, aclrtStream stream) {
-  return runtime_error(ACL_ERROR_RT_INVALID_HANDLE, api,
-                       "stream must come from aclrtCreateStream (expected a live stream, got " +
-                           advstep::core::address_string(stream) + ")");
+/// aclrtMalloc's policy, as an integer: a listed policy, plus only the listed flags.
+Status check_malloc_policy(const char* api, int64_t policy) {
+  const int64_t base = policy & ~advstep::acl::kMallocPolicyFlags;
+  if (advstep::acl::enum_from(base, advstep::acl::kMallocPolicies)) return {};
+  return runtime_error(StatusCode::kAclInvalidParam, api,
+                       "policy must name an aclrtMemMallocPolicy (expected 0..7, optionally with its memory-type and "
+                       "access flags, got " + std::to_string(policy) + ")");
 }
 
 }  // namespace
@@ -141,13 +49,13 @@ aclError aclInit(const char* /*configPath*/) {
     std::lock_guard<std::mutex> lock(g_init_mutex);
     // A semantics variable that names nothing is this call's error, before anything runs.
     advstep::Options options;
-    if (Status s = advstep::acl::process_options("aclInit", static_cast<advstep::StatusCode>(ACL_ERROR_INVALID_PARAM),
+    if (Status s = advstep::acl::process_options("aclInit", advstep::StatusCode::kAclInvalidParam,
                                                  options);
         !s.ok()) {
       return s;
     }
     if (g_initialised) {
-      return runtime_error(ACL_ERROR_REPEAT_INITIALIZE, "aclInit", "already initialised (expected one aclInit per aclFinalize, got a second)");
+      return runtime_error(StatusCode::kAclRepeatInitialize, "aclInit", "already initialised (expected one aclInit per aclFinalize, got a second)");
     }
     g_initialised = true;
     return {};
@@ -158,7 +66,7 @@ aclError aclFinalize(void) {
   return guarded("aclFinalize", []() -> Status {
     std::lock_guard<std::mutex> lock(g_init_mutex);
     if (!g_initialised && g_ever_finalised) {
-      return runtime_error(ACL_ERROR_REPEAT_FINALIZE, "aclFinalize", "already finalised (expected aclInit first, got a second aclFinalize)");
+      return runtime_error(StatusCode::kAclRepeatFinalize, "aclFinalize", "already finalised (expected aclInit first, got a second aclFinalize)");
     }
     (void)runtime::synchronize_all();
     runtime::destroy_all_streams();
@@ -172,7 +80,13 @@ aclnnStatus aclnnInit(const char* /*configPath*/) { return ACL_SUCCESS; }
 
 aclnnStatus aclnnFinalize(void) { return ACL_SUCCESS; }
 
-const char* aclGetRecentErrMsg(void) { return runtime::take_error_text(); }
+const char* aclGetRecentErrMsg(void) {
+  try {
+    return runtime::take_error_text();
+  } catch (...) {  // out of memory formatting the text: nothing to say, rather than no return
+    return "";
+  }
+}
 
 aclError aclrtSetDevice(int32_t deviceId) {
   return guarded("aclrtSetDevice", [&]() -> Status {
@@ -264,7 +178,7 @@ aclError aclrtSynchronizeStream(aclrtStream stream) {
 aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout) {
   return guarded("aclrtSynchronizeStreamWithTimeout", [&]() -> Status {
     if (timeout < -1) {
-      return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtSynchronizeStreamWithTimeout",
+      return runtime_error(StatusCode::kAclInvalidParam, "aclrtSynchronizeStreamWithTimeout",
                            "timeout must be -1 or a number of milliseconds (expected >= -1, got " + std::to_string(timeout) + ")");
     }
     const auto found = runtime::find_stream(stream);
@@ -273,14 +187,16 @@ aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_t timeout) 
   });
 }
 
-aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy /*policy*/) {
+aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy policy) {
+  const int64_t raw_policy = advstep::acl::raw_value(policy);
   return guarded("aclrtMalloc", [&]() -> Status {
     if (devPtr == nullptr) return null_argument("aclrtMalloc", "devPtr");
-    if (size == 0) return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtMalloc", "size must be greater than 0 (expected > 0, got 0)");
+    if (size == 0) return runtime_error(StatusCode::kAclInvalidParam, "aclrtMalloc", "size must be greater than 0 (expected > 0, got 0)");
+    if (Status s = check_malloc_policy("aclrtMalloc", raw_policy); !s.ok()) return s;
     if (Status s = runtime::device_ready("aclrtMalloc"); !s.ok()) return s;
     *devPtr = runtime::allocate(size, runtime::MemoryKind::kDevice);
     if (*devPtr == nullptr) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtMalloc", "out of device memory (expected " + std::to_string(size) + " bytes, got none)");
+      return runtime_error(StatusCode::kRtMemoryAllocation, "aclrtMalloc", "out of device memory (expected " + std::to_string(size) + " bytes, got none)");
     }
     return {};
   });
@@ -290,7 +206,7 @@ aclError aclrtFree(void* devPtr) {
   return guarded("aclrtFree", [&]() -> Status {
     if (devPtr == nullptr) return null_argument("aclrtFree", "devPtr");
     if (!runtime::release(devPtr, runtime::MemoryKind::kDevice)) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_FREE, "aclrtFree",
+      return runtime_error(StatusCode::kRtMemoryFree, "aclrtFree",
                            "devPtr must start a live aclrtMalloc block (expected a block address, got " +
                                advstep::core::address_string(devPtr) + ")");
     }
@@ -301,11 +217,11 @@ aclError aclrtFree(void* devPtr) {
 aclError aclrtMallocHost(void** hostPtr, size_t size) {
   return guarded("aclrtMallocHost", [&]() -> Status {
     if (hostPtr == nullptr) return null_argument("aclrtMallocHost", "hostPtr");
-    if (size == 0) return runtime_error(ACL_ERROR_INVALID_PARAM, "aclrtMallocHost", "size must be greater than 0 (expected > 0, got 0)");
+    if (size == 0) return runtime_error(StatusCode::kAclInvalidParam, "aclrtMallocHost", "size must be greater than 0 (expected > 0, got 0)");
     if (Status s = runtime::device_ready("aclrtMallocHost"); !s.ok()) return s;
     *hostPtr = runtime::allocate(size, runtime::MemoryKind::kHost);
     if (*hostPtr == nullptr) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclrtMallocHost", "out of host memory (expected " + std::to_string(size) + " bytes, got none)");
+      return runtime_error(StatusCode::kRtMemoryAllocation, "aclrtMallocHost", "out of host memory (expected " + std::to_string(size) + " bytes, got none)");
     }
     return {};
   });
@@ -315,49 +231,10 @@ aclError aclrtFreeHost(void* hostPtr) {
   return guarded("aclrtFreeHost", [&]() -> Status {
     if (hostPtr == nullptr) return null_argument("aclrtFreeHost", "hostPtr");
     if (!runtime::release(hostPtr, runtime::MemoryKind::kHost)) {
-      return runtime_error(ACL_ERROR_RT_MEMORY_FREE, "aclrtFreeHost",
+      return runtime_error(StatusCode::kRtMemoryFree, "aclrtFreeHost",
                            "hostPtr must start a live aclrtMallocHost block (expected a block address, got " +
                                advstep::core::address_string(hostPtr) + ")");
     }
-    return {};
-  });
-}
-
-aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind) {
-  return guarded("aclrtMemcpy", [&]() -> Status {
-    if (Status s = runtime::device_ready("aclrtMemcpy"); !s.ok()) return s;
-    return copy_bytes("aclrtMemcpy", dst, destMax, src, count, kind, nullptr);
-  });
-}
-
-aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind,
-                          aclrtStream stream) {
-  return guarded("aclrtMemcpyAsync", [&]() -> Status {
-    const auto found = runtime::find_stream(stream);
-    if (!found) return unknown_stream("aclrtMemcpyAsync", stream);
-    if (Status s = check_copy("aclrtMemcpyAsync", dst, destMax, src, count, kind); !s.ok()) return s;
-    found->submit([=, device = &found->device()]() {
-      return copy_bytes("aclrtMemcpyAsync", dst, destMax, src, count, kind, device);
-    });
-    return {};
-  });
-}
-
-aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count) {
-  return guarded("aclrtMemset", [&]() -> Status {
-    if (Status s = runtime::device_ready("aclrtMemset"); !s.ok()) return s;
-    return fill_bytes("aclrtMemset", devPtr, maxCount, value, count, nullptr);
-  });
-}
-
-aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t count, aclrtStream stream) {
-  return guarded("aclrtMemsetAsync", [&]() -> Status {
-    const auto found = runtime::find_stream(stream);
-    if (!found) return unknown_stream("aclrtMemsetAsync", stream);
-    if (Status s = check_fill("aclrtMemsetAsync", devPtr, maxCount, count); !s.ok()) return s;
-    found->submit([=, device = &found->device()]() {
-      return fill_bytes("aclrtMemsetAsync", devPtr, maxCount, value, count, device);
-    });
     return {};
   });
 }

@@ -2,8 +2,12 @@
 #include "acl/acl_tensor.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <new>
 
+#include "acl/boundary.hpp"
+#include "acl/c_enum.hpp"
 #include "aclnn/opdev/op_errno.h"
 #include "advstep/detail/checked_arithmetic.hpp"
 #include "core/message.hpp"
@@ -16,8 +20,15 @@ struct aclIntArray {
 namespace advstep::acl {
 namespace {
 
+/// ACLNN_ERR_PARAM_INVALID with a message for aclGetRecentErrMsg.
+aclnnStatus refuse(const char* api, const std::string& what, const std::string& expected, const std::string& got) {
+  const Status refused = core::fail(StatusCode::kInvalidArgument, api, what, expected, got);
+  runtime::report_error(refused.code(), refused.message());
+  return static_cast<aclnnStatus>(refused.code());
+}
+
 /// Fills @p tensor's view: the given strides, or row-major ones when @p stride is null. A row-major
-/// layout is refused (161002, with a message) when the element count does not fit in int64: its
+/// layout is refused (ACLNN_ERR_PARAM_INVALID, with a message) when the element count does not fit in int64: its
 /// strides cannot be computed. Throws std::bad_alloc.
 aclnnStatus init_view(const char* api, aclTensor& tensor, const int64_t* view_dims, uint64_t view_dims_num,
                       const int64_t* stride) {
@@ -30,11 +41,8 @@ aclnnStatus init_view(const char* api, aclTensor& tensor, const int64_t* view_di
     core::TensorDesc shown;
     shown.rank = static_cast<int32_t>(dims.size());
     std::copy_n(dims.begin(), std::min<size_t>(dims.size(), kMaxRank), shown.dims.begin());
-    const Status refused = core::fail(
-        StatusCode::kInvalidArgument, api, "viewDims must hold fewer than 2^63 elements when stride is null",
-        "dims whose product fits in int64 (or explicit strides)", core::shape_string(shown));
-    runtime::report_error(static_cast<int32_t>(refused.code()), refused.message());
-    return static_cast<aclnnStatus>(refused.code());
+    return refuse(api, "viewDims must hold fewer than 2^63 elements when stride is null",
+                  "dims whose product fits in int64 (or explicit strides)", core::shape_string(shown));
   }
   tensor.view_dims = std::move(dims);
   tensor.strides = std::move(strides);
@@ -54,22 +62,37 @@ aclnnStatus copy_out(const std::vector<int64_t>& values, int64_t** out, uint64_t
 }  // namespace
 
 aclnnStatus init_tensor(const char* api, aclTensor* tensor, const int64_t* view_dims, uint64_t view_dims_num,
-                        aclDataType data_type, const int64_t* stride, int64_t offset, aclFormat format,
-                        const int64_t* storage_dims, uint64_t storage_dims_num, void* data) {
+                        int64_t data_type, const int64_t* stride, int64_t offset, int64_t format,
+                        const int64_t* storage_dims, uint64_t storage_dims_num, void* data) noexcept {
   if (tensor == nullptr) return ACLNN_ERR_PARAM_NULLPTR;
   try {
-    if (aclnnStatus s = init_view(api, *tensor, view_dims, view_dims_num, stride); s != ACLNN_SUCCESS) return s;
-    if (storage_dims != nullptr && storage_dims_num > 0) {
-      tensor->storage_dims.assign(storage_dims, storage_dims + storage_dims_num);
+    const std::optional<aclDataType> type = enum_from(data_type, kDataTypes);
+    if (!type) return refuse(api, "dataType must name an aclDataType", "a value of aclDataType", std::to_string(data_type));
+    const std::optional<aclFormat> layout = enum_from(format, kFormats);
+    if (!layout) return refuse(api, "format must name an aclFormat", "a value of aclFormat", std::to_string(format));
+    // Sizes are checked before anything is allocated from them.
+    if (view_dims_num > kMaxTensorDims) {
+      return refuse(api, "viewDimsNum must be a tensor's rank", core::concat("at most ", kMaxTensorDims),
+                    std::to_string(view_dims_num));
     }
-  } catch (const std::bad_alloc&) {
-    return ACLNN_ERR_INNER;
+    if (storage_dims_num > kMaxTensorDims) {
+      return refuse(api, "storageDimsNum must be a tensor's rank", core::concat("at most ", kMaxTensorDims),
+                    std::to_string(storage_dims_num));
+    }
+    aclTensor updated = *tensor;  // the caller's tensor changes only when everything is accepted
+    if (aclnnStatus s = init_view(api, updated, view_dims, view_dims_num, stride); s != ACLNN_SUCCESS) return s;
+    if (storage_dims != nullptr && storage_dims_num > 0) {
+      updated.storage_dims.assign(storage_dims, storage_dims + storage_dims_num);
+    }
+    updated.data_type = *type;
+    updated.format = *layout;
+    updated.offset = offset;
+    if (data != nullptr) updated.data = data;
+    *tensor = std::move(updated);
+    return ACLNN_SUCCESS;
+  } catch (...) {
+    return report_exception(api);
   }
-  tensor->data_type = data_type;
-  tensor->format = format;
-  tensor->offset = offset;
-  if (data != nullptr) tensor->data = data;
-  return ACLNN_SUCCESS;
 }
 
 const char* data_type_name(aclDataType type) {
@@ -119,11 +142,24 @@ extern "C" {
 aclTensor* aclCreateTensor(const int64_t* viewDims, uint64_t viewDimsNum, aclDataType dataType, const int64_t* stride,
                            int64_t offset, aclFormat format, const int64_t* storageDims, uint64_t storageDimsNum,
                            void* tensorData) {
-  if ((viewDims == nullptr && viewDimsNum > 0) || (storageDims == nullptr && storageDimsNum > 0)) return nullptr;
+  constexpr const char* kApi = "aclCreateTensor";
+  const int64_t raw_type = advstep::acl::raw_value(dataType);
+  const int64_t raw_format = advstep::acl::raw_value(format);
+  if (viewDims == nullptr && viewDimsNum > 0) {
+    (void)advstep::acl::refuse(kApi, "viewDims must not be null when viewDimsNum > 0", "a pointer", "nullptr");
+    return nullptr;
+  }
+  if (storageDims == nullptr && storageDimsNum > 0) {
+    (void)advstep::acl::refuse(kApi, "storageDims must not be null when storageDimsNum > 0", "a pointer", "nullptr");
+    return nullptr;
+  }
   auto* tensor = new (std::nothrow) aclTensor;
-  if (tensor == nullptr) return nullptr;
-  if (advstep::acl::init_tensor("aclCreateTensor", tensor, viewDims, viewDimsNum, dataType, stride, offset, format,
-                                storageDims, storageDimsNum, tensorData) != ACLNN_SUCCESS) {
+  if (tensor == nullptr) {
+    advstep::runtime::report_error(advstep::StatusCode::kInnerError, "aclCreateTensor: out of host memory");
+    return nullptr;
+  }
+  if (advstep::acl::init_tensor(kApi, tensor, viewDims, viewDimsNum, raw_type, stride, offset, raw_format, storageDims,
+                                storageDimsNum, tensorData) != ACLNN_SUCCESS) {
     delete tensor;
     return nullptr;
   }
@@ -134,8 +170,9 @@ aclTensor* aclCreateTensor(const int64_t* viewDims, uint64_t viewDimsNum, aclDat
 aclnnStatus aclInitTensor(aclTensor* tensor, const int64_t* viewDims, uint64_t viewDimsNum, aclDataType dataType,
                           const int64_t* stride, int64_t offset, aclFormat format, const int64_t* storageDims,
                           uint64_t storageDimsNum, void* tensorDataAddr) {
-  return advstep::acl::init_tensor("aclInitTensor", tensor, viewDims, viewDimsNum, dataType, stride, offset, format,
-                                   storageDims, storageDimsNum, tensorDataAddr);
+  return advstep::acl::init_tensor("aclInitTensor", tensor, viewDims, viewDimsNum, advstep::acl::raw_value(dataType),
+                                   stride, offset, advstep::acl::raw_value(format), storageDims, storageDimsNum,
+                                   tensorDataAddr);
 }
 
 aclnnStatus aclDestroyTensor(const aclTensor* tensor) {
@@ -189,12 +226,21 @@ aclnnStatus aclGetRawTensorAddr(const aclTensor* tensor, void** addr) {
 }
 
 aclIntArray* aclCreateIntArray(const int64_t* value, uint64_t size) {
+  // Checked before any pointer arithmetic or allocation: more elements than an address space holds
+  // is a caller's mistake, not an allocation to attempt.
+  constexpr uint64_t kMaxElements = static_cast<uint64_t>(PTRDIFF_MAX) / sizeof(int64_t);
+  if (value != nullptr && size > kMaxElements) {
+    (void)advstep::acl::refuse("aclCreateIntArray", "size must be an array's length",
+                               advstep::core::concat("at most ", kMaxElements), std::to_string(size));
+    return nullptr;
+  }
   auto* array = new (std::nothrow) aclIntArray;
   if (array == nullptr) return nullptr;
   if (value != nullptr && size > 0) {
     try {
       array->values.assign(value, value + size);
-    } catch (const std::bad_alloc&) {
+    } catch (...) {  // bad_alloc, or length_error for a size no vector holds
+      (void)advstep::acl::report_exception("aclCreateIntArray");
       delete array;
       return nullptr;
     }

@@ -36,9 +36,15 @@ Status check_run(const char* api, void* workspace, uint64_t workspace_size, aclO
 
 /// Runs @p plan once its memory is checked again: the blocks checked by the first phase may have
 /// been freed (or shrunk into another allocation) since, and nothing may be written into them.
-Status checked_run(const core::Plan& plan, const core::MemoryDomain& memory, runtime::DeviceQueue& device) {
+/// @p queued: the blocks a deferred run was queued with, which must still be those blocks (a freed
+/// block's address may have been handed out again); null for a run now.
+Status checked_run(const core::Plan& plan, const core::MemoryDomain& memory, runtime::DeviceQueue& device,
+                   const runtime::PlanBlocks* queued) {
   const runtime::BlocksInUse in_use;  // aclrtFree on another thread waits for this run's writes
   if (Status s = core::check_memory(plan, &memory); !s.ok()) return s;
+  if (queued != nullptr) {
+    if (Status s = runtime::check_blocks_unchanged(plan, *queued); !s.ok()) return s;
+  }
   return device.run(plan);
 }
 
@@ -70,8 +76,11 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
     } else if (target->deferred()) {
       // Deferred work runs at synchronisation: a block freed since this call must not be written.
       const core::MemoryDomain& memory = runtime::device_memory_domain(executor->device);
-      target->submit([plan = executor->plan, &device = target->device(), &memory]() {
-        return checked_run(plan, memory, device);
+      // The blocks it is queued with are kept by id: freed before then, they are refused there even
+      // when their addresses were handed out again.
+      target->submit([plan = executor->plan, &device = target->device(), &memory,
+                      queued = runtime::blocks_of(executor->plan)]() {
+        return checked_run(plan, memory, device, &queued);
       });
     } else {
       // The device runs the plan in place (host) or enqueues its kernels (GPU). A data fault is kept
@@ -82,7 +91,7 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
       Status refused;
       const core::MemoryDomain& memory = runtime::device_memory_domain(executor->device);
       target->submit([&plan = executor->plan, &device = target->device(), &memory, &refused]() {
-        Status result = checked_run(plan, memory, device);
+        Status result = checked_run(plan, memory, device, nullptr);
         if (result.ok() || result.code() == StatusCode::kDataFault) return result;
         refused = std::move(result);
         return Status();

@@ -48,7 +48,7 @@ class CudaBackend final : public runtime::DeviceBackend {
     const cudaError_t error =
         kind == runtime::MemoryKind::kDevice ? cudaMalloc(&address, size) : cudaMallocHost(&address, size);
     if (error != cudaSuccess) {
-      (void)cudaGetLastError();  // reported as 207001 by the caller; must not resurface elsewhere
+      (void)cudaGetLastError();  // reported as ACL_ERROR_RT_MEMORY_ALLOCATION by the caller; must not resurface elsewhere
       return nullptr;
     }
     return address;

@@ -9,7 +9,7 @@
 namespace advstep::cuda {
 namespace {
 
-constexpr auto kTimestampInvalid = static_cast<StatusCode>(107006);  // ACL_ERROR_RT_EVENT_TIMESTAMP_INVALID
+constexpr StatusCode kTimestampInvalid = StatusCode::kRtEventTimestampInvalid;
 
 cudaStream_t stream_of(runtime::DeviceQueue& queue) {
   return static_cast<cudaStream_t>(queue.native_handle());

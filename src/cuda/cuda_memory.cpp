@@ -14,7 +14,7 @@ namespace {
 
 using runtime::CopyDirection;
 
-constexpr auto kParamInvalid = static_cast<StatusCode>(107000);  // ACL_ERROR_RT_PARAM_INVALID
+constexpr StatusCode kParamInvalid = StatusCode::kRtParamInvalid;
 
 cudaMemcpyKind kind_of(CopyDirection direction) {
   switch (direction) {

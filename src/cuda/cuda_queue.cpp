@@ -10,7 +10,7 @@
 namespace advstep::cuda {
 namespace {
 
-constexpr auto kStreamCapturing = static_cast<StatusCode>(107000);  // ACL_ERROR_RT_PARAM_INVALID
+constexpr StatusCode kStreamCapturing = StatusCode::kRtParamInvalid;
 
 /// Frees what create() allocated so far when a later step fails.
 void release(cudaStream_t stream, bool owns_stream, FaultRecord* record, FaultReport* readback) {

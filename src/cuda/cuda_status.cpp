@@ -25,20 +25,20 @@ StatusCode acl_code(cudaError_t error) {
   if (is_sticky(error)) return kContextLost;
   switch (error) {
     case cudaErrorMemoryAllocation:
-      return static_cast<StatusCode>(207001);  // ACL_ERROR_RT_MEMORY_ALLOCATION
+      return StatusCode::kRtMemoryAllocation;
     case cudaErrorNoDevice:
     case cudaErrorInsufficientDriver:
     case cudaErrorInvalidDevice:
     case cudaErrorDevicesUnavailable:
     case cudaErrorNoKernelImageForDevice:
-      return static_cast<StatusCode>(207004);  // ACL_ERROR_RT_NO_DEVICE
+      return StatusCode::kRtNoDevice;
     case cudaErrorInvalidValue:
     case cudaErrorInvalidDevicePointer:
     case cudaErrorInvalidMemcpyDirection:
     case cudaErrorInvalidResourceHandle:
-      return static_cast<StatusCode>(107000);  // ACL_ERROR_RT_PARAM_INVALID
+      return StatusCode::kRtParamInvalid;
     default:
-      return static_cast<StatusCode>(507000);  // ACL_ERROR_RT_INTERNAL_ERROR
+      return StatusCode::kRtInternalError;
   }
 }
 

@@ -12,15 +12,16 @@ namespace advstep::cuda {
 
 /// ACL_ERROR_RT_DRV_INTERNAL_ERROR: the GPU's CUDA context is lost (a sticky error). Data faults of
 /// advance_step never take this path: the kernels check every row and report through their fault
-/// record (507015); a sticky error means the device itself faulted, and nothing on it runs again.
-inline constexpr auto kContextLost = static_cast<StatusCode>(507899);
+/// record (ACL_ERROR_RT_AICORE_EXCEPTION); a sticky error means the device itself faulted, and nothing on it runs again.
+inline constexpr auto kContextLost = StatusCode::kRtDrvInternalError;
 
 /// Whether @p error is one of CUDA's sticky errors, after which the context cannot be used.
 bool is_sticky(cudaError_t error);
 
-/// The ACL runtime code nearest to @p error: 507899 a sticky error (the context is lost), 207001 out
-/// of memory, 207004 no usable device (or no kernel image for it), 107000 an invalid argument, 507000
-/// anything else.
+/// The ACL runtime code nearest to @p error: ACL_ERROR_RT_DRV_INTERNAL_ERROR a sticky error (the
+/// context is lost), ACL_ERROR_RT_MEMORY_ALLOCATION out of memory, ACL_ERROR_RT_NO_DEVICE no usable
+/// device (or no kernel image for it), ACL_ERROR_RT_PARAM_INVALID an invalid argument,
+/// ACL_ERROR_RT_INTERNAL_ERROR anything else.
 StatusCode acl_code(cudaError_t error);
 
 /// "what (expected cudaSuccess, got cudaErrorX: description)" under @p code; a sticky error instead

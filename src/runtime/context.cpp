@@ -11,8 +11,8 @@
 namespace advstep::runtime {
 namespace {
 
-constexpr auto kParamInvalid = static_cast<StatusCode>(107000);  // ACL_ERROR_RT_PARAM_INVALID
-constexpr auto kContextNull = static_cast<StatusCode>(107002);   // ACL_ERROR_RT_CONTEXT_NULL
+constexpr StatusCode kParamInvalid = StatusCode::kRtParamInvalid;
+constexpr StatusCode kContextNull = StatusCode::kRtContextNull;
 
 struct Context {
   int32_t device;

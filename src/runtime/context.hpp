@@ -11,13 +11,13 @@ namespace advstep::runtime {
 Status create_context(int32_t device, void*& handle);
 
 /// Makes the context behind @p handle the calling thread's, and binds the thread to its device.
-/// 107000 for a handle that is not a live context.
+/// ACL_ERROR_RT_PARAM_INVALID for a handle that is not a live context.
 Status set_current_context(void* handle);
 
-/// The calling thread's context; 107002 when it has none, or it was destroyed.
+/// The calling thread's context; ACL_ERROR_RT_CONTEXT_NULL when it has none, or it was destroyed.
 Status current_context(void*& handle);
 
-/// Destroys a context from create_context(); 107000 for any other handle.
+/// Destroys a context from create_context(); ACL_ERROR_RT_PARAM_INVALID for any other handle.
 Status destroy_context(void* handle);
 
 /// After aclrtSetDevice: the thread's context becomes @p device's default context.

@@ -9,6 +9,7 @@
 #include "advstep/detail/checked_arithmetic.hpp"
 #include "core/fault.hpp"
 #include "cpu/cpu_kernel.hpp"
+#include "runtime/device_arena.hpp"
 
 namespace advstep::runtime {
 namespace {
@@ -57,19 +58,30 @@ class CpuBackend final : public DeviceBackend {
   [[nodiscard]] const char* soc_name(int32_t /*device*/) const override { return "CPU"; }
   Status set_device(int32_t /*device*/) override { return {}; }
 
-  void* allocate(size_t size, MemoryKind /*kind*/, int32_t /*device*/) override {
+  void* allocate(size_t size, MemoryKind kind, int32_t /*device*/) override {
     const size_t alignment = size >= kHugePage ? kHugePage : kAlignment;
+    if (kind == MemoryKind::kDevice) {
+      void* address = device_memory_.allocate(size, alignment);
+#if defined(MADV_HUGEPAGE)
+      if (address != nullptr && alignment == kHugePage) (void)madvise(address, size, MADV_HUGEPAGE);  // advice only
+#endif
+      return address;
+    }
     size_t rounded = 0;
     if (!detail::checked_add(size, alignment - 1, rounded)) return nullptr;  // no block that large exists
     rounded = rounded / alignment * alignment;
-    void* address = std::aligned_alloc(alignment, rounded);
-#if defined(MADV_HUGEPAGE)
-    if (address != nullptr && alignment == kHugePage) (void)madvise(address, rounded, MADV_HUGEPAGE);  // advice only
-#endif
-    return address;
+    return std::aligned_alloc(alignment, rounded);
   }
 
-  void deallocate(void* address, MemoryKind /*kind*/) override { std::free(address); }
+  void deallocate(void* address, MemoryKind kind) override {
+    if (kind == MemoryKind::kDevice) {
+      device_memory_.release(address);
+    } else {
+      std::free(address);
+    }
+  }
+
+  [[nodiscard]] bool is_device_address(const void* address) const override { return device_memory_.contains(address); }
 
   Status copy(void* dst, const void* src, size_t count, CopyDirection /*direction*/) override {
     std::memmove(dst, src, count);
@@ -92,6 +104,7 @@ class CpuBackend final : public DeviceBackend {
 
  private:
   uint32_t devices_;
+  DeviceArena device_memory_;  ///< every device's blocks: devices share the host's memory
 };
 
 }  // namespace
@@ -103,7 +116,7 @@ Status host_memory(size_t& free, size_t& total) {
   const int64_t pages = sysconf(_SC_PHYS_PAGES);
   const int64_t available = sysconf(_SC_AVPHYS_PAGES);
   if (page <= 0 || pages <= 0 || available < 0) {
-    return {static_cast<StatusCode>(507000), "sysconf cannot tell the host's memory (expected page counts, got -1)"};
+    return {StatusCode::kRtInternalError, "sysconf cannot tell the host's memory (expected page counts, got -1)"};
   }
   total = static_cast<size_t>(pages) * static_cast<size_t>(page);
   free = static_cast<size_t>(available) * static_cast<size_t>(page);

@@ -36,7 +36,7 @@ extern "C" const advstep::runtime::CudaPlugin* advstep_cuda_plugin();
 namespace advstep::runtime {
 
 /// Bumped whenever CudaPlugin or a type it passes changes; with the project version it must match.
-#define ADVSTEP_CUDA_PLUGIN_INTERFACE "2"
+#define ADVSTEP_CUDA_PLUGIN_INTERFACE "3"
 inline constexpr const char* kCudaPluginVersion = "advstep " ADVSTEP_VERSION " cuda-plugin " ADVSTEP_CUDA_PLUGIN_INTERFACE;
 inline constexpr const char* kCudaPluginEntry = "advstep_cuda_plugin";
 

@@ -17,7 +17,7 @@ int32_t& thread_device() {
 
 Status check_device(const char* api, int32_t device) {
   if (device >= 0 && static_cast<uint32_t>(device) < device_count()) return {};
-  return {static_cast<StatusCode>(107001), std::string(api) + ": deviceId must name a device (expected 0.." +
+  return {StatusCode::kRtInvalidDeviceId, std::string(api) + ": deviceId must name a device (expected 0.." +
                                                std::to_string(device_count() - 1) + ", got " +
                                                std::to_string(device) + ")"};
 }

@@ -13,7 +13,7 @@
 namespace advstep::runtime {
 namespace {
 
-constexpr auto kNoDevice = static_cast<StatusCode>(207004);  // ACL_ERROR_RT_NO_DEVICE
+constexpr StatusCode kNoDevice = StatusCode::kRtNoDevice;
 
 /// A stream of a backend that cannot run anything: each call answers with the reason.
 class UnavailableQueue final : public DeviceQueue {

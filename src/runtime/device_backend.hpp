@@ -77,6 +77,10 @@ class DeviceBackend {
   virtual void* allocate(size_t size, MemoryKind kind, int32_t device) = 0;
   /// Frees what allocate() returned.
   virtual void deallocate(void* address, MemoryKind kind) = 0;
+  /// Whether @p address is in the device's memory (a live block or not): such an address is never
+  /// taken for host memory. A device whose addresses cannot be host memory anyway, and whose own
+  /// driver refuses a freed one (CUDA's unified addressing), answers false.
+  [[nodiscard]] virtual bool is_device_address(const void* /*address*/) const { return false; }
   /// Copies now, synchronously for the caller.
   virtual Status copy(void* dst, const void* src, size_t count, CopyDirection direction) = 0;
   /// Fills now, synchronously for the caller.

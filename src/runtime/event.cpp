@@ -71,31 +71,32 @@ void Event::make_wait(Stream& stream) {
     ++waits_pending_;
   }
   stream.submit([self = shared_from_this(), point, device = &stream.device()]() -> Status {
-    self->reach(point);
-    Status status = self->device_ != nullptr ? self->device_->make_wait(*device) : Status();
+    Status status = self->reach(point);
+    if (status.ok() && self->device_ != nullptr) status = self->device_->make_wait(*device);
     std::lock_guard<std::mutex> lock(self->mutex_);
     --self->waits_pending_;
     return status;
   });
 }
 
-void Event::reach(const RecordPoint& point) {
+Status Event::reach(const RecordPoint& point) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (completed_ >= point.generation) return;
+    if (completed_ >= point.generation) return {};
   }
   const std::shared_ptr<Stream> stream = point.stream.lock();
-  if (stream == nullptr) return;  // destroyed: its work ran, or was dropped by aclrtDestroyStreamForce
+  if (stream == nullptr) return {};  // destroyed: its work ran, or was dropped by aclrtDestroyStreamForce
   if (stream->deferred()) {
     // Runs the recording stream up to the record and no further (from this thread, or waits for the
     // thread running it). Tasks stay in order, and a record precedes every wait that captured it, so
     // two streams never wait on each other here.
-    stream->run_through(point.place);
-    return;  // complete, or dropped by aclrtDestroyStreamForce
+    // Refused from a task of that very stream (a host function waiting for a record after itself).
+    return stream->run_through(point.place);  // complete, or dropped by aclrtDestroyStreamForce
   }
   // An eager record is being made by another thread right now: its task is running.
   std::unique_lock<std::mutex> lock(mutex_);
   completed_signal_.wait(lock, [&] { return completed_ >= point.generation; });
+  return {};
 }
 
 bool Event::recorded() const {
@@ -119,7 +120,7 @@ Status Event::synchronize() {
     if (!recorded_locked()) return {};
     point = last_;
   }
-  reach(point);
+  if (Status s = reach(point); !s.ok()) return s;
   return device_ != nullptr ? device_->synchronize() : Status();
 }
 

@@ -56,8 +56,8 @@ class Event : public std::enable_shared_from_this<Event> {
 
   void complete(uint64_t generation);
   /// Returns once record @p point has completed, or can no longer complete (its stream was destroyed
-  /// without running it).
-  void reach(const RecordPoint& point);
+  /// without running it). Refused, without waiting, from a task of the recording stream itself.
+  Status reach(const RecordPoint& point);
   [[nodiscard]] bool recorded_locked() const { return recorded_ > reset_; }
 
   const bool timing_;

@@ -21,12 +21,37 @@ Pending& pending() {
 }
 
 /// CANN's error code and title for a status: EZ for operator errors, EH/EE for the runtime.
-const char* error_tag(int32_t code) {
-  if (code == 507015) return "AICore_Exception(EZ9999)";
-  if (code >= 500000 && code < 600000) return "AclNN_Inner_Error(EZ9999)";
-  if (code >= 300000 && code < 400000) return "AclNN_Runtime_Error(EZ9903)";
-  if (code >= 160000 && code < 170000) return "AclNN_Parameter_Error(EZ1001)";
-  if (code >= 100000 && code < 200000 && code / 1000 != 107) return "Invalid_Argument(EH0007)";
+const char* error_tag(StatusCode code) {
+  switch (code) {
+    case StatusCode::kDataFault:
+      return "AICore_Exception(EZ9999)";
+    case StatusCode::kInnerError:
+    case StatusCode::kOutOfRange:
+    case StatusCode::kInnerNullPointer:
+    case StatusCode::kRtInternalError:
+    case StatusCode::kRtDrvInternalError:
+      return "AclNN_Inner_Error(EZ9999)";
+    case StatusCode::kRuntimeError:
+      return "AclNN_Runtime_Error(EZ9903)";
+    case StatusCode::kNullPointer:
+    case StatusCode::kInvalidArgument:
+      return "AclNN_Parameter_Error(EZ1001)";
+    case StatusCode::kAclInvalidParam:
+    case StatusCode::kAclRepeatInitialize:
+    case StatusCode::kAclRepeatFinalize:
+      return "Invalid_Argument(EH0007)";
+    case StatusCode::kOk:
+    case StatusCode::kRtParamInvalid:
+    case StatusCode::kRtInvalidDeviceId:
+    case StatusCode::kRtContextNull:
+    case StatusCode::kRtEventTimestampInvalid:
+    case StatusCode::kRtInvalidHandle:
+    case StatusCode::kRtFeatureNotSupport:
+    case StatusCode::kRtMemoryAllocation:
+    case StatusCode::kRtMemoryFree:
+    case StatusCode::kRtNoDevice:
+      break;
+  }
   return "Runtime_Error(EE1001)";
 }
 
@@ -46,7 +71,7 @@ std::string timestamp() {
 
 }  // namespace
 
-void report_error(int32_t code, const std::string& message) {
+void report_error(StatusCode code, const std::string& message) {
   // A program that never reads its errors must not grow without bound: keep the newest few.
   constexpr size_t kKeptMessages = 16;
   auto& lines = pending().lines;

@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <string>
 
+#include "advstep/status.hpp"
+
 namespace advstep::runtime {
 
 /// Adds a message for @p code; the newest is shown first, older ones under "TraceBack".
-void report_error(int32_t code, const std::string& message);
+void report_error(StatusCode code, const std::string& message);
 
 /// The pending text, formatted as CANN formats it, then cleared; "" when nothing is pending.
 const char* take_error_text();

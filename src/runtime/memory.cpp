@@ -56,12 +56,49 @@ class DeviceMemoryDomain final : public core::MemoryDomain {
 }  // namespace
 
 void* allocate(size_t size, MemoryKind kind) {
+  static std::atomic<uint64_t> last_id{0};
   const int32_t device = current_device();
   void* address = backend().allocate(size, kind, device);
   if (address == nullptr) return nullptr;
   const auto begin = reinterpret_cast<uintptr_t>(address);
-  blocks().update([&](BlockMap& map) { map[begin] = Block{begin, size, kind, device}; });
+  const uint64_t id = last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+  blocks().update([&](BlockMap& map) { map[begin] = Block{id, begin, size, kind, device}; });
   return address;
+}
+
+uint64_t block_id(const void* address, MemoryKind kind) {
+  const Block* block = find_block_containing(address, kind);
+  return block != nullptr ? block->id : 0;
+}
+
+bool is_device_address(const void* address) {
+  return find_block_containing(address, MemoryKind::kDevice) != nullptr || backend().is_device_address(address);
+}
+
+PlanBlocks blocks_of(const core::Plan& plan) {
+  PlanBlocks blocks;
+  for (int32_t role = 0; role < plan.role_count(); ++role) {
+    const core::TensorDesc& tensor = plan.tensors[static_cast<size_t>(role)];
+    if (tensor.data != nullptr) blocks.ids[static_cast<size_t>(role)] = block_id(tensor.first(), MemoryKind::kDevice);
+  }
+  return blocks;
+}
+
+Status check_blocks_unchanged(const core::Plan& plan, const PlanBlocks& queued) {
+  for (int32_t role = 0; role < plan.role_count(); ++role) {
+    const uint64_t then = queued.ids[static_cast<size_t>(role)];
+    const core::TensorDesc& tensor = plan.tensors[static_cast<size_t>(role)];
+    if (then == 0 || tensor.data == nullptr) continue;
+    const Block* now = find_block_containing(tensor.first(), MemoryKind::kDevice);
+    if (now != nullptr && now->id == then) continue;
+    const char* name = core::role_name(static_cast<core::TensorRole>(role), plan.contract);
+    return core::fail(StatusCode::kInvalidArgument, plan.api,
+                      core::concat(name, "'s aclrtMalloc block was freed after the step was queued"),
+                      "the block to stay allocated until the stream is synchronised",
+                      core::concat("a freed block at ", core::address_string(tensor.first()),
+                                   now != nullptr ? " (since allocated again to another owner)" : ""));
+  }
+  return {};
 }
 
 namespace {

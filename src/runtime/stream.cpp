@@ -1,5 +1,6 @@
 #include "runtime/stream.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -54,33 +55,78 @@ std::shared_ptr<Stream> default_stream() {
 
 }  // namespace
 
-Status Stream::synchronize() {
-  Status failure;
-  if (pending_.load(std::memory_order_acquire)) {
-    run_through(UINT64_MAX);
-    std::lock_guard<std::mutex> lock(mutex_);
-    failure = std::move(failure_);
-    failure_ = Status();
-    pending_.store(!queued_.empty() || running_, std::memory_order_release);  // work queued meanwhile
-  }
-  Status found = device_->wait();  // a GPU's faults are known once it has finished
-  return failure.ok() ? found : failure;
+namespace {
+
+/// The streams whose task the calling thread is running (innermost last): such a stream cannot be
+/// waited for from this thread, as its task would wait for itself.
+thread_local std::vector<const Stream*> t_running_streams;
+
+/// Marks the calling thread as running a task of @p stream for its lifetime.
+class RunningTask {
+ public:
+  explicit RunningTask(const Stream* stream) { t_running_streams.push_back(stream); }
+  ~RunningTask() { t_running_streams.pop_back(); }
+  RunningTask(const RunningTask&) = delete;
+  RunningTask& operator=(const RunningTask&) = delete;
+};
+
+bool running_here(const Stream* stream) {
+  return std::find(t_running_streams.begin(), t_running_streams.end(), stream) != t_running_streams.end();
 }
 
-void Stream::run_through(uint64_t place) {
+Status waits_for_itself() {
+  return {StatusCode::kRtFeatureNotSupport,
+          "a stream cannot be synchronised from its own work (expected the call outside the stream's host "
+          "functions, got a host function of that stream waiting for the stream it runs on, which would never finish)"};
+}
+
+}  // namespace
+
+Status Stream::synchronize(Scope scope) {
+  // Its own task is part of what it would wait for: refused even when nothing is queued after it,
+  // so that the answer does not depend on timing.
+  if (running_here(this)) return waits_for_itself();
+  if (pending_.load(std::memory_order_acquire)) {
+    if (Status s = run_through(UINT64_MAX); !s.ok()) return s;
+  }
+  Status found = device_->wait();  // a GPU's faults are known once it has finished
+  if (!found.ok()) record(std::move(found));
+  if (!pending_.load(std::memory_order_acquire)) return {};  // the hot path: nothing queued, nothing kept
+  std::lock_guard<std::mutex> lock(mutex_);
+  Status failure;
+  if (scope == Scope::kStream) {
+    failure = std::move(failure_);
+    failure_ = Status();
+    failure_reported_to_device_ = false;
+  } else if (!failure_.ok() && !failure_reported_to_device_) {
+    failure = failure_;  // reported here, and kept for the stream's own synchronisation
+    failure_reported_to_device_ = true;
+  }
+  pending_.store(!queued_.empty() || running_ || !failure_.ok(), std::memory_order_release);  // work queued meanwhile
+  return failure;
+}
+
+Status Stream::run_through(uint64_t place) {
+  if (running_here(this)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const bool needed = !queued_.empty() && queued_.front().first <= place;
+    if (needed) return waits_for_itself();
+    return {};
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     if (running_) {  // tasks run one at a time, in order, whichever thread runs them
       finished_.wait(lock);
       continue;
     }
-    if (queued_.empty() || queued_.front().first > place) return;
+    if (queued_.empty() || queued_.front().first > place) return {};
     std::function<Status()> task = std::move(queued_.front().second);
     queued_.pop_front();
     running_ = true;
     lock.unlock();
     Status status;
     try {
+      const RunningTask marked(this);
       status = task();
     } catch (...) {
       lock.lock();
@@ -90,7 +136,10 @@ void Stream::run_through(uint64_t place) {
     }
     lock.lock();
     running_ = false;
-    if (!status.ok() && failure_.ok()) failure_ = std::move(status);
+    if (!status.ok() && failure_.ok()) {
+      failure_ = std::move(status);
+      failure_reported_to_device_ = false;
+    }
     finished_.notify_all();
   }
 }
@@ -103,7 +152,10 @@ void Stream::discard() {
 void Stream::record(Status status) {
   if (status.ok()) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (failure_.ok()) failure_ = std::move(status);
+  if (failure_.ok()) {
+    failure_ = std::move(status);
+    failure_reported_to_device_ = false;
+  }
   pending_.store(true, std::memory_order_release);
 }
 
@@ -148,7 +200,7 @@ Status synchronize_all() {
   for (const auto& [handle, stream] : streams().read()) all.push_back(stream);
   Status first;
   for (const auto& stream : all) {
-    Status status = stream->synchronize();
+    Status status = stream->synchronize(Stream::Scope::kDevice);
     if (first.ok()) first = std::move(status);
   }
   return first;

@@ -40,14 +40,20 @@ class Stream {
     return submitted_;
   }
 
-  /// Runs everything queued, waits for the device, then returns (and clears) the first failure
-  /// since the last call: a task's, else one the device found since then.
-  Status synchronize();
+  /// Who synchronises: the stream itself (aclrtSynchronizeStream), or the whole device.
+  enum class Scope : int32_t { kStream, kDevice };
+
+  /// Runs everything queued and waits for the device. A failure (a task's, else one the device
+  /// found) is kept by the stream until the stream itself is synchronised: a kStream call returns
+  /// and clears it; a kDevice call reports it too, once, and leaves it for the stream's own call, so
+  /// code that synchronises only the stream never misses its fault. Refused (ACL_ERROR_RT_FEATURE_
+  /// NOT_SUPPORT) from inside a task of this stream (a host function), which could never finish.
+  Status synchronize(Scope scope = Scope::kStream);
 
   /// Runs the queued work up to and including place @p place, in order, and waits for whatever
   /// another thread is running of it. Failures are kept for synchronize(). Safe from any thread and
-  /// from a task of another stream.
-  void run_through(uint64_t place);
+  /// from a task of another stream; refused (as synchronize) from a task of this stream.
+  [[nodiscard]] Status run_through(uint64_t place);
 
   /// Drops queued work without running it.
   void discard();
@@ -72,6 +78,7 @@ class Stream {
   uint64_t submitted_ = 0;  ///< place of the last task queued
   bool running_ = false;    ///< a thread is running the task at the front; tasks run one at a time
   Status failure_;
+  bool failure_reported_to_device_ = false;  ///< a device synchronisation has reported failure_
   /// Set with queued work or a kept failure, so that synchronising an idle eager stream takes no lock
   /// and builds no queue (the hot path of a two-phase call ends in aclrtSynchronizeStream).
   std::atomic<bool> pending_{false};
@@ -91,7 +98,8 @@ std::shared_ptr<Stream> find_stream(void* handle);
 /// Forgets @p handle; false when it is unknown. The stream is destroyed once no one uses it.
 bool destroy_stream(void* handle);
 
-/// Synchronises every live stream and the default streams; returns the first failure.
+/// Synchronises every live stream and the default streams (Scope::kDevice); returns the first
+/// failure not yet reported by a device synchronisation. Each stream keeps its own for its own call.
 Status synchronize_all();
 
 /// Drops every created stream (aclFinalize).

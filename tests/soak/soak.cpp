@@ -2,8 +2,13 @@
 // aclnnAdvanceStep / aclnnAdvanceStepV2 at once: valid seeded random cases, cases with planted data
 // faults, and calls with a bad argument (numSeqs, a dtype, host memory). Every result is checked:
 // a valid call equals the independent oracle, a faulty one reports 507015 at synchronisation and a
-// bad one its status, both without changing a byte. Not part of CI (scripts/soak.sh runs it).
+// bad one its status, both without changing a byte. Meanwhile two more threads free and re-allocate
+// a pool of blocks while two others copy into, out of and fill those blocks (one eagerly, one through
+// a deferred stream): every copy either succeeds on a live block or is refused (107000), a read
+// finds only the pool's bytes, and nothing faults. Not part of CI (scripts/soak.sh runs it).
 //   advstep_soak [calls] [threads]
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -118,17 +123,115 @@ std::string call(const oracle::RandomCase& random_case, Spoil spoil, aclrtStream
   return "";
 }
 
+/// Blocks that two threads free and re-allocate while two others copy and fill them. A copy always
+/// covers a whole pool block, larger than any of the operator threads' blocks: a stale address that
+/// the runtime handed to an operator thread meanwhile is refused (too small), never written.
+class FreeUnderCopies {
+ public:
+  static constexpr size_t kBlockBytes = size_t{64} << 10;
+  static constexpr uint8_t kPattern = 0xab;
+
+  FreeUnderCopies() {
+    for (auto& slot : pool_) slot.store(fresh_block());
+  }
+  ~FreeUnderCopies() {
+    for (auto& slot : pool_) (void)aclrtFree(slot.load());
+  }
+  FreeUnderCopies(const FreeUnderCopies&) = delete;
+  FreeUnderCopies& operator=(const FreeUnderCopies&) = delete;
+
+  /// Frees and replaces pool blocks until @p stop.
+  void free_blocks(const std::atomic<bool>& stop, uint64_t seed) {
+    while (!stop.load(std::memory_order_acquire)) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      void* old = pool_[(seed >> 33) % pool_.size()].exchange(fresh_block());
+      if (aclrtFree(old) != ACL_SUCCESS) fail("aclrtFree of a pool block: " + advstep::testing::last_error_message());
+      frees_.fetch_add(1);
+    }
+  }
+
+  /// Copies into, out of and fills pool blocks until @p stop; @p stream is eager or deferred.
+  void copy_blocks(const std::atomic<bool>& stop, aclrtStream stream, uint64_t seed) {
+    std::vector<uint8_t> host(kBlockBytes, kPattern);
+    while (!stop.load(std::memory_order_acquire)) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      void* block = pool_[(seed >> 33) % pool_.size()].load();
+      aclError result = ACL_SUCCESS;
+      bool read = false;
+      switch ((seed >> 20) % 4) {
+        case 0: result = aclrtMemcpy(block, kBlockBytes, host.data(), kBlockBytes, ACL_MEMCPY_HOST_TO_DEVICE); break;
+        case 1:
+          std::fill(host.begin(), host.end(), uint8_t{0});
+          result = aclrtMemcpy(host.data(), kBlockBytes, block, kBlockBytes, ACL_MEMCPY_DEFAULT);
+          read = true;
+          break;
+        case 2: result = aclrtMemset(block, kBlockBytes, kPattern, kBlockBytes); break;
+        default:
+          result = aclrtMemcpyAsync(block, kBlockBytes, host.data(), kBlockBytes, ACL_MEMCPY_HOST_TO_DEVICE, stream);
+          if (result == ACL_SUCCESS) result = aclrtMemsetAsync(block, kBlockBytes, kPattern, kBlockBytes, stream);
+          if (const aclError synced = aclrtSynchronizeStream(stream); result == ACL_SUCCESS) result = synced;
+          break;
+      }
+      const std::string message = advstep::testing::last_error_message();
+      if (result == ACL_SUCCESS) {
+        copies_.fetch_add(1);
+        // A stale address may already be a freer's next block, still being filled (fresh pages are
+        // zero): a read finds the pattern or zeros, never anything else (no other owner's data).
+        if (read && std::any_of(host.begin(), host.end(), [](uint8_t b) { return b != kPattern && b != 0; })) {
+          fail("a read of a pool block found bytes no pool block holds");
+        }
+      } else if (result == ACL_ERROR_RT_PARAM_INVALID && !message.empty()) {
+        refused_.fetch_add(1);
+      } else {
+        fail("a copy on a pool block returned " + std::to_string(result) + ": " + message);
+      }
+      std::fill(host.begin(), host.end(), kPattern);
+    }
+  }
+
+  [[nodiscard]] int64_t failures() const { return failures_.load(); }
+  [[nodiscard]] std::string summary() const {
+    return std::to_string(frees_.load()) + " frees, " + std::to_string(copies_.load()) + " copies and fills done, " +
+           std::to_string(refused_.load()) + " refused (freed block), " + std::to_string(failures_.load()) + " failures";
+  }
+
+ private:
+  static void* fresh_block() {
+    void* block = nullptr;
+    if (aclrtMalloc(&block, kBlockBytes, ACL_MEM_MALLOC_HUGE_FIRST) != ACL_SUCCESS ||
+        aclrtMemset(block, kBlockBytes, kPattern, kBlockBytes) != ACL_SUCCESS) {
+      std::fprintf(stderr, "pool: cannot allocate a block\n");
+      std::abort();
+    }
+    return block;
+  }
+  void fail(const std::string& what) {
+    failures_.fetch_add(1);
+    std::fprintf(stderr, "free under copies: %s\n", what.c_str());
+  }
+
+  std::array<std::atomic<void*>, 8> pool_{};
+  std::atomic<int64_t> frees_{0}, copies_{0}, refused_{0}, failures_{0};
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int64_t calls = argc > 1 ? std::atoll(argv[1]) : 1000000;
   const int32_t thread_count = argc > 2 ? std::atoi(argv[2]) : 8;
   if (aclInit(nullptr) != ACL_SUCCESS || aclrtSetDevice(0) != ACL_SUCCESS) return 2;
-  std::vector<aclrtStream> streams(static_cast<size_t>(thread_count));
-  for (int32_t t = 0; t < thread_count; ++t) {  // created here: the stream mode is read from the environment
+  std::vector<aclrtStream> streams(static_cast<size_t>(thread_count) + 2);  // the last two: the copiers'
+  for (size_t t = 0; t < streams.size(); ++t) {  // created here: the stream mode is read from the environment
     if (t % 2 == 1) setenv("ADVSTEP_STREAM_MODE", "deferred", 1);
-    if (aclrtCreateStream(&streams[static_cast<size_t>(t)]) != ACL_SUCCESS) return 2;
+    if (aclrtCreateStream(&streams[t]) != ACL_SUCCESS) return 2;
     unsetenv("ADVSTEP_STREAM_MODE");
+  }
+  FreeUnderCopies pool;
+  std::atomic<bool> steps_done{false};
+  std::vector<std::thread> pool_threads;
+  for (uint64_t k = 0; k < 2; ++k) {
+    pool_threads.emplace_back([&, k] { pool.free_blocks(steps_done, 17 + k); });
+    pool_threads.emplace_back([&, k] { pool.copy_blocks(steps_done, streams[static_cast<size_t>(thread_count) + k], 91 + k); });
   }
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> failures{0};
@@ -161,11 +264,14 @@ int main(int argc, char** argv) {
     });
   }
   for (std::thread& thread : threads) thread.join();
+  steps_done.store(true, std::memory_order_release);
+  for (std::thread& thread : pool_threads) thread.join();
   for (aclrtStream stream : streams) (void)aclrtDestroyStream(stream);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("soak: %lld calls on %d threads in %.1f s, %lld failures\n", static_cast<long long>(done.load()),
               thread_count, seconds, static_cast<long long>(failures.load()));
+  std::printf("free under copies (2 freeing, 2 copying threads): %s\n", pool.summary().c_str());
   (void)aclrtResetDevice(0);
   (void)aclFinalize();
-  return failures.load() == 0 ? 0 : 1;
+  return failures.load() == 0 && pool.failures() == 0 ? 0 : 1;
 }
