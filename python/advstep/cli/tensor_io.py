@@ -59,10 +59,11 @@ def read_npy(path: str, shape: tuple[int, ...]) -> np.ndarray:
             if dtype.hasobject or dtype.kind not in "iu" or dtype.fields is not None:
                 raise UsageError(f"{path}: dtype {dtype} (expected an integer array)")
             count = element_count(list(stored_shape), f"{path}: header")
-            data_bytes = os.fstat(file.fileno()).st_size - file.tell()
+            size = os.fstat(file.fileno()).st_size
+            data_bytes = size - file.tell()
             if count * dtype.itemsize != data_bytes:
                 raise UsageError(f"{path}: its header declares {count} elements of {dtype.itemsize} bytes, the file "
-                                 f"holds {data_bytes} bytes of data")
+                                 f"({size} bytes) holds {data_bytes} bytes after the header")
             if count != expected:
                 raise UsageError(f"{path}: {count} elements (expected {expected}, shape {list(shape)})")
             array = np.fromfile(file, dtype=dtype, count=count)
