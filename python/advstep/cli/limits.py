@@ -32,10 +32,10 @@ def element_count(shape: Iterable[Any], where: str) -> int:
     count = 1
     for dim in dims:
         count *= dim
-        if count > MAX_ELEMENTS and 0 not in dims:
+        if count > MAX_ELEMENTS or dim > MAX_ELEMENTS:  # a dimension alone, even beside a 0, too
             raise UsageError(f"{where}: shape {_shape_text(dims)} has more elements than int64 byte counts "
-                             f"address (at most {MAX_ELEMENTS})")
-    return 0 if 0 in dims else count
+                             f"address (at most {MAX_ELEMENTS} in all and in each dimension)")
+    return count
 
 
 def _shape_text(dims: list[int]) -> str:

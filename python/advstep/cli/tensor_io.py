@@ -44,8 +44,9 @@ def _npy_header(file: BinaryIO, path: str) -> tuple[tuple[int, ...], bool, np.dt
             return np.lib.format.read_array_header_1_0(file)
         if version == (2, 0):
             return np.lib.format.read_array_header_2_0(file)
-    except (ValueError, OSError, SyntaxError, TypeError) as error:
-        raise UsageError(f"{path}: not a readable .npy file ({_short(error)})") from None
+    except Exception as error:  # noqa: BLE001 - numpy parses the header text with ast/tokenize: any of
+        # their errors (ValueError, SyntaxError, tokenize.TokenError, ...) means a malformed header
+        raise UsageError(f"{path}: not a readable .npy file ({type(error).__name__}: {_short(error)})") from None
     raise UsageError(f"{path}: .npy format version {version[0]}.{version[1]} (advstep reads 1.0 and 2.0)")
 
 
