@@ -175,3 +175,10 @@ def test_the_speculative_path_takes_as_many_queries_as_sequences(tmp_path, capsy
     case_file = cli_fixtures.atk_v2(tmp_path / "atk_aclnnAdvanceStepV2.json")  # N = Q = 5
     assert advstep("run", case_file) == 0
     assert advstep("golden", case_file, "--out", tmp_path / "gold") == 0
+
+
+def test_without_the_command_s_packages_one_line_names_the_install(tmp_path, capsys, monkeypatch) -> None:
+    case_file = cli_fixtures.atk_v1(tmp_path / "atk.json", cases=1)
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # as if not installed
+    assert advstep("run", case_file) == 2
+    one_line_error(capsys, "needs the Python package jsonschema", "pip install")

@@ -104,9 +104,11 @@ def test_a_set_manifest_listing_a_case_twice_is_refused(sandbox, capsys) -> None
 def test_run_refuses_a_folder_holding_a_golden_without_force(sandbox, capsys) -> None:
     gold = sandbox.fresh("target")
     before = {p: p.read_bytes() for p in gold.rglob("*") if p.is_file()}
+    modified = os.stat(gold).st_mtime_ns
     assert advstep("run", sandbox.case_file, "--out", gold, "--seed", 3) == 2
     one_line_error(capsys, "--out", "not empty", "--force")
     assert {p: p.read_bytes() for p in gold.rglob("*") if p.is_file()} == before
+    assert os.stat(gold).st_mtime_ns == modified  # not even probed
 
 
 def test_run_force_replaces_a_golden_keeping_other_files(sandbox, capsys) -> None:

@@ -42,14 +42,14 @@ def main(args: argparse.Namespace, semantics: Semantics) -> int:
     selected = sources.selected_specs(args.case, args.cases, args.first)
     names = [sources.case_name(spec, copy, args.count) for _, spec in selected for copy in range(args.count)]
     formats = tensor_io.chosen(args.format)
-    created = out_folder.open_folder(args.out)
+    created = out_folder.open_folder(args.out, args.force)
     try:
         need = estimated_bytes(selected, args.count, len(formats))
         free = out_folder.free_bytes(args.out)
         if need > free:
             raise UsageError(f"--out {args.out}: the {len(names)} cases need about {size_text(need)}, "
                              f"the filesystem has {size_text(free)} free (pick cases with --cases or --first)")
-        out_folder.clear(args.out, names, args.force)
+        out_folder.clear(args.out, names)
     except BaseException:
         out_folder.discard(args.out, created)
         raise

@@ -27,6 +27,8 @@ from .errors import Interrupted, UsageError
 from .semantics import BOUNDS, DEFAULT_ASCEND_CORES, MODES, Semantics
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: The third-party packages the command (not the library) imports, where it needs them.
+_COMMAND_PACKAGES = ("jsonschema", "tqdm")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -188,6 +190,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     except MemoryError:
         _say(args.verb, "error: out of memory (the files or cases given are too large for this machine; pick fewer "
                         "or smaller cases)")
+        return EXIT_USAGE
+    except ModuleNotFoundError as error:
+        if error.name not in _COMMAND_PACKAGES:
+            raise
+        _say(args.verb, f"error: the advstep command needs the Python package {error.name} (pip install "
+                        f"'advstep[cli]', or pip install {' '.join(_COMMAND_PACKAGES)})")
         return EXIT_USAGE
     except LibraryError as error:
         _say(args.verb, f"error: {error}")

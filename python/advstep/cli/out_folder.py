@@ -69,9 +69,15 @@ def free_bytes(out: str) -> int:
     return shutil.disk_usage(nearest_existing(out)).free
 
 
-def open_folder(out: str) -> Optional[str]:
-    """Creates --out when missing and proves it can be written by creating (and removing) a file in
-    it; returns the topmost folder created here (to remove on failure), or None."""
+def open_folder(out: str, force: bool) -> Optional[str]:
+    """Refuses a non-empty --out without ``force`` (before touching it), creates --out when missing
+    and proves it can be written by creating (and removing) a file in it; returns the topmost folder
+    created here (to remove on failure), or None."""
+    if os.path.isdir(out):
+        present = sorted(os.listdir(out))
+        if present and not force:
+            raise UsageError(f"--out {out}: not empty (holds {present[0]}{', ...' if len(present) > 1 else ''}); "
+                             f"--force replaces the cases advstep wrote there")
     existing = nearest_existing(out)
     created = None
     if not os.path.isdir(out):
@@ -171,16 +177,12 @@ def _blockers(out: str, names: list[str]) -> list[str]:
     return found
 
 
-def clear(out: str, names: list[str], force: bool) -> None:
-    """Makes the existing folder --out ready for the cases ``names``: an empty one is used as it is;
-    a non-empty one is refused unless ``force``, which removes the command's own files first.
-    Refused before anything is removed: a path the command would have to write through or over."""
-    present = sorted(os.listdir(out))
-    if not present:
+def clear(out: str, names: list[str]) -> None:
+    """Makes the folder --out (opened by ``open_folder``) ready for the cases ``names``: the
+    command's own files are removed. Refused before anything is removed: a path the command would
+    have to write through or over."""
+    if not os.listdir(out):
         return
-    if not force:
-        raise UsageError(f"--out {out}: not empty (holds {present[0]}{', ...' if len(present) > 1 else ''}); "
-                         f"--force replaces the cases advstep wrote there")
     blockers = _blockers(out, names)
     if blockers:
         raise UsageError(f"--out {out}: {blockers[0]} is in the way and is not advstep's to remove (move it away)")

@@ -52,9 +52,9 @@ def main(args: argparse.Namespace, semantics: Semantics) -> int:
     created: Optional[str] = None
     if args.out is not None:
         out_folder.refuse_overlap(args.out, folders)
-        created = out_folder.open_folder(args.out)
+        created = out_folder.open_folder(args.out, args.force)
         try:
-            out_folder.clear(args.out, names, args.force)
+            out_folder.clear(args.out, names)
         except BaseException:
             out_folder.discard(args.out, created)
             raise
