@@ -209,3 +209,14 @@ def test_an_unexpected_error_is_one_line_and_status_3(tmp_path, capsys, monkeypa
     monkeypatch.setattr(run, "verify", lambda *args: {}["bug"])
     assert advstep("run", own) == 3
     one_line_error(capsys, "internal error", "please report", "KeyError")
+
+
+def test_a_missing_module_of_another_name_is_an_internal_error_too(tmp_path, capsys, monkeypatch) -> None:
+    from advstep.cli import run
+
+    def missing(*args):
+        raise ModuleNotFoundError("No module named 'somewhere'", name="somewhere")
+
+    monkeypatch.setattr(run, "verify", missing)
+    assert advstep("run", cli_fixtures.atk_v1(tmp_path / "atk.json", cases=1)) == 3
+    one_line_error(capsys, "internal error", "ModuleNotFoundError", "somewhere")

@@ -193,7 +193,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_USAGE
     except ModuleNotFoundError as error:
         if error.name not in _COMMAND_PACKAGES:
-            raise
+            return _internal_error(args.verb, error)
         _say(args.verb, f"error: the advstep command needs the Python package {error.name} (pip install "
                         f"'advstep[cli]', or pip install {' '.join(_COMMAND_PACKAGES)})")
         return EXIT_USAGE
@@ -207,12 +207,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         _say(args.verb, "interrupted")
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - a bug: one line and its own status, never a traceback
-        _say(args.verb, f"internal error, please report it with the command line: {type(error).__name__}: "
-                        f"{_one_line(error)}")
-        return EXIT_INTERNAL
+        return _internal_error(args.verb, error)
     finally:
         sys.stdout.flush()
         sys.stdout = stdout
+
+
+def _internal_error(verb: str, error: BaseException) -> int:
+    _say(verb, f"internal error, please report it with the command line: {type(error).__name__}: {_one_line(error)}")
+    return EXIT_INTERNAL
 
 
 def _one_line(error: BaseException) -> str:
