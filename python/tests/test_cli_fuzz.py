@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import time
+import warnings
 from typing import Any
 
 import pytest
@@ -93,7 +94,9 @@ def mutate_bytes(raw: bytes, rng: random.Random) -> bytes:
 
 
 def _check(argv: list[object], capsys) -> None:
-    status = advstep(*argv)
+    with warnings.catch_warnings():  # a warning would be a second line on stderr
+        warnings.simplefilter("error")
+        status = advstep(*argv)
     err = capsys.readouterr().err
     assert status in (0, 1, 2), (argv, status, err)
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 1, (argv, err)

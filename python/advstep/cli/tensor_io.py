@@ -11,6 +11,7 @@ over an existing file: the command only writes files of its own.
 from __future__ import annotations
 
 import os
+import warnings
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
@@ -39,11 +40,13 @@ def _npy_header(file: BinaryIO, path: str) -> tuple[tuple[int, ...], bool, np.dt
     if start[:4] == _ZIP_MAGIC:
         raise UsageError(f"{path}: an .npz archive under a .npy name (expected one array in .npy format)")
     try:
-        version = np.lib.format.read_magic(file)
-        if version == (1, 0):
-            return np.lib.format.read_array_header_1_0(file)
-        if version == (2, 0):
-            return np.lib.format.read_array_header_2_0(file)
+        with warnings.catch_warnings():  # numpy warns of headers it had to repair: a second stderr line
+            warnings.simplefilter("ignore")
+            version = np.lib.format.read_magic(file)
+            if version == (1, 0):
+                return np.lib.format.read_array_header_1_0(file)
+            if version == (2, 0):
+                return np.lib.format.read_array_header_2_0(file)
     except Exception as error:  # noqa: BLE001 - numpy parses the header text with ast/tokenize: any of
         # their errors (ValueError, SyntaxError, tokenize.TokenError, ...) means a malformed header
         raise UsageError(f"{path}: not a readable .npy file ({type(error).__name__}: {_short(error)})") from None
