@@ -220,3 +220,16 @@ def test_a_missing_module_of_another_name_is_an_internal_error_too(tmp_path, cap
     monkeypatch.setattr(run, "verify", missing)
     assert advstep("run", cli_fixtures.atk_v1(tmp_path / "atk.json", cases=1)) == 3
     one_line_error(capsys, "internal error", "ModuleNotFoundError", "somewhere")
+
+
+def test_as_a_process_a_bad_file_is_one_line_on_stderr_and_status_2(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "deep.json").write_text("[" * 5000 + "]" * 5000)
+    (tmp_path / "float.json").write_text('{"cases": [{"name": "x", "numSeqs": 8.0, "numQueries": 4, "blockSize": 4}]}')
+    for name in ("deep.json", "float.json"):
+        result = subprocess.run([sys.executable, "-m", "advstep", "run", str(tmp_path / name)], capture_output=True,
+                                text=True, check=False)
+        assert result.returncode == 2, result
+        assert len(result.stderr.strip().splitlines()) == 1 and name in result.stderr, result.stderr

@@ -23,8 +23,8 @@ from advstep.cli import library, limits
 from cli_sandbox import advstep
 
 SEEDS = range(3)
-MUTATIONS_PER_SEED = 40
-BUDGET_S = 6.0  # per seed: the fuzz stops early on a slow machine rather than run long
+MUTATIONS_PER_SEED = 30
+BUDGET_S = 4.0  # per seed: the fuzz stops early on a slow machine rather than run long
 
 ODD_VALUES: list[Any] = [8.0, -1, 0, 1, 2, 7, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**30, 1e308, -0.0,
                          "", "x", "..", "/", None, True, False, [], {}, [[]], [0, 2**64], [-1, -2], [5, 1],
