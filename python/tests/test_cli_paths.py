@@ -170,13 +170,34 @@ def test_a_foreign_manifest_in_out_is_neither_removed_nor_overwritten(sandbox, c
     assert (out / "manifest.json").read_text() == '{"mine": true}'
 
 
-def test_files_are_never_written_through_a_link(sandbox, capsys) -> None:
-    out = sandbox.box / "out"
-    (out / "aclnnAdvanceStep_0000" / "inputs").mkdir(parents=True)
-    (out / "aclnnAdvanceStep_0000" / "inputs" / "inputTokens.npy").symlink_to(sandbox.root / "precious.txt")
+@pytest.mark.parametrize("ours", [False, True])
+def test_a_link_or_foreign_file_where_a_tensor_goes_is_refused_before_anything_is_removed(sandbox, capsys,
+                                                                                       ours) -> None:
+    out = sandbox.fresh("out") if ours else sandbox.box / "out"
+    inputs = out / "aclnnAdvanceStep_0000" / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    if ours:  # in an advstep case folder a link named like a tensor is not advstep's: it stays, in the way
+        (inputs / "inputTokens.npy").unlink()
+    (inputs / "inputTokens.npy").symlink_to(sandbox.root / "precious.txt")
+    (out / "aclnnAdvanceStep_0001" / "outputs").mkdir(parents=True, exist_ok=True)
+    (out / "aclnnAdvanceStep_0001" / "outputs" / "seqLens.bin").write_text("a user's file")
+    before = sorted(str(p) for p in out.rglob("*"))
     assert advstep("golden", sandbox.case_file, "--out", out, "--force") == 2
-    one_line_error(capsys, "inputTokens.npy", "already exists")
+    # Outside an advstep case folder a file named like a tensor is a user's too (inside one it is
+    # advstep's, and removed).
+    one_line_error(capsys, "inputTokens.npy", "symbolic link", "in the way", *([] if ours else ["and 1 more"]))
+    assert sorted(str(p) for p in out.rglob("*")) == before
     assert sandbox.unchanged()
+
+
+def test_files_are_never_written_through_a_link(tmp_path, capsys) -> None:
+    from advstep.cli import tensor_io
+
+    (tmp_path / "target").write_text("kept")
+    (tmp_path / "link.npy").symlink_to(tmp_path / "target")
+    with pytest.raises(tensor_io.UsageError, match="already exists"):
+        tensor_io.write(str(tmp_path), "link", np.zeros(2, dtype=np.int64), ("npy",))
+    assert (tmp_path / "target").read_text() == "kept"
 
 
 # ---- --out is proven writable by writing -------------------------------------------------------------

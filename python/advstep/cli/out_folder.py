@@ -164,6 +164,16 @@ def remove_written(out: str) -> None:
             _remove_folder_if_empty(folder)
 
 
+def _in_the_way(path: str, removed: bool) -> str:
+    """Why ``path``, where the command will write, is in the way ("" when it is not): it exists
+    and will not be removed first (``removed``: a regular file of an advstep case folder will)."""
+    if not os.path.lexists(path):
+        return ""
+    if os.path.islink(path):
+        return "a symbolic link"
+    return "" if removed and os.path.isfile(path) else "not advstep's file"
+
+
 def _blockers(out: str, names: list[str]) -> list[str]:
     """What in --out the command would have to write through or over, and will not remove."""
     found = []
@@ -171,9 +181,19 @@ def _blockers(out: str, names: list[str]) -> list[str]:
     if os.path.lexists(top) and _manifest_format(top) is None:
         found.append(f"{top} (not an advstep manifest)")
     for name in names:
-        path = os.path.join(out, name)
-        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
-            found.append(f"{path} ({'a symbolic link' if os.path.islink(path) else 'not a folder'})")
+        folder = os.path.join(out, name)
+        if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
+            found.append(f"{folder} ({'a symbolic link' if os.path.islink(folder) else 'not a folder'})")
+            continue
+        ours = _manifest_format(os.path.join(folder, "manifest.json")) == CASE_FORMAT
+        paths = [os.path.join(folder, "manifest.json")]
+        for sub in WRITTEN_FOLDERS:
+            sub_folder = os.path.join(folder, sub)
+            if os.path.islink(sub_folder) or (os.path.lexists(sub_folder) and not os.path.isdir(sub_folder)):
+                found.append(f"{sub_folder} ({'a symbolic link' if os.path.islink(sub_folder) else 'not a folder'})")
+                continue
+            paths += [os.path.join(sub_folder, tensor + ext) for tensor in ALL_INPUTS for ext in (".npy", ".bin")]
+        found += [f"{path} ({why})" for path in paths for why in [_in_the_way(path, ours)] if why]
     return found
 
 
@@ -185,7 +205,9 @@ def clear(out: str, names: list[str]) -> None:
         return
     blockers = _blockers(out, names)
     if blockers:
-        raise UsageError(f"--out {out}: {blockers[0]} is in the way and is not advstep's to remove (move it away)")
+        more = f" (and {len(blockers) - 1} more)" if len(blockers) > 1 else ""
+        raise UsageError(f"--out {out}: {blockers[0]} is in the way and is not advstep's to remove{more} "
+                         f"(move it away)")
     remove_written(out)
 
 
