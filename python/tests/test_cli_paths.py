@@ -135,6 +135,18 @@ def test_run_never_writes_into_the_folder_it_reads(sandbox, capsys, out) -> None
     one_line_error(capsys, "holds the input folder")
 
 
+@pytest.mark.parametrize("out, folder, refused", [("/", "/tmp/gold", True), ("/tmp/a", "/tmp/ab", False),
+                                                  ("/tmp/a", "/tmp/a/b", True), ("/tmp/a/b", "/tmp/a", True)])
+def test_overlap_is_by_path_components(out, folder, refused) -> None:
+    from advstep.cli.errors import UsageError
+
+    if refused:
+        with pytest.raises(UsageError, match="never writes into what it reads"):
+            out_folder.refuse_overlap(out, [folder])
+    else:
+        out_folder.refuse_overlap(out, [folder])
+
+
 def test_force_removes_what_advstep_wrote_found_by_walking(sandbox, capsys) -> None:
     out = sandbox.fresh("out")
     # Listed but not advstep's: stays. Advstep's but not listed: removed.

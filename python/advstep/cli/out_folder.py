@@ -58,8 +58,9 @@ def refuse_overlap(out: str, inputs: Iterable[str]) -> None:
     target = os.path.realpath(out)
     for folder in inputs:
         real = os.path.realpath(folder)
-        if real == target or real.startswith(target + os.sep) or target.startswith(real + os.sep):
-            relation = "is" if real == target else "holds" if real.startswith(target + os.sep) else "lies inside"
+        common = os.path.commonpath([real, target])
+        if common in (real, target):
+            relation = "is" if real == target else "holds" if common == target else "lies inside"
             raise UsageError(f"--out {out}: {relation} the input folder {folder}; a verb never writes into what "
                              f"it reads (pick another --out)")
 
