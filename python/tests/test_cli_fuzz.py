@@ -49,25 +49,30 @@ def _nodes(data: Any, path: tuple = ()) -> list[tuple]:
     return found
 
 
+def _odd(rng: random.Random) -> Any:
+    """A fresh copy of one of ODD_VALUES (never the shared object: edits must not reach the list)."""
+    return json.loads(json.dumps(rng.choice(ODD_VALUES)))
+
+
 def mutate_json(data: Any, rng: random.Random) -> Any:
     """``data`` with one to three random edits: a value replaced, a key dropped, an item repeated."""
     data = json.loads(json.dumps(data))
     for _ in range(rng.randint(1, 3)):
         path = rng.choice(_nodes(data))
         if not path:
-            return rng.choice(ODD_VALUES)
+            return _odd(rng)
         parent = data
         for key in path[:-1]:
             parent = parent[key]
         action = rng.random()
         if action < 0.7:
-            parent[path[-1]] = rng.choice(ODD_VALUES)
+            parent[path[-1]] = _odd(rng)
         elif action < 0.85:
             del parent[path[-1]]
         elif isinstance(parent, list):
-            parent.append(parent[path[-1]])
+            parent.append(json.loads(json.dumps(parent[path[-1]])))
         else:
-            parent[path[-1] + "_extra" if isinstance(path[-1], str) else path[-1]] = rng.choice(ODD_VALUES)
+            parent[path[-1] + "_extra" if isinstance(path[-1], str) else path[-1]] = _odd(rng)
     return data
 
 
