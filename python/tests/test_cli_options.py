@@ -182,3 +182,14 @@ def test_without_the_command_s_packages_one_line_names_the_install(tmp_path, cap
     monkeypatch.setitem(sys.modules, "jsonschema", None)  # as if not installed
     assert advstep("run", case_file) == 2
     one_line_error(capsys, "needs the Python package jsonschema", "pip install")
+
+
+def test_the_built_in_batch_is_drawn_with_the_seed(tmp_path, capsys) -> None:
+    assert advstep("run", "--seed", 2, "--out", tmp_path / "two") == 0
+    assert advstep("run", "--out", tmp_path / "zero") == 0
+    tables = [np.load(tmp_path / out / "decode" / "inputs" / "blockTables.npy") for out in ("two", "zero")]
+    assert not np.array_equal(*tables)
+    assert json.loads((tmp_path / "two" / "manifest.json").read_text())["seed"] == 2
+    capsys.readouterr()
+    assert advstep("run", "--count", 2) == 2
+    one_line_error(capsys, "--count", "built-in batch")

@@ -2,7 +2,7 @@
 
 CASE is a case file (drawn with ``--seed``, ``--count`` times each, as ``golden`` draws them, so a
 run reproduces any golden's inputs), a golden or ``run --out`` folder, or nothing (the built-in
-batch). Everything is read and checked before anything runs; ``--out`` is then proven writable,
+batch, drawn with ``--seed``). Everything is read and checked before anything runs; ``--out`` is then proven writable,
 and, like golden's, must be empty or new (``--force``: out_folder.py) and is never the folder read.
 """
 
@@ -29,8 +29,10 @@ def _cases(args: argparse.Namespace) -> tuple[Iterator[Case], list[str], dict[st
     """The cases to run (drawn lazily from a case file), their names, what the manifests record of
     their source, and the folders they are read from (which --out must stay out of)."""
     if args.case is None:
-        cases = builtin.batch()
-        return iter(cases), [case.name for case in cases], {"source": "the built-in batch"}, []
+        if args.count != 1:
+            raise UsageError("--count draws cases from a case file; the built-in batch is two cases")
+        cases = builtin.batch(args.seed or 0)
+        return iter(cases), [case.name for case in cases], {"source": "the built-in batch", "seed": args.seed or 0}, []
     if os.path.isdir(args.case):
         if args.seed is not None or args.count != 1:
             raise UsageError(f"{args.case}: --seed and --count draw cases from a case file; a folder's values "
