@@ -79,7 +79,7 @@ def mutate_json(data: Any, rng: random.Random) -> Any:
 def mutate_bytes(raw: bytes, rng: random.Random) -> bytes:
     """A .npy or .bin file with its header edited, bytes flipped, or its length changed."""
     action = rng.random()
-    if action < 0.4 and raw.startswith(b"\x93NUMPY"):
+    if action < 0.4 and raw.startswith(b"\x93NUMPY") and b"\n" in raw:  # (an earlier edit may have cut it)
         header_end = raw.index(b"\n") + 1
         header = raw[:header_end].decode("latin1")
         for old, new in rng.sample([("<i8", rng.choice(["<f8", "|O", "<i4", ">i8", "<u8", "|b1", "<V8"])),
