@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
@@ -24,6 +25,17 @@ PYTHON_NAMES = {
     "specToken": "spec_token",
     "acceptedNum": "accepted_num",
 }
+
+
+def cann_refusal(api: str, speculative: bool, num_seqs: int, num_queries: int) -> Optional[str]:
+    """Why CANN's contract refuses these attributes before any tensor is read (None when it does
+    not): off the speculative path, aclnnAdvanceStep and aclnnAdvanceStepV2 need numSeqs >
+    numQueries (561002). advstep.advance_step follows vLLM, which takes numSeqs == numQueries, so
+    every verb applies this rule itself: a golden, a run and a check hold only calls CANN makes."""
+    if not speculative and num_seqs <= num_queries:
+        return (f"numSeqs {num_seqs} <= numQueries {num_queries}, which {api} refuses off the speculative "
+                f"path (561002: numSeqs must be greater than numQueries)")
+    return None
 
 
 @dataclass
@@ -56,6 +68,10 @@ class Case:
         width = self.tensors["blockTables"].size // max(1, self.tensors["blockTables"].shape[0])
         text = f"N={self.num_seqs} Q={self.num_queries} B={self.block_size} W={width}"
         return text + (f" S={self.spec_num}" if self.has_speculation() else "")
+
+    def refusal(self) -> Optional[str]:
+        """Why CANN would refuse this call (cann_refusal), or None."""
+        return cann_refusal(self.api, self.has_speculation(), self.num_seqs, self.num_queries)
 
     def attributes(self) -> dict[str, int]:
         return {"numSeqs": self.num_seqs, "numQueries": self.num_queries, "blockSize": self.block_size}

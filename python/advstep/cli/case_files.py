@@ -16,8 +16,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .case import ALL_INPUTS, REQUIRED_INPUTS, Case
+from .case import ALL_INPUTS, OPTIONAL_INPUTS, REQUIRED_INPUTS, Case, cann_refusal
 from .errors import UsageError
+from .json_files import integer, is_integer, read_json
+from .limits import element_count
+from .names import plain_name
 
 #: Default value ranges (both ends included) of tensors a case file leaves out.
 TOKEN_RANGE = (0, 31999)
@@ -49,6 +52,24 @@ class CaseSpec:
     #: The V2 API with its optional inputs left out (CANN ST files may do so).
     v2_without_speculation: bool = False
 
+    @property
+    def api(self) -> str:
+        """The CANN entry point the drawn case calls (as Case.api)."""
+        v2 = self.spec_num > 0 or self.v2_without_speculation or any(n in self.tensors for n in OPTIONAL_INPUTS)
+        return "aclnnAdvanceStepV2" if v2 else "aclnnAdvanceStep"
+
+    def refusal(self) -> Optional[str]:
+        """Why CANN would refuse every draw of this case (case.cann_refusal), or None."""
+        return cann_refusal(self.api, self._speculative(), self.num_seqs, self.num_queries)
+
+    def _speculative(self) -> bool:
+        """Whether the drawn case takes the speculative path: S > 0, or both optional inputs given
+        with elements."""
+        if self.spec_num > 0:
+            return True
+        given = [self.tensors.get(name) for name in OPTIONAL_INPUTS]
+        return all(t is not None and t.shape is not None and 0 not in t.shape for t in given)
+
 
 def _schema(name: str) -> dict[str, Any]:
     return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
@@ -57,28 +78,36 @@ def _schema(name: str) -> dict[str, Any]:
 def _validate(data: Any, schema_name: str, path: str) -> None:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(_schema(schema_name))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    # JSON Schema counts 8.0 as an integer; the command does not (a count is written as one).
+    strict = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _, value: is_integer(value))
+    validator_class = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=strict)
+    error = jsonschema.exceptions.best_match(validator_class(_schema(schema_name)).iter_errors(data))
     if error is not None:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise UsageError(f"{path}: {where or 'top level'}: {error.message.splitlines()[0][:200]}")
+        raise UsageError(f"{path}: {where or 'top level'}: {_schema_message(error)}")
+
+
+def _schema_message(error: Any) -> str:
+    """jsonschema's message in one line, without echoing a huge or hostile value in full."""
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        return f"{error.instance[:40]!r} does not match {error.validator_value!r} (a case name is one plain folder name)"
+    if error.validator == "type":
+        return f"must be of type {error.validator_value!r} (got {type(error.instance).__name__})"
+    if error.validator in ("minimum", "maximum") and is_integer(error.instance) and error.instance.bit_length() > 128:
+        return f"an integer of {error.instance.bit_length()} bits is out of range ({error.validator} {error.validator_value})"
+    return error.message.splitlines()[0][:200]
 
 
 def load(path: str) -> list[CaseSpec]:
     """The cases of the case file at ``path`` (advstep's JSON or a CANN ST file)."""
-    try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the case file ({error.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(f"{path}: not a JSON case file ({str(error).splitlines()[0]})") from None
+    data = read_json(path, "case file")
     if isinstance(data, list):
         _validate(data, "atk_case.schema.json", path)
         stem = os.path.splitext(os.path.basename(path))[0]
-        return [_from_atk(entry, index, stem, path) for index, entry in enumerate(data)]
-    _validate(data, "case.schema.json", path)
-    specs = [_from_own(entry, f"{path}: cases[{index}]") for index, entry in enumerate(data["cases"])]
+        specs = [_from_atk(entry, index, stem, path) for index, entry in enumerate(data)]
+    else:
+        _validate(data, "case.schema.json", path)
+        specs = [_from_own(entry, f"{path}: cases[{index}]") for index, entry in enumerate(data["cases"])]
     names = [spec.name for spec in specs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -87,17 +116,19 @@ def load(path: str) -> list[CaseSpec]:
 
 
 def _from_own(entry: dict[str, Any], where: str) -> CaseSpec:
-    spec = CaseSpec(entry["name"], entry["numSeqs"], entry["numQueries"], entry["blockSize"],
-                    entry.get("specNum", 0), entry.get("blockTableWidth"))
+    spec = CaseSpec(plain_name(entry["name"], f"{where}.name"), entry["numSeqs"], entry["numQueries"],
+                    entry["blockSize"], entry.get("specNum", 0), entry.get("blockTableWidth"))
     for name, tensor in entry.get("tensors", {}).items():
         shape = tuple(tensor["shape"]) if "shape" in tensor else None
+        if shape is not None:
+            element_count(shape, f"{where}.tensors.{name}.shape")
         if "values" in tensor:
             try:
                 values = np.array(tensor["values"], dtype=np.int64)
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise UsageError(f"{where}.tensors.{name}.values: rows of unequal length") from None
             if shape is not None:
-                if int(np.prod(shape)) != values.size:
+                if element_count(shape, f"{where}.tensors.{name}.shape") != values.size:
                     raise UsageError(f"{where}.tensors.{name}: {values.size} values do not fill shape {list(shape)}")
                 values = values.reshape(shape)
             spec.tensors[name] = TensorSpec(values.shape, values)
@@ -118,7 +149,8 @@ def _cann_name(name: str) -> str:
 
 
 def _from_atk(entry: dict[str, Any], index: int, stem: str, path: str) -> CaseSpec:
-    where = f"{path}: case {entry.get('id', index)}"
+    case_id = entry.get("id", index)
+    where = f"{path}: case {case_id if abs(case_id) < 10**12 else index}"
     attributes: dict[str, int] = {}
     tensors: dict[str, TensorSpec] = {}
     for item in entry["inputs"]:
@@ -127,23 +159,24 @@ def _from_atk(entry: dict[str, Any], index: int, stem: str, path: str) -> CaseSp
             value = item.get("range_values")
             if isinstance(value, list) and len(value) == 2 and value[0] == value[1]:
                 value = value[0]
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise UsageError(f"{where}: attribute {item['name']} must be an integer (got {value!r})")
-            attributes[name] = value
+            attributes[name] = integer(value, where, field=f"attribute {item['name']}")
             continue
         if name not in ALL_INPUTS:
             raise UsageError(f"{where}: unknown tensor {item['name']!r} (expected one of {', '.join(ALL_INPUTS)})")
         if item.get("shape") is None:  # an optional input left out
             continue
+        element_count(item["shape"], f"{where}: tensor {item['name']}")
         if item.get("dtype") not in ("int64", None):
             raise UsageError(f"{where}: tensor {item['name']} has dtype {item.get('dtype')} (expected int64)")
         bounds = item.get("range_values")
         if bounds is None:
             low, high = None, None
-        elif isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(v, int) for v in bounds):
-            low, high = bounds
+        elif isinstance(bounds, list) and len(bounds) == 2 and all(is_integer(v) for v in bounds):
+            low, high = (integer(v, where, field=f"tensor {item['name']}: range_values[{k}] (int64)")
+                         for k, v in enumerate(bounds))
         else:
-            raise UsageError(f"{where}: tensor {item['name']}: range_values must be [low, high] (got {bounds!r})")
+            raise UsageError(f"{where}: tensor {item['name']}: range_values must be [low, high] of integers "
+                             f"(got {str(bounds)[:60]})")
         if low is not None and low > high:
             raise UsageError(f"{where}: tensor {item['name']}: range_values low {low} is above high {high}")
         tensors[name] = TensorSpec(tuple(item["shape"]), None, low, high)
@@ -155,9 +188,10 @@ def _from_atk(entry: dict[str, Any], index: int, stem: str, path: str) -> CaseSp
             given = [item for item in entry["inputs"] if _cann_name(item["name"]) == name]
             state = "has shape null" if given else "is missing"
             raise UsageError(f"{where}: required input {given[0]['name'] if given else name} {state}")
-    spec_num = int(tensors["specToken"].shape[1]) if "specToken" in tensors and len(tensors["specToken"].shape or ()) == 2 else 0
+    spec_shape = tensors["specToken"].shape if "specToken" in tensors else None
+    spec_num = int(spec_shape[1]) if spec_shape is not None and len(spec_shape) == 2 else 0
     api = "aclnnAdvanceStepV2" if "V2" in str(entry.get("aclnn_name", "")) or "V2" in stem else "aclnnAdvanceStep"
-    name = f"{api}_{int(entry.get('id', index)):04d}"
+    name = plain_name(f"{api}_{case_id:04d}", f"{where}: id")
     return CaseSpec(name, attributes["numSeqs"], attributes["numQueries"], attributes["blockSize"], spec_num,
                     None, tensors, v2_without_speculation=(api.endswith("V2") and spec_num == 0))
 
@@ -212,9 +246,10 @@ def _plan(spec: CaseSpec) -> tuple[list[str], dict[str, tuple[int, ...]], dict[s
 
 
 def elements(spec: CaseSpec) -> dict[str, int]:
-    """The element count of each tensor a drawn instance of ``spec`` has (without drawing it)."""
+    """The element count of each tensor a drawn instance of ``spec`` has (without drawing it); a
+    UsageError for a shape too large to count in int64 bytes."""
     names, shapes, _ = _plan(spec)
-    return {name: int(np.prod(shapes[name], dtype=np.int64)) for name in names}
+    return {name: element_count(list(shapes[name]), f"case {spec.name}: tensor {name}") for name in names}
 
 
 def generate(spec: CaseSpec, seed: int, index: int, copy: int, name: str) -> Case:

@@ -16,7 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import reference, sources, tensor_files
+from . import reference, sources, tensor_files, tensor_io
 from .case import OUTPUTS, Case
 from .compare import differences, total_mismatches
 from .semantics import BOUNDS, Semantics, candidate_core_counts, socs_with_cores
@@ -176,13 +176,14 @@ def _print_verdict(verdicts: list[tuple[str, list[_Line], int]], hidden: int, to
 
 
 def main(args: argparse.Namespace, _: Semantics) -> int:
-    cases = tensor_files.read_cases(args.inputs)
+    formats = tensor_io.chosen(args.format)
+    cases = tensor_files.read_cases(args.inputs, formats)
     common: Optional[set[Semantics]] = None
     verdicts: dict[tuple[object, ...], list[tuple[str, list[_Line], int]]] = {}  # same verdict, printed once
     groups_of: dict[tuple[object, ...], int] = {}
     for stored in sources.progress(cases, len(cases), "explain"):
-        folder = tensor_files.locate_results(args.actual, stored, single=len(cases) == 1)
-        observed = tensor_files.read_results(folder, stored.results_shapes())
+        folder = tensor_files.locate_results(args.actual, stored, single=len(cases) == 1, formats=formats)
+        observed = tensor_files.read_results(folder, stored.results_shapes(), formats)
         ranked = explain_case(stored.case, observed)
         size = sum(int(np.asarray(observed[n]).size) for n in OUTPUTS)
         lines = _verdict(ranked, args.show)

@@ -1,14 +1,16 @@
 """The ``advstep`` command: golden data, checks and explanations for advance_step.
 
-    advstep run [CASE] [--device cpu|cuda] [--semantics vllm|ascend] [--ascend-cores N]
-                [--block-bound table|row] [--out DIR]
+    advstep --version
+    advstep run [CASE] [--device cpu|cuda] [--seed S] [--count K] [semantics flags]
+                [--out DIR [--force] [--format npy|bin|both]]
     advstep golden CASE --out DIR [--seed S] [--count K] [--cases LIST] [--first K] [--force]
-                   [semantics flags]
-    advstep check EXPECTED ACTUAL
-    advstep explain INPUTS ACTUAL
+                   [--format npy|bin|both] [semantics flags]
+    advstep check EXPECTED ACTUAL [--format npy|bin]
+    advstep explain INPUTS ACTUAL [--format npy|bin]
 
 Exit status: 0 success (check: everything matches), 1 a difference (or a library/reference
-disagreement), 2 a bad file or argument, reported in one line naming it, 130 interrupted.
+disagreement) and nothing else, 2 a bad file or argument, reported in one line naming it, 3 an
+internal error (one line; a bug to report), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ import os
 import sys
 from typing import Callable, NoReturn, Optional, TextIO
 
+from .. import Error as LibraryError
+from .. import __version__
 from .errors import Interrupted, UsageError
 from .semantics import BOUNDS, DEFAULT_ASCEND_CORES, MODES, Semantics
 
-EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: The third-party packages the command (not the library) imports, where it needs them.
+_COMMAND_PACKAGES = ("jsonschema", "tqdm")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,12 +96,17 @@ def _semantics_flags(parser: argparse.ArgumentParser) -> None:
                             "block index at or past the row width is a data fault")
 
 
+_FORCE_HELP = ("write into a non-empty --out: first remove what advstep wrote there (its manifests and tensor files, "
+               "found by walking --out; other files stay)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="advstep", description="Golden data, checks and explanations for advance_step "
                      "(aclnnAdvanceStep, aclnnAdvanceStepV2).",
                      epilog="exit status: 0 success (check: every tensor matches), 1 a difference (or, for golden, "
-                            "the library and the reference disagree), 2 a bad file or argument. "
-                            "`advstep VERB --help` describes each verb.")
+                            "the library and the reference disagree), 2 a bad file or argument, 3 an internal error "
+                            "(please report it), 130 interrupted. `advstep VERB --help` describes each verb.")
+    parser.add_argument("--version", action="version", version=f"advstep {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True, parser_class=_Parser)
 
     run = verbs.add_parser("run", help="advance a case (default: a built-in realistic batch), verified")
@@ -104,8 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                      help="where the library computes: cpu (default, numpy arrays) or cuda (a GPU, through CuPy or "
                           "torch); the reference always runs on the CPU")
+    run.add_argument("--seed", type=_seed, metavar="S", help="seed of the values drawn from a case file (default 0), "
+                     "as golden --seed: the run draws the golden's inputs")
+    run.add_argument("--count", type=_positive, default=1, metavar="K",
+                     help="cases drawn per case of the file (default 1), as golden --count")
     _semantics_flags(run)
-    run.add_argument("--out", metavar="DIR", help="write each case's inputs and outputs here")
+    run.add_argument("--out", metavar="DIR", help="write each case's inputs and outputs here (an empty or new folder)")
+    run.add_argument("--force", action="store_true", help=_FORCE_HELP)
+    run.add_argument("--format", choices=("npy", "bin", "both"), default="both",
+                     help="the tensor files --out gets: .npy, .bin (raw little-endian int64) or both (default)")
 
     golden = verbs.add_parser("golden", help="write seeded inputs and expected outputs (.npy, .bin, manifest)")
     golden.add_argument("case", metavar="CASE", help="a case file: advstep JSON or CANN's atk_aclnnAdvanceStep*.json")
@@ -115,9 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     golden.add_argument("--cases", type=_positions, metavar="LIST",
                         help="only the file's cases at these positions, counting from 0 (e.g. 0,3,5-9)")
     golden.add_argument("--first", type=_positive, metavar="K", help="only the first K (selected) cases of the file")
-    golden.add_argument("--force", action="store_true",
-                        help="write into a non-empty --out: its manifest and the case folders it lists or that are "
-                             "written anew are removed first")
+    golden.add_argument("--force", action="store_true", help=_FORCE_HELP)
+    golden.add_argument("--format", choices=("npy", "bin", "both"), default="both",
+                        help="the tensor files written: .npy, .bin (raw little-endian int64) or both (default)")
     _semantics_flags(golden)
 
     check = verbs.add_parser("check", help="compare expected outputs with actual ones; exit 1 on a difference")
@@ -125,11 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("actual", metavar="ACTUAL", help="another golden folder, or dumps with the same names")
     check.add_argument("--rows", type=_positive, default=3, help="differing rows shown per tensor (default 3)")
     check.add_argument("--verbose", action="store_true", help="also list the cases that match")
+    check.add_argument("--format", choices=("npy", "bin"), default="both",
+                       help="read only the .npy or only the .bin files (default: each that exists, and "
+                            "EXPECTED's two must agree)")
 
     explain = verbs.add_parser("explain", help="which semantics reproduce an observed output")
     explain.add_argument("inputs", metavar="INPUTS", help="a golden (or run --out) folder: the cases' inputs")
     explain.add_argument("actual", metavar="ACTUAL", help="the observed outputs, laid out like a golden folder")
     explain.add_argument("--show", type=_positive, default=6, help="candidate groups listed per case (default 6)")
+    explain.add_argument("--format", choices=("npy", "bin"), default="both",
+                         help="read only the .npy or only the .bin files (default: each that exists; they must agree)")
     return parser
 
 
@@ -158,21 +181,53 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         return _verb(args.verb)(args, semantics)
     except UsageError as error:
-        print(f"advstep {args.verb}: error: {error}", file=sys.stderr)
+        _say(args.verb, f"error: {error}")
         return EXIT_USAGE
     except OSError as error:  # a folder or file the command cannot write or read
         where = f"{error.filename}: " if error.filename else ""
-        print(f"advstep {args.verb}: error: {where}{error.strerror or error}", file=sys.stderr)
+        _say(args.verb, f"error: {where}{error.strerror or error}")
+        return EXIT_USAGE
+    except MemoryError:
+        _say(args.verb, "error: out of memory (the files or cases given are too large for this machine; pick fewer "
+                        "or smaller cases)")
+        return EXIT_USAGE
+    except ModuleNotFoundError as error:
+        if error.name not in _COMMAND_PACKAGES:
+            return _internal_error(args.verb, error)
+        _say(args.verb, f"error: the advstep command needs the Python package {error.name} (pip install "
+                        f"'advstep[cli]', or pip install {' '.join(_COMMAND_PACKAGES)})")
+        return EXIT_USAGE
+    except LibraryError as error:
+        _say(args.verb, f"error: {error}")
         return EXIT_USAGE
     except Interrupted as note:
-        print(f"advstep {args.verb}: interrupted; {note}", file=sys.stderr)
+        _say(args.verb, f"interrupted; {note}")
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        print(f"advstep {args.verb}: interrupted", file=sys.stderr)
+        _say(args.verb, "interrupted")
         return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a bug: one line and its own status, never a traceback
+        return _internal_error(args.verb, error)
     finally:
         sys.stdout.flush()
         sys.stdout = stdout
+
+
+def _internal_error(verb: str, error: BaseException) -> int:
+    _say(verb, f"internal error, please report it with the command line: {type(error).__name__}: {_one_line(error)}")
+    return EXIT_INTERNAL
+
+
+def _one_line(error: BaseException) -> str:
+    try:
+        text = str(error)
+    except Exception:  # noqa: BLE001 - a message that cannot even be printed
+        text = ""
+    return " ".join(text.split())[:300]
+
+
+def _say(verb: str, message: str) -> None:
+    print(f"advstep {verb}: {' '.join(message.split())}", file=sys.stderr)
 
 
 class _UntilClosed(io.TextIOBase):

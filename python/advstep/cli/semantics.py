@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .errors import UsageError
+from .json_files import integer
+
 MODES = ("vllm", "ascend")
 BOUNDS = ("table", "row")
 
@@ -68,8 +71,16 @@ class Semantics:
         return {"semantics": resolved.mode, "ascendCores": resolved.cores, "blockBound": resolved.bound}
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> "Semantics":
-        return Semantics(data.get("semantics", "vllm"), data.get("ascendCores"), data.get("blockBound", "table"))
+    def from_json(data: dict[str, Any], where: str = "manifest") -> "Semantics":
+        """The semantics a manifest records; a UsageError naming ``where`` for a value outside them."""
+        mode, cores, bound = data.get("semantics", "vllm"), data.get("ascendCores"), data.get("blockBound", "table")
+        if mode not in MODES:
+            raise UsageError(f"{where}: semantics must be one of {', '.join(MODES)} (got {str(mode)[:40]!r})")
+        if bound not in BOUNDS:
+            raise UsageError(f"{where}: blockBound must be one of {', '.join(BOUNDS)} (got {str(bound)[:40]!r})")
+        if cores is not None:
+            cores = integer(cores, where, 1, 2**31 - 1, field="ascendCores")
+        return Semantics(mode, cores, bound)
 
 
 def socs_with_cores(cores: int) -> list[str]:

@@ -1,12 +1,11 @@
-"""Where a verb's cases come from (a case file or a folder of tensors), and progress bars."""
+"""Where a verb's cases come from (a case file), and progress bars."""
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Iterable, Iterator, Optional, TypeVar
 
-from . import case_files, tensor_files
+from . import case_files, limits, names
 from .case import Case
 from .errors import UsageError
 
@@ -23,17 +22,28 @@ def progress(items: Iterable[T], total: int, what: str) -> Iterator[T]:
     yield from tqdm(items, total=total, desc=what, unit="case", leave=False, file=sys.stderr)
 
 
-def selected_specs(path: str, only: Optional[list[int]] = None) -> list[tuple[int, case_files.CaseSpec]]:
+def selected_specs(path: str, only: Optional[list[int]] = None,
+                   first: Optional[int] = None) -> list[tuple[int, case_files.CaseSpec]]:
     """The cases of the case file at ``path`` with their positions in it (counting from 0): all of
-    them, or those at the positions ``only`` names. A position past the file's end is an error."""
+    them, or those at the positions ``only`` names, then the ``first`` of those. A position past
+    the file's end, a case CANN refuses (case.cann_refusal) and a case too large for the machine's
+    memory are errors, found before anything is drawn."""
     specs = case_files.load(path)
     if only is None:
-        return list(enumerate(specs))
-    beyond = [k for k in only if k >= len(specs)]
-    if beyond:
-        raise UsageError(f"--cases {beyond[0]}: {path} has {len(specs)} case{'s' if len(specs) != 1 else ''} "
-                         f"(positions 0..{len(specs) - 1})")
-    return [(k, specs[k]) for k in sorted(set(only))]
+        selected = list(enumerate(specs))
+    else:
+        beyond = [k for k in only if k >= len(specs)]
+        if beyond:
+            raise UsageError(f"--cases {beyond[0]}: {path} has {len(specs)} case{'s' if len(specs) != 1 else ''} "
+                             f"(positions 0..{len(specs) - 1})")
+        selected = [(k, specs[k]) for k in sorted(set(only))]
+    selected = selected[:first] if first is not None else selected
+    for _, spec in selected:
+        refusal = spec.refusal()
+        if refusal is not None:
+            raise UsageError(f"{path}: case {spec.name}: {refusal}; there is no output to compute for it")
+        limits.check_memory(sum(case_files.elements(spec).values()), f"{path}: case {spec.name}")
+    return selected
 
 
 def draws(selected: list[tuple[int, case_files.CaseSpec]], seed: int = 0, count: int = 1) -> Iterator[Case]:
@@ -41,23 +51,12 @@ def draws(selected: list[tuple[int, case_files.CaseSpec]], seed: int = 0, count:
     file, not on which others are selected."""
     for index, spec in selected:
         for copy in range(count):
-            name = spec.name if count == 1 else f"{spec.name}_{copy:04d}"
-            yield case_files.generate(spec, seed, index, copy, name)
+            yield case_files.generate(spec, seed, index, copy, case_name(spec, copy, count))
 
 
-def cases_from(path: str, seed: int = 0, count: int = 1) -> Iterator[Case]:
-    """The cases of a case file (``count`` seeded draws of each) or of a golden folder."""
-    if os.path.isdir(path):
-        for stored in tensor_files.read_cases(path):
-            yield stored.case
-        return
-    yield from draws(selected_specs(path), seed, count)
-
-
-def total_cases(path: str, count: int = 1) -> int:
-    if os.path.isdir(path):
-        return len(tensor_files.read_cases(path))
-    return len(case_files.load(path)) * count
+def case_name(spec: case_files.CaseSpec, copy: int, count: int) -> str:
+    """The folder name of draw ``copy`` of ``spec``: its name, with _0000.. when drawn several times."""
+    return spec.name if count == 1 else names.plain_name(f"{spec.name}_{copy:04d}", f"case {spec.name} with --count")
 
 
 def describe(path: Optional[str]) -> str:

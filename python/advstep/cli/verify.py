@@ -41,8 +41,11 @@ def in_cann_names(message: str) -> str:
 
 
 def verify(case: Case, semantics: Semantics, device: library.Device) -> Verified:
-    """Runs ``case`` on the library and the reference. An argument the library refuses is a
-    UsageError naming the case."""
+    """Runs ``case`` on the library and the reference. A call CANN refuses (case.cann_refusal) and an
+    argument the library refuses are a UsageError naming the case."""
+    refusal = case.refusal()
+    if refusal is not None:
+        raise UsageError(f"case {case.name}: {refusal}; there is no output to compute for it")
     result = Verified(case)
     try:
         result.library = library.compute(case, semantics, device)
