@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/apt.sh
+. scripts/lib/progress.sh
 
 python=${PYTHON:-python3}
 venv=${ADVSTEP_VENV:-build/venv}
@@ -45,16 +46,6 @@ mapfile -t build_requires < <("$vpy" -c 'import scikit_build_core.build as b; [p
 mkdir -p "$build_dir"
 echo "== pip install \".[cli,test]\" (into $venv, build folder $build_dir; log $log) =="
 started=$SECONDS
-status=0
-"${pip[@]}" install -v --no-build-isolation -C build-dir="$build_dir/{wheel_tag}" \
-  -C cmake.define.ADVSTEP_CUDA="${ADVSTEP_CUDA:-AUTO}" ".[cli,test]" >"$log" 2>&1 &
-pip_pid=$!
-# The compiler's progress as it comes ([k/n] from Ninja, [ p%] from Make).
-tail -n +1 --pid="$pip_pid" -f "$log" | grep --line-buffered -E '^ *\[ *[0-9]+(/[0-9]+|%)\] ' || true
-wait "$pip_pid" || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "error: pip install failed (status $status); the end of $log:" >&2
-  tail -n 40 "$log" >&2
-  exit "$status"
-fi
+run_with_progress "$log" "${pip[@]}" install -v --no-build-isolation -C build-dir="$build_dir/{wheel_tag}" \
+  -C cmake.define.ADVSTEP_CUDA="${ADVSTEP_CUDA:-AUTO}" ".[cli,test]"
 echo "built and installed in $((SECONDS - started)) s"
