@@ -72,18 +72,25 @@ def test_public_names() -> None:
 
 
 def _fresh_venv_with_advstep_alone(root: str) -> str:
-    """A new virtualenv (no pip) whose site-packages holds a copy of the installed advstep and
+    """A new virtualenv (no pip) whose site-packages holds a copy of the installed distribution
+    advstep (its package, and what a repaired wheel adds beside it, e.g. advstep.libs/) and
     nothing else; returns its python."""
     import shutil
-    import sysconfig
     import venv
+    from importlib.metadata import distribution
 
     venv.create(root, with_pip=False, system_site_packages=False, symlinks=True)
     python = os.path.join(root, "bin", "python")
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
-    shutil.copytree(os.path.dirname(advstep.__file__), os.path.join(site, "advstep"))
-    assert sysconfig.get_paths()["purelib"] != site
+    installed = distribution("advstep")
+    for file in installed.files or []:
+        if file.parts[0] == ".." or file.parts[0].endswith(".dist-info"):  # console scripts, metadata
+            continue
+        target = os.path.join(site, *file.parts)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(str(installed.locate_file(file)), target)
+    assert os.path.exists(os.path.join(site, "advstep", "__init__.py"))
     return python
 
 
