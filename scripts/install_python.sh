@@ -35,6 +35,7 @@ fi
 [ -x "$venv/bin/python" ] || { echo "creating the virtualenv $venv"; "$python" -m venv "$venv"; }
 vpy="$(cd "$venv" && pwd)/bin/python"
 pip=("$vpy" -m pip --disable-pip-version-check)
+echo "checking the build requirements in $venv (pip)"
 "${pip[@]}" install -q "scikit-build-core>=0.10" "nanobind>=2.4"
 # Whatever else the build needs here (CMake or Ninja from PyPI when the system's are missing or old).
 mapfile -t build_requires < <("$vpy" -c 'import scikit_build_core.build as b; [print(r) for r in b.get_requires_for_build_wheel()]')
