@@ -139,5 +139,9 @@ def test_metadata_requires_nothing_outside_extras() -> None:
     assert all("extra ==" in r for r in requirements), requirements
     extras = {r.split("extra ==")[1].strip().strip("'\"") for r in requirements}
     assert extras == {"cli", "torch", "test"}
-    cli = {r.split(">")[0].split(";")[0].strip() for r in requirements if "'cli'" in r or '"cli"' in r}
-    assert cli == {"numpy", "jsonschema", "tqdm"}
+
+    def extra(name: str) -> set[str]:
+        return {r.split(";")[0].strip() for r in requirements if f"'{name}'" in r or f'"{name}"' in r}
+
+    assert {r.split(">")[0] for r in extra("cli")} == {"numpy", "jsonschema", "tqdm"}
+    assert extra("cli") <= extra("test"), "the test extra must bring the command's packages, same versions"
