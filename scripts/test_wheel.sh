@@ -12,7 +12,12 @@ venv=build/wheel-test-venv
 no_compiler=build/no-compiler-bin
 
 started=$SECONDS
-wheel=${ADVSTEP_WHEEL:-$(scripts/build_wheel.sh | tee /dev/stderr | tail -n 1)}
+wheel=${ADVSTEP_WHEEL:-}
+if [ -z "$wheel" ]; then
+  mkdir -p build
+  scripts/build_wheel.sh | tee build/build_wheel.out  # its last line names the wheel
+  wheel=$repo/$(tail -n 1 build/build_wheel.out)
+fi
 built=$((SECONDS - started))
 [ -f "$wheel" ] || { echo "error: no wheel at '$wheel'" >&2; exit 1; }
 
