@@ -6,17 +6,11 @@
 # (scripts/install_python.sh) and pdoc (pip, into that virtualenv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
 out=build/docs
 venv=${ADVSTEP_VENV:-build/venv}
 
-if ! command -v doxygen >/dev/null; then
-  echo "installing Debian packages: doxygen"
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq doxygen
-fi
+command -v doxygen >/dev/null || apt_install doxygen
 scripts/install_python.sh
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "pdoc>=14"
 

@@ -3,6 +3,7 @@
 # Google Benchmark, libomp, the libFuzzer runtime (Debian packages) and, for the Python package, pip
 # packages.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 
 need_apt=()
 command -v g++ >/dev/null || need_apt+=(g++)
@@ -15,9 +16,4 @@ command -v python3 >/dev/null || need_apt+=(python3 python3-pip python3-venv)
 command -v clang++ >/dev/null || need_apt+=(clang)
 compgen -G "/usr/lib/llvm-*/lib/libomp.so" >/dev/null || need_apt+=(libomp-dev)
 compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null || need_apt+=(libclang-rt-dev)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${need_apt[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need_apt[@]}"
-fi
+[ ${#need_apt[@]} -eq 0 ] || apt_install "${need_apt[@]}"

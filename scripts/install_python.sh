@@ -1,26 +1,24 @@
 #!/usr/bin/env bash
-# Builds the Python package advstep (`pip install .`: scikit-build-core + nanobind over libadvstep,
-# with the `advstep` command) into the virtualenv build/venv, incrementally.
+# Builds the Python package advstep with its command and test packages (`pip install ".[cli,test]"`:
+# scikit-build-core + nanobind over libadvstep) into the virtualenv build/venv, incrementally.
 #
 # Installs what is missing: python3 with venv and headers, and a C++ compiler (apt-get), then the
-# package's dependencies (numpy, jsonschema, tqdm), pytest and the build requirements (pip).
+# build requirements and the extras' packages (numpy, jsonschema, tqdm, pytest) (pip). Shows the
+# compiler's progress ([k/n] lines); the whole build log is kept in build/python-venv/install.log.
 # Environment: PYTHON (default python3) picks the interpreter; ADVSTEP_VENV (default build/venv);
 # ADVSTEP_CUDA (default AUTO here: the CUDA backend when nvcc is found; a plain `pip install .`
 # builds without it unless asked, see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
+. scripts/lib/progress.sh
 
 python=${PYTHON:-python3}
 venv=${ADVSTEP_VENV:-build/venv}
-
-apt_install() {
-  echo "installing Debian packages: $*"
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq "$@"
-}
+# A build folder of this script's own: `pip install .` (build isolation, build/python/) and
+# scripts/build_wheel.sh keep theirs, so that none of them invalidates another's objects.
+build_dir=build/python-venv
+log=$build_dir/install.log
 
 need_apt=()
 command -v "$python" >/dev/null || need_apt+=(python3)
@@ -34,17 +32,21 @@ else
 fi
 [ ${#need_apt[@]} -eq 0 ] || apt_install "${need_apt[@]}"
 
-[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+[ -x "$venv/bin/python" ] || { echo "creating the virtualenv $venv"; "$python" -m venv "$venv"; }
 vpy="$(cd "$venv" && pwd)/bin/python"
-"$vpy" -m pip install -q --disable-pip-version-check "numpy>=1.22" "jsonschema>=4.18" "tqdm>=4.60" "pytest>=7" \
-  "scikit-build-core>=0.10" "nanobind>=2.4"
+pip=("$vpy" -m pip --disable-pip-version-check)
+echo "checking the build requirements in $venv (pip)"
+"${pip[@]}" install -q "scikit-build-core>=0.10" "nanobind>=2.4"
 # Whatever else the build needs here (CMake or Ninja from PyPI when the system's are missing or old).
 mapfile -t build_requires < <("$vpy" -c 'import scikit_build_core.build as b; [print(r) for r in b.get_requires_for_build_wheel()]')
-[ ${#build_requires[@]} -eq 0 ] || "$vpy" -m pip install -q --disable-pip-version-check "${build_requires[@]}"
+[ ${#build_requires[@]} -eq 0 ] || "${pip[@]}" install -q "${build_requires[@]}"
 
-# No build isolation: the build requirements above stay at one path, so build/python/ keeps an
-# incremental build and a re-run recompiles only what changed.
-echo "== pip install . (into $venv) =="
-"$vpy" -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps \
-  -C cmake.define.ADVSTEP_CUDA="${ADVSTEP_CUDA:-AUTO}" .
-
+# No build isolation: the build requirements above stay at one path, so $build_dir keeps an
+# incremental build and a re-run recompiles only what changed. The extras' packages come from the
+# package's own metadata (pyproject.toml).
+mkdir -p "$build_dir"
+echo "== pip install \".[cli,test]\" (into $venv, build folder $build_dir; log $log) =="
+started=$SECONDS
+run_with_progress "$log" "${pip[@]}" install -v --no-build-isolation -C build-dir="$build_dir/{wheel_tag}" \
+  -C cmake.define.ADVSTEP_CUDA="${ADVSTEP_CUDA:-AUTO}" ".[cli,test]"
+echo "built and installed in $((SECONDS - started)) s"

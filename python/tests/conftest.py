@@ -1,13 +1,15 @@
 """Array libraries under test: numpy always; torch (CPU, and CUDA) and CuPy when importable.
 
 A library that is not installed, or a GPU library without a GPU or without advstep's CUDA
-backend, is skipped, never failed.
+backend, is skipped, never failed; but with ADVSTEP_REQUIRE_TORCH=1 (set by scripts/test_python.sh,
+which installs torch) a torch that cannot be imported fails the run instead of skipping its tests.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import pytest
 
@@ -24,8 +26,17 @@ def _numpy_lib() -> ArrayLib:
                     lambda a: [int(x) for x in a.reshape(-1).tolist()])
 
 
+def import_torch() -> Any:
+    """torch; pytest.skip when it is not installed, an ImportError when ADVSTEP_REQUIRE_TORCH=1."""
+    if os.environ.get("ADVSTEP_REQUIRE_TORCH") == "1":
+        import torch
+
+        return torch
+    return pytest.importorskip("torch")
+
+
 def _torch_lib(device: str) -> ArrayLib:
-    torch = pytest.importorskip("torch")
+    torch = import_torch()
     if device == "cuda":
         if not torch.cuda.is_available():
             pytest.skip("torch sees no CUDA device")

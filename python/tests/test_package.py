@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -66,3 +69,79 @@ def test_typed_package() -> None:
 def test_public_names() -> None:
     assert set(advstep.__all__) == {"ArgumentError", "DataFaultError", "DeviceError", "Error", "advance_step",
                                     "check_cuda_faults", "device_available"}
+
+
+def _fresh_venv_with_advstep_alone(root: str) -> str:
+    """A new virtualenv (no pip) whose site-packages holds a copy of the installed distribution
+    advstep (its package, and what a repaired wheel adds beside it, e.g. advstep.libs/) and
+    nothing else; returns its python."""
+    import shutil
+    import venv
+    from importlib.metadata import distribution
+
+    venv.create(root, with_pip=False, system_site_packages=False, symlinks=True)
+    python = os.path.join(root, "bin", "python")
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    installed = distribution("advstep")
+    for file in installed.files or []:
+        if file.parts[0] == ".." or file.parts[0].endswith(".dist-info"):  # console scripts, metadata
+            continue
+        target = os.path.join(site, *file.parts)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(str(installed.locate_file(file)), target)
+    assert os.path.exists(os.path.join(site, "advstep", "__init__.py"))
+    return python
+
+
+# Runs in the fresh virtualenv: advance_step on the standard library's arrays, then the modules
+# that were imported, less the standard library's.
+_STDLIB_ONLY_CALL = r"""
+import array, ctypes, json, sys
+import advstep
+n, q, b, w = 4, 3, 4, 2
+tokens, positions, slots = (array.array("q", [0] * n) for _ in range(3))
+seq_lens = array.array("i", [1, 2, 3, 4])
+sampled = memoryview((ctypes.c_int64 * q)(5, 6, 7)).cast("B").cast("q", [q, 1])
+tables = memoryview(array.array("q", range(n * w))).cast("B").cast("q", [n, w])
+advstep.advance_step(tokens, sampled, positions, seq_lens, slots, tables, n, q, b)
+names = {m.partition(".")[0] for m in sys.modules} - set(sys.stdlib_module_names) - {"advstep", "__main__"}
+print(json.dumps([list(tokens), list(positions), list(seq_lens), list(slots), sorted(names)]))
+"""
+
+
+def test_import_and_advance_step_need_no_third_party_package(tmp_path: os.PathLike[str]) -> None:
+    """`pip install .` brings no dependency: advstep imports and runs on stdlib arrays alone."""
+    if sys.version_info < (3, 10):
+        pytest.skip("sys.stdlib_module_names needs Python 3.10")
+    python = _fresh_venv_with_advstep_alone(os.path.join(str(tmp_path), "venv"))
+    out = subprocess.run([python, "-c", _STDLIB_ONLY_CALL], check=True, capture_output=True, text=True)
+    tokens, positions, seq_lens, slots, third_party = json.loads(out.stdout)
+    assert (tokens, positions, seq_lens, slots) == ([5, 6, 7, 0], [1, 2, 3, 0], [2, 3, 4, 4], [1, 10, 19, -1])
+    assert third_party == []
+
+
+def test_command_without_its_extra_names_the_install_command(tmp_path: os.PathLike[str]) -> None:
+    python = _fresh_venv_with_advstep_alone(os.path.join(str(tmp_path), "venv"))
+    for argv in (["-m", "advstep", "run"], ["-c", "import sys; from advstep._command import main; sys.exit(main())"]):
+        done = subprocess.run([python, *argv], capture_output=True, text=True)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert done.stderr == ("advstep: the command needs numpy, jsonschema, tqdm (the extra 'cli'): "
+                               "pip install 'advstep[cli]'\n")
+
+
+def test_metadata_requires_nothing_outside_extras() -> None:
+    from importlib.metadata import requires
+
+    requirements = requires("advstep") or []
+    assert requirements, "the extras' requirements are missing from the metadata"
+    assert all("extra ==" in r for r in requirements), requirements
+    extras = {r.split("extra ==")[1].strip().strip("'\"") for r in requirements}
+    assert extras == {"cli", "torch", "test"}
+
+    def extra(name: str) -> set[str]:
+        return {r.split(";")[0].strip() for r in requirements if f"'{name}'" in r or f'"{name}"' in r}
+
+    assert {r.split(">")[0] for r in extra("cli")} == {"numpy", "jsonschema", "tqdm"}
+    assert extra("cli") <= extra("test"), "the test extra must bring the command's packages, same versions"

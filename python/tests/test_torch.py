@@ -9,9 +9,9 @@ import pytest
 
 import advstep
 from cases import REQUIRED, build_arrays, call_kwargs, contents, outputs_dict, random_v1, random_v2
-from conftest import make_lib
+from conftest import import_torch, make_lib
 
-torch = pytest.importorskip("torch")
+torch = import_torch()  # skipped without torch, failed without it under ADVSTEP_REQUIRE_TORCH=1
 
 SCHEMA_ARGS = ("Tensor(a!) input_tokens, Tensor sampled_token_ids, Tensor(b!) input_positions, "
                "Tensor(c!) seq_lens, Tensor(d!) slot_mapping, Tensor block_tables, int num_seqs, "
@@ -145,6 +145,79 @@ def test_torch_compile_fullgraph(make: Any, seed: int) -> None:
     got = contents(lib, arrays)
     assert {k: got[k] for k in expected} == expected
     assert result.reshape(-1).tolist() == expected["seq_lens"]
+
+
+def test_schema_marks_exactly_the_four_outputs_as_written() -> None:
+    """The mutation annotations torch.compile relies on: the four outputs written, nothing else."""
+    arguments = torch.ops.advstep.advance_step.default._schema.arguments
+    written = [a.name for a in arguments if a.alias_info is not None and a.alias_info.is_write]
+    assert written == ["input_tokens", "input_positions", "seq_lens", "slot_mapping"]
+
+
+def _decode_batch() -> dict[str, Any]:
+    """A batch that three decode steps keep inside its block table: N 4, Q 3, B 4, W 4."""
+    n, w = 4, 4
+    return {
+        "input_tokens": torch.zeros(n, dtype=torch.int64),
+        "sampled_token_ids": torch.tensor([[7], [8], [9]], dtype=torch.int64),
+        "input_positions": torch.zeros(n, dtype=torch.int64),
+        "seq_lens": torch.tensor([0, 3, 5, 9], dtype=torch.int32),
+        "slot_mapping": torch.zeros(n, dtype=torch.int64),
+        "block_tables": torch.arange(100, 100 + n * w, dtype=torch.int64).reshape(n, w),
+        "num_seqs": n, "num_queries": 3, "block_size": 4,
+    }
+
+
+def _decode_loop(batch: dict[str, Any]) -> Any:
+    """Three decode steps, as an engine's loop runs them: advance, then the next sampled tokens."""
+    for _ in range(3):
+        advstep.advance_step(**batch)
+        batch["sampled_token_ids"].add_(batch["input_tokens"][:3].view(3, 1))
+    return batch["slot_mapping"] * 2
+
+
+def test_torch_compile_fullgraph_decode_loop() -> None:
+    """A decode loop compiles to one graph holding one call per step; functionalised (aot_eager),
+    it leaves every tensor as the loop run eagerly does."""
+    eager = _decode_batch()
+    eager_result = _decode_loop(eager)
+    assert eager["seq_lens"].tolist() == [3, 6, 8, 9]  # three steps advanced each query row
+
+    graphs: list[Any] = []
+
+    def recording_backend(graph_module: Any, example_inputs: Any) -> Any:
+        graphs.append(graph_module)
+        return graph_module.forward
+
+    torch._dynamo.reset()
+    recorded = _decode_batch()
+    torch.compile(_decode_loop, fullgraph=True, backend=recording_backend)(recorded)
+    assert len(graphs) == 1
+    op = torch.ops.advstep.advance_step
+    calls = [node for node in graphs[0].graph.nodes if node.target in (op, op.default)]
+    assert len(calls) == 3
+
+    torch._dynamo.reset()
+    compiled = _decode_batch()
+    result = torch.compile(_decode_loop, fullgraph=True, backend="aot_eager")(compiled)
+    assert torch.equal(result, eager_result)
+    for name, tensor in eager.items():
+        if isinstance(tensor, torch.Tensor):
+            assert torch.equal(compiled[name], tensor), name
+
+
+def test_compiled_call_raises_advsteps_error_and_changes_nothing() -> None:
+    """An error inside a compiled graph reaches the caller as advstep's exception, inputs intact."""
+    batch = _decode_batch()
+    batch["seq_lens"][1] = -1
+    before = {k: v.clone() for k, v in batch.items() if isinstance(v, torch.Tensor)}
+    torch._dynamo.reset()
+    compiled = torch.compile(lambda b: advstep.advance_step(**b), fullgraph=True, backend="aot_eager")
+    with pytest.raises(advstep.DataFaultError, match="seq_lens\\[1\\] is negative") as raised:
+        compiled(batch)
+    assert raised.value.code == 507015
+    for name, tensor in before.items():
+        assert torch.equal(batch[name], tensor), name
 
 
 def _cuda_lib() -> Any:

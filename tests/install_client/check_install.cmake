@@ -2,7 +2,8 @@
 # 1. as a CANN toolkit (cann_toolkit_check.sh): lib64/ aliases, set_env.sh, and CANN-style programs
 #    built by each of CANN's build routes and run with set_env.sh alone;
 # 2. with `g++ app.cpp -I$PREFIX/include -L$PREFIX/lib64 -ladvstep`, for the V1 and the V2 example;
-# 3. from CMake, find_package(advstep) giving advstep::advstep.
+# 3. from CMake, find_package(advstep) giving advstep::advstep;
+# 4. the README's CANN-sample block (examples/cann_sample/), run as written (readme_cann_sample.sh).
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -48,3 +49,8 @@ run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ${WORK_DIR}/cmake_client/n
 if(NOT last_output MATCHES "slot 104")
   message(FATAL_ERROR "find_package client printed:\n${last_output}")
 endif()
+
+# 4. The README's CANN-sample block.
+get_filename_component(repository ${SOURCE_DIR}/../.. ABSOLUTE)
+run(sh ${SOURCE_DIR}/readme_cann_sample.sh ${prefix} ${WORK_DIR}/readme_cann_sample ${repository})
+message(STATUS "${last_output}")
