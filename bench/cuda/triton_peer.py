@@ -98,10 +98,6 @@ class Case:
     num_queries: int
     pristine: Dict[str, torch.Tensor]
 
-    def clone(self) -> "Case":
-        return Case({k: v.clone() for k, v in self.tensors.items()}, self.num_seqs, self.num_queries,
-                    {k: v.clone() for k, v in self.pristine.items()})
-
     def restore(self) -> None:
         for name, value in self.pristine.items():
             self.tensors[name].copy_(value)
