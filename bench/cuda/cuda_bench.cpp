@@ -1,12 +1,16 @@
 // advance_step on the GPU: aclnnAdvanceStep against a vLLM-style baseline kernel and an empty kernel
-// launch, for Q = 1 .. 2^20 queries, launched eagerly and replayed from a CUDA graph, plus the
-// device-to-device copy bandwidth of the same GPU. Times are GPU time from CUDA events around a
-// batch of calls (eager: including the host's submission, when the GPU waits for it), per call.
-// After the Google Benchmark table it prints the ratios docs/benchmarks_cuda.md reports.
+// launch, for Q = 1 .. 2^20 queries, launched eagerly, replayed from a CUDA graph, and one step at a
+// time with the synchronisation an engine pays, plus the device-to-device copy bandwidth of the
+// same GPU. eager and graph: GPU time from CUDA events around a batch of calls (eager: including the
+// host's submission, when the GPU waits for it), per call. step: wall-clock time of one call and
+// the stream's synchronisation (aclrtSynchronizeStream for ours, which also collects its faults;
+// cudaStreamSynchronize for the others), per call. After the Google Benchmark table it prints the
+// ratios docs/benchmarks_cuda.md reports.
 #include <benchmark/benchmark.h>
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -25,10 +29,10 @@ namespace {
 constexpr int64_t kCopyBytes = int64_t{256} << 20;
 
 enum class Kind { kOurs, kBaseline, kEmpty };
-enum class Mode { kEager, kGraph };
+enum class Mode { kEager, kGraph, kStep };
 
 const char* kind_name(Kind kind) { return kind == Kind::kOurs ? "ours" : kind == Kind::kBaseline ? "baseline" : "empty"; }
-const char* mode_name(Mode mode) { return mode == Mode::kEager ? "eager" : "graph"; }
+const char* mode_name(Mode mode) { return mode == Mode::kEager ? "eager" : mode == Mode::kGraph ? "graph" : "step"; }
 
 /// Seconds per call (and bytes per second where it applies) of each benchmark's last run.
 struct Result {
@@ -96,6 +100,30 @@ class Graph {
   cudaGraphExec_t exec_ = nullptr;
 };
 
+/// What an engine waits for after a step: ours through the ACL runtime (which reports a fault
+/// there), the others through CUDA.
+bool synchronize(benchmark::State& state, Kind kind) {
+  if (kind == Kind::kOurs) {
+    if (aclrtSynchronizeStream(g_stream) == ACL_SUCCESS) return true;
+    state.SkipWithError(aclGetRecentErrMsg());
+    return false;
+  }
+  if (cudaStreamSynchronize(static_cast<cudaStream_t>(g_stream)) == cudaSuccess) return true;
+  state.SkipWithError("cudaStreamSynchronize failed");
+  return false;
+}
+
+/// Wall-clock seconds of @p batch steps, each one call and its synchronisation; 0 when one failed.
+double time_steps(benchmark::State& state, Kind kind, const Workload* work, int64_t batch) {
+  double seconds = 0;
+  for (int64_t k = 0; k < batch; ++k) {
+    const auto start = std::chrono::steady_clock::now();
+    if (!enqueue(state, kind, work) || !synchronize(state, kind)) return 0;
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return seconds;
+}
+
 /// Times batches of calls with CUDA events; each iteration's time is the batch's.
 void run_batches(benchmark::State& state, const std::string& name, Kind kind, Mode mode, int64_t queries) {
   const auto stream = static_cast<cudaStream_t>(g_stream);
@@ -112,6 +140,14 @@ void run_batches(benchmark::State& state, const std::string& name, Kind kind, Mo
   double total = 0;
   for (auto _ : state) {
     if (work != nullptr && work->reset() != cudaSuccess) state.SkipWithError("resetting seq_lens failed");
+    if (mode == Mode::kStep) {
+      if (cudaStreamSynchronize(stream) != cudaSuccess) state.SkipWithError("cudaStreamSynchronize failed");
+      const double seconds = time_steps(state, kind, work, batch);
+      if (seconds <= 0) break;
+      state.SetIterationTime(seconds);
+      total += seconds;
+      continue;
+    }
     (void)cudaEventRecord(start, stream);
     if (mode == Mode::kGraph) {
       if (graph.launch() != cudaSuccess) state.SkipWithError("cudaGraphLaunch failed");
@@ -196,7 +232,7 @@ std::string name_of(Kind kind, Mode mode, int64_t queries) {
 
 void register_all() {
   benchmark::RegisterBenchmark("memcpy_d2d/256MiB", run_copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
-  for (Mode mode : {Mode::kEager, Mode::kGraph}) {
+  for (Mode mode : {Mode::kEager, Mode::kGraph, Mode::kStep}) {
     const std::string empty = name_of(Kind::kEmpty, mode, 0);
     benchmark::RegisterBenchmark(empty.c_str(), [=](benchmark::State& state) {
       run_batches(state, empty, Kind::kEmpty, mode, 1);
@@ -225,7 +261,7 @@ void print_ratios(const char* gpu) {
   std::printf("\nGPU: %s; device-to-device copy: %.1f GB/s (read + write)\n", gpu, copy_bandwidth / 1e9);
   std::printf("%-6s %8s %12s %12s %12s %11s %14s %12s %9s\n", "mode", "Q", "ours us", "baseline us", "empty us",
               "ours/empty", "ours/baseline", "ours GB/s", "of copy");
-  for (Mode mode : {Mode::kEager, Mode::kGraph}) {
+  for (Mode mode : {Mode::kEager, Mode::kGraph, Mode::kStep}) {
     const double empty = time(name_of(Kind::kEmpty, mode, 0));
     for (int64_t queries : query_counts()) {
       const double ours = time(name_of(Kind::kOurs, mode, queries));

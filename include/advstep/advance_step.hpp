@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "advstep/export.hpp"
 #include "advstep/options.hpp"
 #include "advstep/status.hpp"
 #include "advstep/tensor_view.hpp"
@@ -50,7 +51,7 @@ struct SpeculativeInputs {
  *         value cannot be advanced (negative length, block index outside the table, negative block id,
  *         overflow). On any error no tensor is modified.
  */
-void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                   const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                   const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                   void* stream = nullptr);
@@ -72,7 +73,7 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
  * @throws Error as advance_step(); kDataFault also for a sampled row starting with -1, or a new position
  *         (input_positions + accepted_num + 1) below 0 or past 2^63 - 1.
  */
-void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                   const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                   const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                   const SpeculativeInputs& speculative, void* stream = nullptr);
@@ -87,7 +88,7 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
  *         outside [0, 2^31 - 1] (under any semantics), or int32 seq_lens/block_tables under kAscend;
  *         kOutOfRange for N <= Q under kAscend.
  */
-void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                   const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                   const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                   const Options& options, void* stream = nullptr);
@@ -99,7 +100,7 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
  * @param[in] options as for the plain overload.
  * @throws Error as the speculative advance_step(); under kAscend also kOutOfRange for B >= 2^31.
  */
-void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                   const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                   const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                   const SpeculativeInputs& speculative, const Options& options, void* stream = nullptr);
@@ -112,13 +113,13 @@ void advance_step(const TensorView& input_tokens, const TensorView& sampled_toke
  * reports it. On CPU tensors it is advance_step() (the CPU completes in the call).
  * @throws Error as advance_step() for bad arguments; kRuntimeError when CUDA refuses the launch.
  */
-void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                         const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                         const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                         void* stream);
 
 /// The speculative form of advance_step_async() (see the speculative advance_step()).
-void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                         const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                         const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                         const SpeculativeInputs& speculative, void* stream);
@@ -127,13 +128,13 @@ void advance_step_async(const TensorView& input_tokens, const TensorView& sample
  * @brief advance_step_async() under chosen semantics (see the Options overloads of advance_step()).
  * @throws Error as advance_step_async() and the Options overloads of advance_step().
  */
-void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                         const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                         const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                         const Options& options, void* stream);
 
 /// The speculative advance_step_async() under chosen semantics.
-void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
+ADVSTEP_API void advance_step_async(const TensorView& input_tokens, const TensorView& sampled_token_ids,
                         const TensorView& input_positions, const TensorView& seq_lens, const TensorView& slot_mapping,
                         const TensorView& block_tables, int64_t num_seqs, int64_t num_queries, int64_t block_size,
                         const SpeculativeInputs& speculative, const Options& options, void* stream);
@@ -145,7 +146,7 @@ void advance_step_async(const TensorView& input_tokens, const TensorView& sample
  *         by the count of later faulting launches; kInvalidArgument without a usable GPU;
  *         kRuntimeError when CUDA fails. Launches enqueued while it runs are left for the next check.
  */
-void check_cuda_faults(int32_t gpu);
+ADVSTEP_API void check_cuda_faults(int32_t gpu);
 
 /**
  * @brief Whether advance_step() can run on tensors of @p device in this process.
@@ -153,6 +154,6 @@ void check_cuda_faults(int32_t gpu);
  *         backend and cudaGetDeviceCount() sees at least one GPU (checked once, then remembered).
  *         Independent of ADVSTEP_DEVICE, which only chooses the device of the CANN C API.
  */
-bool device_available(Device device);
+ADVSTEP_API bool device_available(Device device);
 
 }  // namespace advstep

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "advstep/export.hpp"
+
 namespace advstep {
 
 /// Whose results advance_step reproduces.
@@ -39,14 +41,14 @@ struct Options {
 /// The vector-core count of the Ascend part named @p soc_name (aclrtGetSocName's spelling): 40 for
 /// the Atlas A2 parts with 20 AI cores (Ascend910B3, Ascend910B4, as Huawei's unit tests model),
 /// 48 for every other name, the A2/A3 parts with 24 AI cores.
-int64_t ascend_cores_for_soc(const char* soc_name);
+ADVSTEP_API int64_t ascend_cores_for_soc(const char* soc_name);
 
 /// Parses a semantics name ("vllm" or "ascend"); false when it names none.
-bool parse_semantics(const char* text, Semantics& semantics);
+ADVSTEP_API bool parse_semantics(const char* text, Semantics& semantics);
 /// Parses a block bound name ("table" or "row"); false when it names none.
-bool parse_block_bound(const char* text, BlockBound& bound);
+ADVSTEP_API bool parse_block_bound(const char* text, BlockBound& bound);
 /// The name of @p semantics ("vllm", "ascend") and of @p bound ("table", "row").
-const char* semantics_name(Semantics semantics);
-const char* block_bound_name(BlockBound bound);
+ADVSTEP_API const char* semantics_name(Semantics semantics);
+ADVSTEP_API const char* block_bound_name(BlockBound bound);
 
 }  // namespace advstep

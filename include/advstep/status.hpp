@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "advstep/export.hpp"
+
 namespace advstep {
 
 /// Outcomes, numbered as CANN numbers them, so a status crosses the C boundary unchanged. The closed
@@ -77,8 +79,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-/// Thrown by the native API; what() is the message, code() the CANN status.
-class Error : public std::runtime_error {
+/// Thrown by the native API; what() is the message, code() the CANN status. Exported, so that its
+/// type information is one across libadvstep and the programs that catch it.
+class ADVSTEP_API Error : public std::runtime_error {
  public:
   explicit Error(const Status& status) : std::runtime_error(status.message()), code_(status.code()) {}
   [[nodiscard]] StatusCode code() const { return code_; }

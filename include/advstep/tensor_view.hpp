@@ -7,6 +7,7 @@
 #include <initializer_list>
 
 #include "advstep/detail/checked_arithmetic.hpp"
+#include "advstep/export.hpp"
 
 namespace advstep {
 
@@ -32,7 +33,7 @@ enum class DType : int32_t {
 };
 
 /// "int32", "float32", ...: numpy's names.
-const char* dtype_name(DType dtype);
+ADVSTEP_API const char* dtype_name(DType dtype);
 
 /// Where a tensor's memory lives.
 enum class Device : int32_t { kCpu, kCuda };

@@ -9,6 +9,7 @@
 #include "cuda/cuda_queue.hpp"
 #include "cuda/cuda_status.hpp"
 #include "cuda/launch.hpp"
+#include "cuda/plugin_functions.hpp"
 #include "cuda/record_pool.hpp"
 
 namespace advstep::cuda {
@@ -97,6 +98,10 @@ Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_
   return launch(plan, {stream, record, gpu.multiprocessors});
 }
 
+// Waits for GPU @p device (cudaDeviceSynchronize), then collects (reads and clears) every record of
+// the enqueued form on it: the first fault (kDataFault, the CPU's message, later faulting launches
+// counted), or ok. A launch or replay that runs while it does is reported by this check or a later
+// one, once (never cleared unread: see fault_protocol.hpp).
 Status check_gpu_faults(int32_t device) {
   constexpr const char* kApi = "advstep::check_cuda_faults: ";
   const DeviceGuard guard(device);

@@ -1,6 +1,6 @@
 // The native API's enqueued form on CUDA tensors (advance_step_async): the kernels go on the
 // caller's stream with no synchronisation, so the call can be captured into a CUDA graph, and a data
-// fault is kept until check_gpu_faults() reports it.
+// fault is kept until check_gpu_faults() (cuda/plugin_functions.hpp) reports it.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -19,10 +19,7 @@ namespace advstep::cuda {
 /// Allocates only the first time a stream is used, or a chunk of 64 records per 64 captures.
 Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device);
 
-/// Waits for GPU @p device (cudaDeviceSynchronize), then collects (reads and clears) every record of
-/// the enqueued form on it: the first fault (kDataFault, the CPU's message, later faulting launches
-/// counted), or ok. A launch or replay that runs while it does is reported by this check or a later
-/// one, once (never cleared unread: see fault_protocol.hpp).
-Status check_gpu_faults(int32_t device);
+// check_gpu_faults (the plugin's check_native_faults, cuda/plugin_functions.hpp) is defined beside
+// it, in native_enqueued.cpp: it collects the records this form keeps.
 
 }  // namespace advstep::cuda

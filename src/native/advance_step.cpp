@@ -6,7 +6,7 @@
 #include "core/fault.hpp"
 #include "core/message.hpp"
 #include "core/plan.hpp"
-#include "cuda/cuda_entry.hpp"
+#include "runtime/cuda_plugin.hpp"
 #include "native/device_memory.hpp"
 #include "runtime/device.hpp"
 
@@ -137,7 +137,7 @@ void advance_step_async(const TensorView& input_tokens, const TensorView& sample
 }
 
 void check_cuda_faults(int32_t gpu) {
-  if (Status s = cuda::check_native_faults(gpu); !s.ok()) throw Error(s);
+  if (Status s = runtime::cuda_plugin().check_native_faults(gpu); !s.ok()) throw Error(s);
 }
 
 }  // namespace advstep

@@ -5,7 +5,7 @@
 #include "core/fault.hpp"
 #include "core/message.hpp"
 #include "cpu/cpu_kernel.hpp"
-#include "cuda/cuda_entry.hpp"
+#include "runtime/cuda_plugin.hpp"
 
 namespace advstep::native {
 namespace {
@@ -29,12 +29,12 @@ Status NativeMemory::check(const char* api, const char* name, const core::Tensor
     return core::fail(StatusCode::kNullPointer, api, core::concat(name, " data must not be null"), "an address",
                       "nullptr");
   }
-  if (device_ == Device::kCuda) return cuda::check_native_tensor(api, name, tensor, gpu_);
+  if (device_ == Device::kCuda) return runtime::cuda_plugin().check_native_tensor(api, name, tensor, gpu_);
   return {};
 }
 
 Status execute(const core::Plan& plan, const NativeMemory& memory, Device device, void* stream, bool synchronous) {
-  if (device == Device::kCuda) return cuda::run_native(plan, memory.gpu(), stream, synchronous);
+  if (device == Device::kCuda) return runtime::cuda_plugin().run_native(plan, memory.gpu(), stream, synchronous);
   const core::RowFault fault = cpu::run(plan);
   if (!fault.ok()) return core::describe_fault(plan, fault);
   return {};
@@ -44,6 +44,8 @@ Status execute(const core::Plan& plan, const NativeMemory& memory, Device device
 
 namespace advstep {
 
-bool device_available(Device device) { return device == Device::kCpu || (device == Device::kCuda && cuda::available()); }
+bool device_available(Device device) {
+  return device == Device::kCpu || (device == Device::kCuda && runtime::cuda_plugin().available());
+}
 
 }  // namespace advstep

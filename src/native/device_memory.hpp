@@ -29,7 +29,7 @@ class NativeMemory final : public core::MemoryDomain {
 
 /// Runs @p plan on @p device: on a GPU, enqueues the kernels on @p stream (a cudaStream_t; null: the
 /// default stream) and, when @p synchronous, synchronises it, a data fault coming back as kDataFault;
-/// otherwise a fault waits for cuda::check_native_faults(). The CPU always completes in the call.
+/// otherwise a fault waits for the CUDA plugin's check_native_faults (runtime/cuda_plugin.hpp). The CPU always completes in the call.
 /// @p memory is the domain that checked the plan's tensors (it knows their GPU).
 Status execute(const core::Plan& plan, const NativeMemory& memory, Device device, void* stream, bool synchronous);
 

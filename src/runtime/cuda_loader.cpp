@@ -1,7 +1,8 @@
-// cuda/cuda_entry.hpp for libadvstep: loads the CUDA backend library from the directory of
-// libadvstep's own file (not the search path, so that a copy from another install never answers)
-// and forwards to it. A build without CUDA, a missing library or a missing libcudart all leave the
-// backend absent, with the reason, and libadvstep runs on the CPU.
+// runtime::cuda_plugin() for libadvstep: loads the CUDA backend library from the directory of
+// libadvstep's own file (not the search path, so that a copy from another install never answers) and
+// hands out its table. A build without CUDA, a missing library or a missing libcudart all leave the
+// backend absent: then the table of this file answers every entry with the reason, and libadvstep
+// runs on the CPU.
 #include <dlfcn.h>
 
 #include <climits>
@@ -9,14 +10,13 @@
 #include <string>
 
 #include "core/message.hpp"
-#include "cuda/cuda_entry.hpp"
 #include "runtime/cuda_plugin.hpp"
 
-namespace advstep::cuda {
+namespace advstep::runtime {
 namespace {
 
 struct Loaded {
-  const runtime::CudaPlugin* plugin = nullptr;
+  const CudaPlugin* plugin = nullptr;
   std::string why_not;  ///< when plugin is null
 };
 
@@ -56,16 +56,15 @@ Loaded load() {
     return loaded;
   }
   // Kept loaded for the process: backends, queues and kernels live in it.
-  const auto entry =
-      reinterpret_cast<const runtime::CudaPlugin* (*)()>(dlsym(library, runtime::kCudaPluginEntry));
+  const auto entry = reinterpret_cast<const CudaPlugin* (*)()>(dlsym(library, kCudaPluginEntry));
   if (entry == nullptr) {
-    loaded.why_not = core::concat(path, " is not an advstep CUDA backend (no ", runtime::kCudaPluginEntry, ")");
+    loaded.why_not = core::concat(path, " is not an advstep CUDA backend (no ", kCudaPluginEntry, ")");
     return loaded;
   }
-  const runtime::CudaPlugin* plugin = entry();
-  if (plugin == nullptr || std::string(plugin->version) != runtime::kCudaPluginVersion) {
-    loaded.why_not = core::concat(path, " belongs to another build (expected \"", runtime::kCudaPluginVersion,
-                                  "\", got \"", plugin == nullptr ? "nothing" : plugin->version, "\")");
+  const CudaPlugin* plugin = entry();
+  if (plugin == nullptr || std::string(plugin->version) != kCudaPluginVersion) {
+    loaded.why_not = core::concat(path, " belongs to another build (expected \"", kCudaPluginVersion, "\", got \"",
+                                  plugin == nullptr ? "nothing" : plugin->version, "\")");
     return loaded;
   }
   loaded.plugin = plugin;
@@ -78,9 +77,55 @@ const Loaded& loaded() {
   return result;
 }
 
+// The table when no backend is loaded: each entry says why (the loader's reason).
+std::unique_ptr<DeviceBackend> absent_backend(std::string& why_not) {
+  why_not = loaded().why_not;
+  return nullptr;
+}
+
+bool absent_available() {
+  return false;
+}
+
+Status absent_check_native_tensor(const char* api, const char* name, const core::TensorDesc& /*tensor*/,
+                                  int32_t& /*device*/) {
+  return core::fail(StatusCode::kInvalidArgument, api, core::concat(name, " is a CUDA tensor, but ", loaded().why_not),
+                    "a cpu tensor", "cuda");
+}
+
+Status absent_run_native(const core::Plan& plan, int32_t /*gpu*/, void* /*stream*/, bool /*synchronous*/) {
+  return {StatusCode::kRuntimeError, core::concat(plan.api, ": no CUDA backend: ", loaded().why_not)};
+}
+
+Status absent_check_native_faults(int32_t /*gpu*/) {
+  return {StatusCode::kInvalidArgument,
+          core::concat("advstep::check_cuda_faults: no usable GPU (", loaded().why_not, ")")};
+}
+
+// A loaded backend's fault check, asked only when a GPU can run (else there is no device to wait for).
+Status runnable_check_native_faults(int32_t gpu) {
+  const CudaPlugin& backend = *loaded().plugin;
+  if (backend.available()) return backend.check_native_faults(gpu);
+  return {StatusCode::kInvalidArgument, "advstep::check_cuda_faults: no usable GPU (none visible or runnable)"};
+}
+
 }  // namespace
 
-bool built() {
+const CudaPlugin& cuda_plugin() {
+  static const CudaPlugin table = [] {
+    const Loaded& backend = loaded();
+    if (backend.plugin == nullptr) {
+      return CudaPlugin{kCudaPluginVersion,         absent_backend,    absent_available,
+                        absent_check_native_tensor, absent_run_native, absent_check_native_faults};
+    }
+    CudaPlugin loaded_table = *backend.plugin;
+    loaded_table.check_native_faults = runnable_check_native_faults;
+    return loaded_table;
+  }();
+  return table;
+}
+
+bool cuda_plugin_built() {
 #ifdef ADVSTEP_CUDA_PLUGIN_FILE
   return true;
 #else
@@ -88,39 +133,4 @@ bool built() {
 #endif
 }
 
-std::unique_ptr<runtime::DeviceBackend> make_backend(std::string& why_not) {
-  const Loaded& backend = loaded();
-  if (backend.plugin == nullptr) {
-    why_not = backend.why_not;
-    return nullptr;
-  }
-  return backend.plugin->make_backend(why_not);
-}
-
-bool available() {
-  const Loaded& backend = loaded();
-  return backend.plugin != nullptr && backend.plugin->available();
-}
-
-Status check_native_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device) {
-  const Loaded& backend = loaded();
-  if (backend.plugin != nullptr) return backend.plugin->check_native_tensor(api, name, tensor, device);
-  return core::fail(StatusCode::kInvalidArgument, api, core::concat(name, " is a CUDA tensor, but ", backend.why_not),
-                    "a cpu tensor", "cuda");
-}
-
-Status run_native(const core::Plan& plan, int32_t gpu, void* stream, bool synchronous) {
-  const Loaded& backend = loaded();
-  if (backend.plugin != nullptr) return backend.plugin->run_native(plan, gpu, stream, synchronous);
-  return {StatusCode::kRuntimeError, core::concat(plan.api, ": no CUDA backend: ", backend.why_not)};
-}
-
-Status check_native_faults(int32_t gpu) {
-  const Loaded& backend = loaded();
-  if (backend.plugin != nullptr && backend.plugin->available()) return backend.plugin->check_native_faults(gpu);
-  return {StatusCode::kInvalidArgument,
-          core::concat("advstep::check_cuda_faults: no usable GPU (",
-                       backend.plugin == nullptr ? backend.why_not : std::string("none visible or runnable"), ")")};
-}
-
-}  // namespace advstep::cuda
+}  // namespace advstep::runtime

@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "cuda/cuda_entry.hpp"
 #include "runtime/cpu_backend.hpp"
+#include "runtime/cuda_plugin.hpp"
 
 namespace advstep::runtime {
 namespace {
@@ -91,10 +91,10 @@ std::unique_ptr<DeviceBackend> select_backend() {
   if (request == "cpu") return cpu_backend();
   if (request.empty() || request == "auto" || request == "cuda") {
     std::string why_not;
-    if (std::unique_ptr<DeviceBackend> gpu = cuda::make_backend(why_not)) return gpu;
+    if (std::unique_ptr<DeviceBackend> gpu = cuda_plugin().make_backend(why_not)) return gpu;
     if (request != "cuda") {
       // A build made for GPUs that runs on the CPU says so, once: silently slower is worse.
-      if (cuda::built()) {
+      if (cuda_plugin_built()) {
         std::fprintf(stderr, "advstep: running on the CPU: no usable GPU (%s); ADVSTEP_DEVICE=cpu silences this\n",
                      why_not.c_str());
       }

@@ -7,22 +7,14 @@ file(GLOB advstep_cuda_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR
      ${CMAKE_CURRENT_SOURCE_DIR}/cuda_support/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/oracle/*.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/support/*.cpp)
 list(FILTER advstep_cuda_test_sources EXCLUDE REGEX "/gpu_probe\\.cpp$")
-# The host logic of the CUDA backend that its tests drive directly (the backend library exports none).
-list(APPEND advstep_cuda_test_sources ${PROJECT_SOURCE_DIR}/src/cuda/cuda_status.cpp
-     ${PROJECT_SOURCE_DIR}/src/cuda/fault_record.cpp ${PROJECT_SOURCE_DIR}/src/cuda/record_pool.cpp
-     ${PROJECT_SOURCE_DIR}/src/cuda/kernel_images.cu ${PROJECT_SOURCE_DIR}/src/cuda/fault_collect.cu)
 add_executable(advstep_cuda_tests ${advstep_cuda_test_sources})
-# src/ too: cuda_work_items_test.cpp walks the kernels' work items on the host.
-target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(advstep_cuda_tests PRIVATE advstep::advstep GTest::gtest GTest::gtest_main CUDA::cudart
-                                                 ${CMAKE_DL_LIBS})
+target_include_directories(advstep_cuda_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+# The public API from libadvstep; the host logic of the CUDA backend (and the core beneath it) that
+# these tests drive directly from the backend's own objects, compiled once for the backend library
+# and archived (advstep_cuda_archive: neither library exports its internals).
+target_link_libraries(advstep_cuda_tests PRIVATE advstep::advstep advstep_cuda_archive GTest::gtest GTest::gtest_main
+                                                 CUDA::cudart ${CMAKE_DL_LIBS})
 advstep_apply_warnings(advstep_cuda_tests)
-# The backend's .cu files above: compiled as for the backend (C++20 spelled out, no CUDA20 dialect
-# flag before CMake 3.26; core/row.hpp's std::numeric_limits usable on the device).
-target_compile_options(advstep_cuda_tests PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:-std=c++20;--expt-relaxed-constexpr>")
-# One CUDA runtime in the process, the shared one the backend library uses (not the static copy CMake
-# links by default for a target with CUDA sources).
-set_target_properties(advstep_cuda_tests PROPERTIES CUDA_RUNTIME_LIBRARY Shared)
 advstep_needs_device_backend(advstep_cuda_tests)
 gtest_discover_tests(advstep_cuda_tests DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 600 ENVIRONMENT ADVSTEP_DEVICE=cuda LABELS gpu
