@@ -9,11 +9,12 @@
 // set to 1, alternating the two over --rounds rounds so that both see the same load. It prints
 // p50 / p99 / max of each and the ratio of the default's p99 to the one-thread p99.
 //
-// usage: advstep_tail_bench [--busy K] [--seconds S] [--rounds R] [--n N,N,...]
+// usage: advstep_tail_bench [--busy K] [--seconds S] [--rounds R] [--n N,N,...] [--json FILE]
 //   --busy K     busy processes beside the calls (default 2; 0: a quiet machine)
 //   --seconds S  seconds of calls per size, mode and round (default 1)
 //   --rounds R   alternations of the two modes per size (default 3)
 //   --n LIST     query rows per call (default 256,16384,65536,1048576)
+//   --json FILE  also writes the figures there (bench/report.py reads them)
 // Internal: --measure N --seconds S runs the calls and writes their latencies (int64 ns) to stdout.
 #include <signal.h>
 #include <sys/prctl.h>
@@ -28,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "acl/acl.h"
@@ -213,21 +215,46 @@ std::string load_average() {
   return fields.substr(0, end);
 }
 
-int drive(int busy, double seconds, int rounds, const std::vector<int64_t>& sizes) {
+void write_json(const char* path, int busy, double seconds, int rounds, const std::string& load,
+                const std::vector<std::pair<int64_t, std::pair<Tail, Tail>>>& rows) {
+  FILE* f = std::fopen(path, "w");
+  if (f == nullptr) {
+    std::fprintf(stderr, "cannot write %s\n", path);
+    return;
+  }
+  std::fprintf(f, "{\"busy\": %d, \"seconds\": %g, \"rounds\": %d, \"load\": \"%s\", \"rows\": [", busy, seconds,
+               rounds, load.c_str());
+  const char* separator = "";
+  for (const auto& [n, tails] : rows) {
+    const auto& [d, o] = tails;
+    std::fprintf(f,
+                 "%s\n {\"n\": %lld, \"default\": {\"p50_us\": %.3f, \"p99_us\": %.3f, \"max_us\": %.3f, \"calls\": %zu}, "
+                 "\"one_thread\": {\"p50_us\": %.3f, \"p99_us\": %.3f, \"max_us\": %.3f, \"calls\": %zu}}",
+                 separator, static_cast<long long>(n), d.p50_us, d.p99_us, d.max_us, d.calls, o.p50_us, o.p99_us,
+                 o.max_us, o.calls);
+    separator = ",";
+  }
+  std::fprintf(f, "\n]}\n");
+  std::fclose(f);
+}
+
+int drive(int busy, double seconds, int rounds, const std::vector<int64_t>& sizes, const char* json) {
   struct sigaction action {};
   action.sa_handler = on_interrupt;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   // Each measurement takes its seconds plus the workload's set-up (a few seconds at 2^20).
   const auto bound = static_cast<unsigned>(static_cast<double>(sizes.size() * rounds * 2) * (seconds + 5.0) + 30.0);
+  const std::string load = load_average();
   for (int k = 0; k < busy; ++k) g_children.push_back(start_busy_process(bound));
   std::printf("V1, W = 16, B = 16, full C API call (phase 1 + phase 2 + synchronise); %d busy process%s beside "
               "it; %d rounds of %.1f s per size and mode; load average at the start %s\n\n",
-              busy, busy == 1 ? "" : "es", rounds, seconds, load_average().c_str());
+              busy, busy == 1 ? "" : "es", rounds, seconds, load.c_str());
   std::printf("| N | default: p50 | p99 | max | one thread: p50 | p99 | max | p99 default / one thread | calls |\n");
   std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   int failures = 0;
+  std::vector<std::pair<int64_t, std::pair<Tail, Tail>>> rows;
   for (int64_t n : sizes) {
     std::vector<int64_t> by_default, one_thread;
     bool ok = true;
@@ -249,8 +276,10 @@ int drive(int busy, double seconds, int rounds, const std::vector<int64_t>& size
                 time_text(o.p50_us).c_str(), time_text(o.p99_us).c_str(), time_text(o.max_us).c_str(),
                 d.p99_us / o.p99_us, d.calls, o.calls);
     std::fflush(stdout);
+    rows.push_back({n, {d, o}});
   }
   stop_children();
+  if (json != nullptr && !g_stop) write_json(json, busy, seconds, rounds, load, rows);
   if (g_stop) {
     std::fprintf(stderr, "interrupted: busy processes stopped\n");
     return 130;
@@ -265,6 +294,7 @@ int main(int argc, char** argv) {
   int busy = 2, rounds = 3;
   double seconds = 1.0;
   long long measure_n = 0;
+  const char* json = nullptr;
   std::vector<int64_t> sizes = {256, 16384, 65536, int64_t{1} << 20};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -282,6 +312,8 @@ int main(int argc, char** argv) {
       rounds = std::atoi(value);
     } else if (arg == "--n") {
       sizes = advstep::bench::parse_sizes(value);
+    } else if (arg == "--json") {
+      json = value;
     } else if (arg == "--measure") {
       measure_n = std::atoll(value);
     } else {
@@ -290,9 +322,9 @@ int main(int argc, char** argv) {
     }
   }
   if (busy < 0 || busy > 64 || rounds < 1 || !(seconds > 0.0 && seconds <= 600.0) || sizes.empty()) {
-    std::fprintf(stderr, "usage: advstep_tail_bench [--busy 0..64] [--seconds S] [--rounds R] [--n N,N,...]\n");
+    std::fprintf(stderr, "usage: advstep_tail_bench [--busy 0..64] [--seconds S] [--rounds R] [--n N,N,...] [--json FILE]\n");
     return 2;
   }
   if (measure_n > 0) return advstep::bench::measure(measure_n, seconds);
-  return advstep::bench::drive(busy, seconds, rounds, sizes);
+  return advstep::bench::drive(busy, seconds, rounds, sizes, json);
 }
