@@ -151,6 +151,7 @@ bool run_measurement(int64_t n, double seconds, const char* threads, std::vector
     }
   }
   close(pipe_ends[0]);
+  if (g_stop) kill(child, SIGKILL);
   int status = 0;
   waitpid(child, &status, 0);
   g_children.pop_back();
