@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 
@@ -21,9 +22,17 @@ namespace {
 constexpr int32_t kMaxThreads = 8;
 /// The claim word: generation (high 32 bits), chunks in the loop (16 bits), next chunk (low 16).
 constexpr int64_t kMaxPooledChunks = 0xFFFF;
-/// Polls of the finished count before the caller sleeps: a few microseconds at most, enough for a
-/// helper that is running to finish its chunk, far less than the time slice of one that is not.
-constexpr int kSpinsBeforeSleeping = 256;
+/// How long the caller polls for chunks a helper still runs before it sleeps: a few chunks' time,
+/// far less than the time slice that a helper the scheduler has put aside waits for.
+constexpr std::chrono::microseconds kCallerPollTime{100};
+
+inline void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 int32_t configured_threads() {
   if (const char* text = std::getenv("ADVSTEP_NUM_THREADS")) {
@@ -76,8 +85,17 @@ class Pool {
     // Every chunk is claimed: wait for those a helper is still running, and only for those.
     const auto total = static_cast<uint32_t>(chunks);
     uint32_t done = finished_.load(std::memory_order_acquire);
-    for (int spin = 0; done != total && spin < kSpinsBeforeSleeping; ++spin) {
-      done = finished_.load(std::memory_order_acquire);
+    if (done != total) {
+      // A running helper finishes its chunk within microseconds: poll for that long rather than
+      // sleep, because a caller that sleeps gives its core away and, on a busy machine, waits a
+      // time slice to get it back.
+      const auto until = std::chrono::steady_clock::now() + kCallerPollTime;
+      while (done != total && std::chrono::steady_clock::now() < until) {
+        for (int i = 0; i < 64 && done != total; ++i) {
+          pause();
+          done = finished_.load(std::memory_order_acquire);
+        }
+      }
     }
     while (done != total) {
       finished_.wait(done, std::memory_order_acquire);
