@@ -213,9 +213,10 @@ def tails_section(tails) -> list[str]:
             md += [*tail_table(tails[name]), ""]
     md += ["What limits the tails: a helper that the scheduler puts aside while it runs a chunk it has claimed "
            "still holds the caller until it runs again (a claimed chunk cannot be taken back: the helper would "
-           "write memory the call has already handed back), so helpers park at once after each loop, hold one "
-           "chunk at a time, and a call of many time slices (N = 2^20 on a loaded machine) meets that wait "
-           "at the end of most passes.", ""]
+           "write memory the call has already handed back), so helpers park at once after each loop and hold one "
+           "chunk at a time, the caller polls up to 100 µs for a helper's last chunk rather than give its core "
+           "away, and a call of many time slices (N = 2^20 on a loaded machine) meets that wait at the end of "
+           "most passes.", ""]
     return md
 
 
