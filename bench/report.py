@@ -109,7 +109,12 @@ def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
 
-def goals(times, floor_bytes) -> tuple[list[str], list[str]]:
+def tail_rows(tails) -> dict:
+    """advstep_tail_bench's rows by N, or {} when that run is absent."""
+    return {row["n"]: row for row in tails["rows"]} if tails else {}
+
+
+def goals(times, floor_bytes, tails=None) -> tuple[list[str], list[str]]:
     """The issue's ratios: markdown lines, and the same for the terminal."""
     t = lambda impl, k: times.get((impl, k))  # noqa: E731
     rows = []
@@ -153,6 +158,22 @@ def goals(times, floor_bytes) -> tuple[list[str], list[str]]:
             ns = t(impl, key(version, 1))
             if ns is not None:
                 add(f"V{version} N=1: per-call overhead, {LABELS[impl]}", f"{ns:.0f} ns", "reported", None, "")
+    tails = tails or {}
+    loaded, quiet = tail_rows(tails.get("loaded")), tail_rows(tails.get("quiet"))
+    busy = tails["loaded"]["busy"] if tails.get("loaded") else 2
+    for n in (16384, 65536):
+        row = loaded.get(n)
+        r_tail = row and ratio(row["default"]["p99_us"] * 1000, row["one_thread"]["p99_us"] * 1000)
+        add(f"V1 N={n} beside {busy} busy processes: p99 default vs one thread", r_tail and f"{r_tail:.2f}x", "<= 1.5x",
+            None if r_tail is None else r_tail <= 1.5,
+            row and f"{fmt(row['default']['p99_us'] * 1000)} vs {fmt(row['one_thread']['p99_us'] * 1000)}"
+            or "advstep_tail_bench not run")
+    row = quiet.get(1 << 20)
+    r_gain = row and ratio(row["one_thread"]["p50_us"] * 1000, row["default"]["p50_us"] * 1000)
+    add("V1 N=2^20, no busy process: p50 one thread vs default", r_gain and f"{r_gain:.2f}x", "> 1x",
+        None if r_gain is None else r_gain > 1,
+        row and f"{fmt(row['one_thread']['p50_us'] * 1000)} vs {fmt(row['default']['p50_us'] * 1000)}"
+        or "advstep_tail_bench not run")
     md = ["| ratio | value | goal | met | figures |", "|---|---:|---:|:---:|---|"]
     text = []
     for name, value, goal, met, detail in rows:
@@ -161,6 +182,42 @@ def goals(times, floor_bytes) -> tuple[list[str], list[str]]:
         verdict = "" if met is None else ("  [met]" if met else "  [NOT met]")
         text.append(f"{name:58s} {value or 'n/a':>14s}  goal {goal:8s}{verdict}  {detail}")
     return md, text
+
+
+def tail_table(tails) -> list[str]:
+    """One run of advstep_tail_bench as a table: p50 / p99 / max, default threads and one thread."""
+    us = lambda v: fmt(v * 1000)  # noqa: E731
+    lines = [f"{tails['busy']} busy process{'es' if tails['busy'] != 1 else ''} beside the calls; {tails['rounds']} "
+             f"rounds of {tails['seconds']:g} s per size and mode; load average at the start {tails['load']}.", "",
+             "| N | default: p50 | p99 | max | one thread: p50 | p99 | max | p99 default / one thread | calls |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in tails["rows"]:
+        d, o = row["default"], row["one_thread"]
+        lines.append(f"| {row['n']} | {us(d['p50_us'])} | {us(d['p99_us'])} | {us(d['max_us'])} | {us(o['p50_us'])} | "
+                     f"{us(o['p99_us'])} | {us(o['max_us'])} | {d['p99_us'] / o['p99_us']:.2f}x | "
+                     f"{d['calls']} / {o['calls']} |")
+    return lines
+
+
+def tails_section(tails) -> list[str]:
+    if not tails:
+        return []
+    md = ["## Tails: default threads and one thread, quiet and beside busy processes", "",
+          "`advstep_tail_bench` (bench/tail_under_load.cpp) times every call of V1, W = 16, B = 16, the full C API "
+          "call (phase 1 + phase 2 + synchronise), each size and mode in a process of its own, the two modes "
+          "alternated so that both meet the same load; `--busy K` forks K processes that spin beside the calls "
+          "(ended by the driver, by an alarm, and by the driver's death). p50, p99 and max are nearest-rank "
+          "over all calls of all rounds.", ""]
+    for name in ("quiet", "loaded"):
+        if tails.get(name):
+            md += [*tail_table(tails[name]), ""]
+    md += ["What limits the tails: a helper that the scheduler puts aside while it runs a chunk it has claimed "
+           "still holds the caller until it runs again (a claimed chunk cannot be taken back: the helper would "
+           "write memory the call has already handed back), so helpers park at once after each loop and hold one "
+           "chunk at a time, the caller polls up to 100 µs for a helper's last chunk rather than give its core "
+           "away, and a call of many time slices (N = 2^20 on a loaded machine) meets that wait at the end of "
+           "most passes.", ""]
+    return md
 
 
 def limits(times) -> list[str]:
@@ -239,11 +296,18 @@ def main() -> int:
     parser.add_argument("--md", required=True)
     parser.add_argument("--png", required=True)
     parser.add_argument("--command", default="scripts/bench.sh")
+    parser.add_argument("--tails-quiet", help="advstep_tail_bench --busy 0 --json output")
+    parser.add_argument("--tails-loaded", help="advstep_tail_bench --busy 2 --json output")
     args = parser.parse_args()
+    tails = {}
+    for name, path in (("quiet", args.tails_quiet), ("loaded", args.tails_loaded)):
+        if path:
+            with open(path) as f:
+                tails[name] = json.load(f)
     times, floor_bytes, versions, notes, context = load(args.cpp, args.cpp_one_thread, args.py)
     with open(args.machine) as f:
         machine = json.load(f)
-    goal_md, goal_text = goals(times, floor_bytes)
+    goal_md, goal_text = goals(times, floor_bytes, tails)
     chart(times, args.png)
 
     md = [
@@ -305,7 +369,13 @@ def main() -> int:
         "harness's own build, not the code measured (advstep and the benchmark are Release, -O3).",
         "- The C++ library splits batches of 16384 cells or more over the cores (2 here): "
         "`ADVSTEP_NUM_THREADS=1` turns that off. numpy is single-threaded; PyTorch uses its own threads.",
+        "- The threads are the caller and parked helpers that claim chunks of 1024 to 4096 cells from one "
+        "shared counter (src/cpu/workers.cpp): the caller waits only for chunks a running helper has claimed, "
+        "never for a helper the scheduler has not run yet. An OpenMP team (the design before) holds its caller "
+        "at a barrier until every thread of the team has arrived, which beside busy processes costs a time "
+        "slice per call; see Tails.",
         "",
+        *tails_section(tails),
         "## V1 sweep (block size 16, table width 16)",
         "",
         *sweep_table(times, 1),

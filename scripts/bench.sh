@@ -21,7 +21,7 @@ scripts/install_deps.sh
 echo "== building advstep_bench (Release, $build) =="
 # CPU figures: the CUDA backend is left out so that device 0 is the host whatever the machine has.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DADVSTEP_BUILD_BENCH=ON -DADVSTEP_CUDA=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target advstep_bench
+cmake --build "$build" -j"$(nproc)" --target advstep_bench advstep_tail_bench
 
 echo "== Python environment ($venv) =="
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -83,6 +83,13 @@ echo "== C++: the C API on one thread, large batches =="
 ADVSTEP_NUM_THREADS=1 "$build/bench/advstep_bench" --benchmark_filter='^c_api/v./n=(65536|1048576)/' \
   --benchmark_out="$results/cpp_one_thread.json" --benchmark_out_format=json | grep -E '_min |ERROR' || true
 
+# Every call's latency, default threads against one thread: on the machine as it is, then beside two
+# busy processes the driver starts and stops itself (bounded in time, stopped on Ctrl-C too).
+echo "== C++: tails, default threads and one thread, no busy process =="
+"$build/bench/advstep_tail_bench" --busy 0 --json "$results/tails_quiet.json"
+echo "== C++: tails, default threads and one thread, beside 2 busy processes =="
+"$build/bench/advstep_tail_bench" --busy 2 --json "$results/tails_loaded.json"
+
 # OpenBLAS settings slow numpy here and no BLAS routine is used: cleared for the peers alone.
 peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 py_results=()
@@ -97,4 +104,4 @@ fi
 
 echo "== report: docs/benchmarks.md, docs/benchmarks.png =="
 "$vpy" bench/report.py --cpp "$results/cpp.json" --cpp-one-thread "$results/cpp_one_thread.json" "${py_results[@]}" --machine "$results/machine.json" \
-  --md docs/benchmarks.md --png docs/benchmarks.png --load-after "$(cut -d' ' -f1-3 /proc/loadavg)"
+  --tails-quiet "$results/tails_quiet.json" --tails-loaded "$results/tails_loaded.json" --md docs/benchmarks.md --png docs/benchmarks.png --load-after "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -27,8 +27,11 @@ constexpr int64_t kPrefetchTableBytes = int64_t{4} << 20;
 /// Rows (V1) or cells (V2) from which a call is split over threads: below it, waking a helper
 /// costs more than it saves (measured, see docs/benchmarks.md).
 constexpr int64_t kParallelCells = 16384;
-constexpr int64_t kMaxChunks = 32;
-constexpr int64_t kMinChunkCells = 4096;
+/// Chunks of at least 1024 cells (a few microseconds each), at most 256 per pass: fine enough that
+/// a helper that wakes late still finds a share, coarse enough that claiming one (a compare-and-swap)
+/// costs nothing measurable.
+constexpr int64_t kMaxChunks = 256;
+constexpr int64_t kMinChunkCells = 1024;
 
 /// The address of sequence @p seq's entry for position @p pos, as a hint: computed in unsigned
 /// arithmetic and never dereferenced, so an out-of-table guess costs nothing but the hint.

@@ -1,4 +1,4 @@
-// Spreading the chunks of one loop over threads: OpenMP's team, sized by ADVSTEP_NUM_THREADS.
+// Spreading the chunks of one loop over the caller and a few helper threads (ADVSTEP_NUM_THREADS).
 #pragma once
 
 #include <cstdint>
@@ -7,11 +7,13 @@ namespace advstep::cpu {
 
 /// Runs @p body(@p context, chunk) for every chunk in [0, @p chunks) and returns when all have run.
 ///
-/// The chunks go to an OpenMP team of thread_count() threads, the caller among them, one chunk at
-/// a time (dynamic schedule: a thread slow to start only leaves more chunks to the others). One
-/// call at a time gets a team: a call made while another thread's call holds it runs its chunks
-/// on the calling thread, as does a call from inside an OpenMP parallel region of the application
-/// and every call in a process forked after the team started (the child has none of its threads).
+/// The caller and thread_count() - 1 parked helpers claim the chunks one at a time from a shared
+/// counter. The caller runs chunks from the start and, once none is left to claim, waits only for
+/// the chunks a helper has claimed and is still running: a helper the scheduler has not run yet
+/// claims nothing, so on a busy machine the loop costs what it costs on one thread. One call at a
+/// time gets the helpers: a call made while another thread's call holds them runs its chunks on
+/// the calling thread, as does every call in a process forked after the helpers started (the child
+/// has none of them). A body must not throw.
 void parallel_for(int64_t chunks, void (*body)(const void* context, int64_t chunk), const void* context);
 
 /// Threads a loop may use, the caller included: ADVSTEP_NUM_THREADS when set (1 turns helpers
