@@ -133,6 +133,76 @@ TEST(QueuedWorkOnAFreedBlock, StepIsRefusedAndTheNewOwnerKeepsItsBytes) {
   // The DeviceTensor frees its address at the end of the test: that frees the new block.
 }
 
+/// Plans @p c's step, then frees its seqLens block and hands the address to a new owner (0x5a bytes)
+/// before the second phase; returns the new block.
+void* replace_seq_lens_after_first_phase(CallCase& c) {
+  EXPECT_EQ(c.plan_v1(), ACL_SUCCESS) << last_error_message();
+  void* seq_lens = c.tensors[kSeqLens].address();
+  const size_t bytes = c.tensors[kSeqLens].bytes();
+  EXPECT_EQ(aclrtFree(seq_lens), ACL_SUCCESS);
+  void* again = allocate_at(seq_lens, bytes);
+  EXPECT_EQ(aclrtMemset(again, bytes, 0x5a, bytes), ACL_SUCCESS);
+  return again;
+}
+
+// The memory check of the first phase accepted seqLens' block; the block is freed and its address
+// handed to another owner before the second phase. The address, size and device all still pass a
+// memory check, yet the block is not the one the step was planned on: nothing is written.
+TEST(BlockFreedBetweenThePhases, EagerStepOnItsReplacementIsRefused) {
+  CallCase c = CallCase::official_v1();
+  const StreamHandle stream(false);
+  ASSERT_EQ(replace_seq_lens_after_first_phase(c), c.tensors[kSeqLens].address());
+  const auto before = c.bytes();
+  clear_messages();
+  EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, stream.get()), ACLNN_ERR_PARAM_INVALID);
+  EXPECT_TRUE(message_has("aclnnAdvanceStep", {"seqLens's aclrtMalloc block was freed after the first phase",
+                                               "allocated again to another owner"}));
+  EXPECT_EQ(aclrtSynchronizeStream(stream.get()), ACL_SUCCESS) << last_error_message();
+  EXPECT_EQ(c.bytes(), before);  // the new owner's bytes and every other tensor
+}
+
+TEST(BlockFreedBetweenThePhases, DeferredStepOnItsReplacementIsRefusedAtSynchronisation) {
+  CallCase c = CallCase::official_v1();
+  const StreamHandle stream(true);
+  ASSERT_EQ(replace_seq_lens_after_first_phase(c), c.tensors[kSeqLens].address());
+  const auto before = c.bytes();
+  ASSERT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, stream.get()), ACL_SUCCESS) << last_error_message();
+  clear_messages();
+  EXPECT_EQ(aclrtSynchronizeStream(stream.get()), ACLNN_ERR_PARAM_INVALID);
+  EXPECT_TRUE(message_has("aclnnAdvanceStep", {"seqLens's aclrtMalloc block was freed after the step was queued",
+                                               "allocated again to another owner"}));
+  EXPECT_EQ(c.bytes(), before);
+}
+
+// A repeatable executor re-pointed by a setter at another live block is checked again, and the new
+// block is the one its later runs hold.
+TEST(BlockFreedBetweenThePhases, SetterMovesTheHeldBlock) {
+  CallCase c = CallCase::official_v1();
+  const StreamHandle stream(false);
+  ASSERT_EQ(c.plan_v1(), ACL_SUCCESS) << last_error_message();
+  ASSERT_EQ(aclSetAclOpExecutorRepeatable(c.executor), ACL_SUCCESS);
+  const size_t bytes = c.tensors[kSeqLens].bytes();
+  void* moved = device_block(bytes);
+  ASSERT_EQ(aclrtMemcpy(moved, bytes, c.tensors[kSeqLens].address(), bytes, ACL_MEMCPY_DEVICE_TO_DEVICE), ACL_SUCCESS);
+  ASSERT_EQ(aclSetInputTensorAddr(c.executor, kSeqLens, nullptr, moved), ACL_SUCCESS) << last_error_message();
+  EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, stream.get()), ACL_SUCCESS) << last_error_message();
+  // The original block is no longer the executor's: freeing it changes nothing for the next run.
+  void* original = c.tensors[kSeqLens].address();
+  ASSERT_EQ(aclrtFree(original), ACL_SUCCESS);
+  void* again = allocate_at(original, bytes);
+  EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, stream.get()), ACL_SUCCESS) << last_error_message();
+  // The moved block is: freed and handed out again, it is refused.
+  ASSERT_EQ(aclrtFree(moved), ACL_SUCCESS);
+  void* replacement = allocate_at(moved, bytes);
+  clear_messages();
+  EXPECT_EQ(aclnnAdvanceStep(nullptr, 0, c.executor, stream.get()), ACLNN_ERR_PARAM_INVALID);
+  EXPECT_TRUE(message_has("aclnnAdvanceStep", {"seqLens's aclrtMalloc block was freed after the first phase"}));
+  EXPECT_EQ(aclDestroyAclOpExecutor(c.executor), ACL_SUCCESS);
+  c.executor = nullptr;
+  EXPECT_EQ(aclrtFree(replacement), ACL_SUCCESS);
+  (void)again;  // the DeviceTensor frees the original address at the end of the test
+}
+
 TEST(FreedDeviceAddress, MemsetIsRefusedNotTakenForHostMemory) {
   void* block = device_block();
   ASSERT_EQ(aclrtFree(block), ACL_SUCCESS);

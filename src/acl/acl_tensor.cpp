@@ -118,19 +118,20 @@ const char* data_type_name(aclDataType type) {
   }
 }
 
-core::TensorDesc describe(const aclTensor& tensor) {
-  core::TensorDesc desc;
+void describe(const aclTensor& tensor, core::TensorDesc& desc) {
   desc.data = tensor.data;
   desc.type = tensor.data_type == ACL_INT64   ? core::ElementType::kInt64
               : tensor.data_type == ACL_INT32 ? core::ElementType::kInt32
                                               : core::ElementType::kUnsupported;
   desc.type_name = data_type_name(tensor.data_type);
+  desc.device = Device::kCpu;
   desc.rank = static_cast<int32_t>(tensor.view_dims.size());
   const size_t kept = std::min<size_t>(tensor.view_dims.size(), kMaxRank);
   std::copy_n(tensor.view_dims.begin(), kept, desc.dims.begin());
   std::copy_n(tensor.strides.begin(), kept, desc.strides.begin());
+  std::fill(desc.dims.begin() + static_cast<std::ptrdiff_t>(kept), desc.dims.end(), 0);
+  std::fill(desc.strides.begin() + static_cast<std::ptrdiff_t>(kept), desc.strides.end(), 0);
   desc.offset = tensor.offset;
-  return desc;
 }
 
 }  // namespace advstep::acl

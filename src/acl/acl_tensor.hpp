@@ -36,7 +36,7 @@ aclnnStatus init_tensor(const char* api, aclTensor* tensor, const int64_t* view_
                         int64_t data_type, const int64_t* stride, int64_t offset, int64_t format,
                         const int64_t* storage_dims, uint64_t storage_dims_num, void* data) noexcept;
 
-/// The core's view of @p tensor.
-core::TensorDesc describe(const aclTensor& tensor);
+/// Writes the core's view of @p tensor into @p desc (in place: a plan's tensor, with no copy).
+void describe(const aclTensor& tensor, core::TensorDesc& desc);
 
 }  // namespace advstep::acl

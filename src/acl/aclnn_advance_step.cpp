@@ -37,7 +37,7 @@ Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*
   request.accepts_speculative = v2;
   for (size_t r = 0; r < tensors.size(); ++r) {
     if (tensors[r] == nullptr) continue;
-    planned->plan.tensors[r] = describe(*tensors[r]);
+    describe(*tensors[r], planned->plan.tensors[r]);
     request.tensors[r] = &planned->plan.tensors[r];
   }
   request.num_seqs = num_seqs;
@@ -48,7 +48,10 @@ Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*
 
   // The tensors must be memory of the calling thread's device; the run's stream must be of it too.
   const int32_t device = runtime::current_device();
-  if (Status s = core::make_plan(request, &runtime::device_memory_domain(device), planned->plan); !s.ok()) {
+  // The memory check records the block of each tensor, which the run proves still allocated.
+  planned->blocks = {};
+  const runtime::RecordingDeviceDomain memory(device, planned->plan, planned->blocks);
+  if (Status s = core::make_plan(request, &memory, planned->plan); !s.ok()) {
     release_executor(planned);
     return s;
   }

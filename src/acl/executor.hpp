@@ -5,6 +5,7 @@
 
 #include "aclnn/acl_meta.h"
 #include "core/plan.hpp"
+#include "runtime/held_blocks.hpp"
 
 struct aclOpExecutor {
   enum class State : int32_t { kFree, kPlanned, kRan };
@@ -17,6 +18,9 @@ struct aclOpExecutor {
   uint64_t workspace_size = 0;
   int32_t device = 0;              ///< the runtime's device at phase 1, which the tensors belong to
   advstep::core::Plan plan;
+  /// The blocks the plan's last memory check accepted: the run proves they are still allocated
+  /// instead of checking the memory again.
+  advstep::runtime::PlanBlocks blocks;
 };
 
 namespace advstep::acl {

@@ -26,25 +26,22 @@ Status check_run(const char* api, void* workspace, uint64_t workspace_size, aclO
                       core::concat(">= ", executor.workspace_size), workspace_size);
   }
   if (executor.addresses_changed) {
-    if (Status s = core::check_memory(executor.plan, &runtime::device_memory_domain(executor.device)); !s.ok()) {
-      return s;
-    }
+    // A setter re-pointed tensors: the whole memory check again, whose blocks are held from now on.
+    const runtime::RecordingDeviceDomain memory(executor.device, executor.plan, executor.blocks);
+    if (Status s = core::check_memory(executor.plan, &memory); !s.ok()) return s;
     executor.addresses_changed = false;
   }
   return {};
 }
 
-/// Runs @p plan once its memory is checked again: the blocks checked by the first phase may have
-/// been freed (or shrunk into another allocation) since, and nothing may be written into them.
-/// @p queued: the blocks a deferred run was queued with, which must still be those blocks (a freed
-/// block's address may have been handed out again); null for a run now.
-Status checked_run(const core::Plan& plan, const core::MemoryDomain& memory, runtime::DeviceQueue& device,
-                   const runtime::PlanBlocks* queued) {
+/// Runs @p plan once its blocks are proven still allocated: the blocks its memory check accepted
+/// (@p held) may have been freed since, or freed and allocated again at the same address, and
+/// nothing may be written into them. The layout, extents and overlaps the check also proved depend
+/// on the plan's addresses alone, which only a setter changes (and then the check runs again).
+Status checked_run(const core::Plan& plan, int32_t device_id, runtime::PlanBlocks& held, runtime::DeviceQueue& device,
+                   const char* freed_after, const char* kept_until) {
   const runtime::BlocksInUse in_use;  // aclrtFree on another thread waits for this run's writes
-  if (Status s = core::check_memory(plan, &memory); !s.ok()) return s;
-  if (queued != nullptr) {
-    if (Status s = runtime::check_blocks_unchanged(plan, *queued); !s.ok()) return s;
-  }
+  if (Status s = runtime::check_held_blocks(plan, device_id, held, freed_after, kept_until); !s.ok()) return s;
   return device.run(plan);
 }
 
@@ -75,12 +72,11 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
                           core::concat("one of device ", target->device_id()));
     } else if (target->deferred()) {
       // Deferred work runs at synchronisation: a block freed since this call must not be written.
-      const core::MemoryDomain& memory = runtime::device_memory_domain(executor->device);
-      // The blocks it is queued with are kept by id: freed before then, they are refused there even
-      // when their addresses were handed out again.
-      target->submit([plan = executor->plan, &device = target->device(), &memory,
-                      queued = runtime::blocks_of(executor->plan)]() {
-        return checked_run(plan, memory, device, &queued);
+      // It keeps the blocks the first phase found: freed before it runs, they are refused there
+      // even when their addresses were handed out again.
+      target->submit([plan = executor->plan, &device = target->device(), device_id = executor->device,
+                      held = executor->blocks]() mutable {
+        return checked_run(plan, device_id, held, device, "the step was queued", "the stream is synchronised");
       });
     } else {
       // The device runs the plan in place (host) or enqueues its kernels (GPU). A data fault is kept
@@ -89,9 +85,9 @@ Status run_operator(const char* api, void* workspace, uint64_t workspace_size, a
       // runs the task before returning). A GPU's kernels cannot outlive their blocks: aclrtFree's
       // cudaFree waits for the device first.
       Status refused;
-      const core::MemoryDomain& memory = runtime::device_memory_domain(executor->device);
-      target->submit([&plan = executor->plan, &device = target->device(), &memory, &refused]() {
-        Status result = checked_run(plan, memory, device, nullptr);
+      target->submit([executor, &device = target->device(), &refused]() {
+        Status result = checked_run(executor->plan, executor->device, executor->blocks, device,
+                                    "the first phase", "the step has run");
         if (result.ok() || result.code() == StatusCode::kDataFault) return result;
         refused = std::move(result);
         return Status();

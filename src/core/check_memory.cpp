@@ -1,7 +1,7 @@
 // Step 5 of spec section 4, the checks that look at memory: each tensor's layout (contiguous, aligned,
 // an extent that fits an address), its memory (the domain's rule: device memory of the runtime, large
 // enough), and no overlap between a written tensor and any other. make_plan runs it last; a run runs
-// it again, since the blocks checked by the first phase may have been freed since.
+// it again when an address changed or a block the first phase checked is no longer allocated.
 #include <array>
 #include <cstdint>
 #include <string>
@@ -13,19 +13,22 @@
 namespace advstep::core {
 namespace {
 
-Status check_layout(const char* api, const char* name, const TensorDesc& tensor) {
+/// @p numel: tensor.numel(), computed once by the caller.
+Status check_layout(const char* api, const char* name, const TensorDesc& tensor, int64_t numel) {
   if (tensor.offset < 0) {
     return fail(StatusCode::kInvalidArgument, api, concat(name, " offset must not be negative"), ">= 0",
                 tensor.offset);
   }
   // The shape checks passed, so the element count, and with it every stride product, fits.
-  TensorDesc contiguous = tensor;
-  if (!detail::row_major_strides(tensor.dims.data(), tensor.rank, contiguous.strides.data())) {
+  std::array<int64_t, kMaxRank> row_major{};
+  if (!detail::row_major_strides(tensor.dims.data(), tensor.rank, row_major.data())) {
     return fail(StatusCode::kInvalidArgument, api, concat(name, " must hold fewer than 2^63 elements"),
                 "a shape whose element count fits in int64", shape_string(tensor));
   }
   for (int32_t d = tensor.rank - 1; d >= 0; --d) {
-    if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != contiguous.strides[static_cast<size_t>(d)]) {
+    if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != row_major[static_cast<size_t>(d)]) {
+      TensorDesc contiguous = tensor;
+      contiguous.strides = row_major;
       return fail(StatusCode::kInvalidArgument, api, concat(name, " must be contiguous"),
                   concat("strides ", strides_string(contiguous)), concat("strides ", strides_string(tensor)));
     }
@@ -36,12 +39,12 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor)
   int64_t bytes = 0;
   int64_t start = 0;
   int64_t end = 0;
-  if (!detail::checked_mul(tensor.numel(), tensor.element_size(), bytes) ||
+  if (!detail::checked_mul(numel, tensor.element_size(), bytes) ||
       !detail::checked_mul(tensor.offset, tensor.element_size(), start) || !detail::checked_add(start, bytes, end) ||
       static_cast<uintptr_t>(end) > UINTPTR_MAX - base) {
     return fail(StatusCode::kInvalidArgument, api, concat(name, " spans more bytes than an address can reach"),
                 "offset + elements within the address space",
-                concat(tensor.numel(), " elements at offset ", tensor.offset));
+                concat(numel, " elements at offset ", tensor.offset));
   }
   // Every element must sit at a multiple of its size: a GPU faults on a misaligned load and loses
   // its context (the CPU would not notice), so the plan refuses it on every backend.
@@ -60,9 +63,9 @@ struct ByteRange {
 };
 
 /// Only for tensors that passed check_layout: their extent does not overflow.
-ByteRange byte_range(const TensorDesc& tensor) {
+ByteRange byte_range(const TensorDesc& tensor, int64_t numel) {
   const auto begin = reinterpret_cast<uintptr_t>(tensor.first());
-  return {begin, begin + static_cast<uintptr_t>(tensor.numel() * tensor.element_size())};
+  return {begin, begin + static_cast<uintptr_t>(numel * tensor.element_size())};
 }
 
 }  // namespace
@@ -76,8 +79,9 @@ Status check_memory(const Plan& plan, const MemoryDomain* memory) {
     const auto role = static_cast<TensorRole>(r);
     const TensorDesc& tensor = plan.tensor(role);
     const char* name = role_name(role, plan.contract);
-    if (Status s = check_layout(plan.api, name, tensor); !s.ok()) return s;
-    ranges[static_cast<size_t>(r)] = byte_range(tensor);
+    const int64_t numel = tensor.numel();
+    if (Status s = check_layout(plan.api, name, tensor, numel); !s.ok()) return s;
+    ranges[static_cast<size_t>(r)] = byte_range(tensor, numel);
     written[static_cast<size_t>(r)] = is_written(role);
     if (memory != nullptr) {
       const auto bytes = static_cast<int64_t>(ranges[static_cast<size_t>(r)].end - ranges[static_cast<size_t>(r)].begin);

@@ -1,7 +1,9 @@
 #include "runtime/memory.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -14,11 +16,28 @@
 namespace advstep::runtime {
 namespace {
 
-using BlockMap = std::map<uintptr_t, Block>;
-
-SnapshotRegistry<BlockMap>& blocks() {
-  static SnapshotRegistry<BlockMap> registry;
+SnapshotRegistry<BlockList>& blocks() {
+  static SnapshotRegistry<BlockList> registry;
   return registry;
+}
+
+/// The slots of every block ever allocated, reused once their block is freed. Changed only inside
+/// the registry's update (its lock).
+struct BlockSlots {
+  std::deque<BlockSlot> all;  // a deque never moves its elements
+  std::vector<BlockSlot*> unused;
+
+  BlockSlot* take() {
+    if (unused.empty()) return &all.emplace_back();
+    BlockSlot* slot = unused.back();
+    unused.pop_back();
+    return slot;
+  }
+};
+
+BlockSlots& block_slots() {
+  static BlockSlots* const slots = new BlockSlots;  // never destroyed: handles may be read after main
+  return *slots;
 }
 
 class DeviceMemoryDomain final : public core::MemoryDomain {
@@ -26,27 +45,8 @@ class DeviceMemoryDomain final : public core::MemoryDomain {
   explicit DeviceMemoryDomain(int32_t device) : device_(device) {}
 
   Status check(const char* api, const char* name, const core::TensorDesc& tensor, int64_t bytes) const override {
-    const void* first = tensor.first();
-    if (const Block* block = find_block(first, static_cast<size_t>(bytes), MemoryKind::kDevice); block != nullptr) {
-      if (block->device == device_) return {};
-      // Another GPU's memory would be read through peer access, or fault: never what was meant.
-      return core::fail(StatusCode::kInvalidArgument, api,
-                        core::concat(name, " is memory of another device than the one it would run on"),
-                        core::concat("an aclrtMalloc block of device ", device_),
-                        core::concat("one of device ", block->device, " at ", core::address_string(first)));
-    }
-    const Block* holder = find_block_containing(first, MemoryKind::kDevice);
-    if (holder == nullptr) {
-      return core::fail(StatusCode::kInvalidArgument, api,
-                        core::concat(name, " data must be device memory from aclrtMalloc"),
-                        "an address inside a live aclrtMalloc block",
-                        core::concat(core::address_string(first), " (host, freed or unknown memory)"));
-    }
-    const auto room = static_cast<int64_t>(holder->begin + holder->size - reinterpret_cast<uintptr_t>(first));
-    return core::fail(StatusCode::kInvalidArgument, api,
-                      core::concat(name, " runs past the end of its aclrtMalloc block of ", holder->size, " bytes"),
-                      core::concat("at most ", room, " bytes from ", core::address_string(first)),
-                      core::concat(bytes, " bytes"));
+    const Block* block = nullptr;
+    return check_device_tensor(blocks_now(), device_, api, name, tensor, bytes, block);
   }
 
  private:
@@ -62,7 +62,11 @@ void* allocate(size_t size, MemoryKind kind) {
   if (address == nullptr) return nullptr;
   const auto begin = reinterpret_cast<uintptr_t>(address);
   const uint64_t id = last_id.fetch_add(1, std::memory_order_relaxed) + 1;
-  blocks().update([&](BlockMap& map) { map[begin] = Block{id, begin, size, kind, device}; });
+  blocks().update([&](BlockList& list) {
+    BlockSlot* slot = block_slots().take();
+    slot->id.store(id, std::memory_order_release);
+    list.insert(Block{id, begin, size, kind, device, slot});
+  });
   return address;
 }
 
@@ -75,30 +79,33 @@ bool is_device_address(const void* address) {
   return find_block_containing(address, MemoryKind::kDevice) != nullptr || backend().is_device_address(address);
 }
 
-PlanBlocks blocks_of(const core::Plan& plan) {
-  PlanBlocks blocks;
-  for (int32_t role = 0; role < plan.role_count(); ++role) {
-    const core::TensorDesc& tensor = plan.tensors[static_cast<size_t>(role)];
-    if (tensor.data != nullptr) blocks.ids[static_cast<size_t>(role)] = block_id(tensor.first(), MemoryKind::kDevice);
+Status check_device_tensor(const BlockList& blocks, int32_t device, const char* api, const char* name,
+                           const core::TensorDesc& tensor, int64_t bytes, const Block*& block) {
+  const void* first = tensor.first();
+  const auto at = reinterpret_cast<uintptr_t>(first);
+  block = nullptr;
+  if (const Block* found = blocks.holding(at, static_cast<size_t>(bytes), MemoryKind::kDevice); found != nullptr) {
+    if (found->device == device) {
+      block = found;
+      return {};
+    }
+    // Another GPU's memory would be read through peer access, or fault: never what was meant.
+    return core::fail(StatusCode::kInvalidArgument, api,
+                      core::concat(name, " is memory of another device than the one it would run on"),
+                      core::concat("an aclrtMalloc block of device ", device),
+                      core::concat("one of device ", found->device, " at ", core::address_string(first)));
   }
-  return blocks;
-}
-
-Status check_blocks_unchanged(const core::Plan& plan, const PlanBlocks& queued) {
-  for (int32_t role = 0; role < plan.role_count(); ++role) {
-    const uint64_t then = queued.ids[static_cast<size_t>(role)];
-    const core::TensorDesc& tensor = plan.tensors[static_cast<size_t>(role)];
-    if (then == 0 || tensor.data == nullptr) continue;
-    const Block* now = find_block_containing(tensor.first(), MemoryKind::kDevice);
-    if (now != nullptr && now->id == then) continue;
-    const char* name = core::role_name(static_cast<core::TensorRole>(role), plan.contract);
-    return core::fail(StatusCode::kInvalidArgument, plan.api,
-                      core::concat(name, "'s aclrtMalloc block was freed after the step was queued"),
-                      "the block to stay allocated until the stream is synchronised",
-                      core::concat("a freed block at ", core::address_string(tensor.first()),
-                                   now != nullptr ? " (since allocated again to another owner)" : ""));
+  const Block* holder = blocks.containing(at, MemoryKind::kDevice);
+  if (holder == nullptr) {
+    return core::fail(StatusCode::kInvalidArgument, api, core::concat(name, " data must be device memory from aclrtMalloc"),
+                      "an address inside a live aclrtMalloc block",
+                      core::concat(core::address_string(first), " (host, freed or unknown memory)"));
   }
-  return {};
+  const auto room = static_cast<int64_t>(holder->begin + holder->size - at);
+  return core::fail(StatusCode::kInvalidArgument, api,
+                    core::concat(name, " runs past the end of its aclrtMalloc block of ", holder->size, " bytes"),
+                    core::concat("at most ", room, " bytes from ", core::address_string(first)),
+                    core::concat(bytes, " bytes"));
 }
 
 namespace {
@@ -120,10 +127,14 @@ BlocksInUse::~BlocksInUse() {
 bool release(void* address, MemoryKind kind) {
   const auto begin = reinterpret_cast<uintptr_t>(address);
   bool found = false;
-  blocks().update([&](BlockMap& map) {
-    const auto it = map.find(begin);
-    if (it == map.end() || it->second.kind != kind) return;
-    map.erase(it);
+  blocks().update([&](BlockList& list) {
+    const Block* block = list.starting_at(begin);
+    if (block == nullptr || block->kind != kind) return;
+    // Handles to the block see it freed from here on (the fence below orders this store before
+    // the epoch's close, as it does the list's change).
+    block->slot->id.store(0, std::memory_order_relaxed);
+    block_slots().unused.push_back(block->slot);
+    list.erase(begin);
     found = true;
   });
   if (!found) return false;
@@ -142,22 +153,47 @@ bool release(void* address, MemoryKind kind) {
   return true;
 }
 
-const Block* find_block_containing(const void* address, MemoryKind kind) {
-  const BlockMap& map = blocks().read();
-  const auto at = reinterpret_cast<uintptr_t>(address);
-  auto it = map.upper_bound(at);
-  if (it == map.begin()) return nullptr;
-  --it;
-  const Block& block = it->second;
-  if (block.kind != kind || at >= block.begin + block.size) return nullptr;
+const BlockList& blocks_now() { return blocks().read(); }
+
+const Block* BlockList::containing(uintptr_t address, MemoryKind kind) const {
+  // The last block starting at or before address.
+  const auto after = std::upper_bound(sorted_.begin(), sorted_.end(), address,
+                                      [](uintptr_t at, const Block& block) { return at < block.begin; });
+  if (after == sorted_.begin()) return nullptr;
+  const Block& block = *(after - 1);
+  if (block.kind != kind || address - block.begin >= block.size) return nullptr;
   return &block;
 }
 
-const Block* find_block(const void* address, size_t bytes, MemoryKind kind) {
-  const Block* block = find_block_containing(address, kind);
+const Block* BlockList::holding(uintptr_t address, size_t bytes, MemoryKind kind) const {
+  const Block* block = containing(address, kind);
   if (block == nullptr) return nullptr;
-  const uintptr_t room = block->begin + block->size - reinterpret_cast<uintptr_t>(address);
+  const uintptr_t room = block->begin + block->size - address;
   return bytes <= room ? block : nullptr;
+}
+
+const Block* BlockList::starting_at(uintptr_t begin) const {
+  const auto at = std::lower_bound(sorted_.begin(), sorted_.end(), begin,
+                                   [](const Block& block, uintptr_t value) { return block.begin < value; });
+  return at != sorted_.end() && at->begin == begin ? &*at : nullptr;
+}
+
+void BlockList::insert(const Block& block) {
+  const auto at = std::upper_bound(sorted_.begin(), sorted_.end(), block.begin,
+                                   [](uintptr_t begin, const Block& other) { return begin < other.begin; });
+  sorted_.insert(at, block);
+}
+
+void BlockList::erase(uintptr_t begin) {
+  if (const Block* block = starting_at(begin); block != nullptr) sorted_.erase(sorted_.begin() + (block - sorted_.data()));
+}
+
+const Block* find_block_containing(const void* address, MemoryKind kind) {
+  return blocks_now().containing(reinterpret_cast<uintptr_t>(address), kind);
+}
+
+const Block* find_block(const void* address, size_t bytes, MemoryKind kind) {
+  return blocks_now().holding(reinterpret_cast<uintptr_t>(address), bytes, kind);
 }
 
 const core::MemoryDomain& device_memory_domain(int32_t device) {

@@ -1,10 +1,11 @@
 // The blocks this runtime handed out, so that tensors and copies can be checked against them.
 #pragma once
 
-#include <cstddef>
 #include <array>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <map>
+#include <vector>
 
 #include "advstep/status.hpp"
 #include "core/plan.hpp"
@@ -13,13 +14,44 @@ namespace advstep::runtime {
 
 enum class MemoryKind : int32_t { kDevice, kHost };
 
+/// Where the id of a live block is kept, so that work holding a block can tell in one load whether
+/// it is still that allocation: the slot holds the block's id while it is allocated and 0 once it
+/// is freed. Slots are never freed (a handle must never dangle), only given to later blocks, which
+/// have other ids.
+struct BlockSlot {
+  std::atomic<uint64_t> id{0};
+};
+
 struct Block {
   uint64_t id;  ///< unique to this allocation for the life of the process: never reused with the address
   uintptr_t begin;
   size_t size;  ///< bytes the caller asked for: anything past it is out of bounds
   MemoryKind kind;
   int32_t device;  ///< the runtime's device of the allocating thread, which the memory belongs to
+  BlockSlot* slot;  ///< holds id until the block is freed
 };
+
+/// The live blocks, sorted by address: a look-up is a binary search over a flat array, without
+/// the node walks of a tree. Read through a snapshot (see SnapshotRegistry), changed by copy.
+class BlockList {
+ public:
+  /// The block of @p kind holding @p address, or null.
+  [[nodiscard]] const Block* containing(uintptr_t address, MemoryKind kind) const;
+  /// The block of @p kind holding [address, address + bytes) entirely, or null.
+  [[nodiscard]] const Block* holding(uintptr_t address, size_t bytes, MemoryKind kind) const;
+  /// The block starting at @p begin, or null.
+  [[nodiscard]] const Block* starting_at(uintptr_t begin) const;
+
+  void insert(const Block& block);
+  void erase(uintptr_t begin);
+
+ private:
+  std::vector<Block> sorted_;  ///< by begin; blocks never overlap
+};
+
+/// The newest list of live blocks, for several look-ups in a row (one snapshot read instead of one
+/// per look-up); valid until this thread's next call of blocks_now() or of the functions below.
+const BlockList& blocks_now();
 
 /// Allocates @p size bytes of @p kind on the calling thread's device (aclrtSetDevice's, not CUDA's
 /// current one): host memory, or cudaMalloc / cudaMallocHost, at least 64-byte aligned, and records
@@ -64,18 +96,10 @@ uint64_t block_id(const void* address, MemoryKind kind);
 /// memory (a freed block, past a block's end). Such an address is never host memory.
 bool is_device_address(const void* address);
 
-/// The ids of the device blocks holding a plan's tensors when it was queued (0: a tensor not given).
-struct PlanBlocks {
-  std::array<uint64_t, core::kRoleCount> ids{};
-};
-
-/// The blocks @p plan's tensors are in now.
-PlanBlocks blocks_of(const core::Plan& plan);
-
-/// Refuses (ACLNN_ERR_PARAM_INVALID, naming the tensor) when a block of @p queued is no longer the
-/// block at its tensor's address: freed since the plan was queued, whether or not the address was
-/// allocated again. Call while holding BlocksInUse, after core::check_memory.
-Status check_blocks_unchanged(const core::Plan& plan, const PlanBlocks& queued);
+/// The C API's memory rule for one tensor (see device_memory_domain), looked up in @p blocks; the
+/// block found is stored in @p block when the tensor passes.
+Status check_device_tensor(const BlockList& blocks, int32_t device, const char* api, const char* name,
+                           const core::TensorDesc& tensor, int64_t bytes, const Block*& block);
 
 /// The C API's memory rule: tensors live in device blocks from aclrtMalloc, entirely, allocated on
 /// @p device (the device whose stream will run them). @p device must name a device of the backend.

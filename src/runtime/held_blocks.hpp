@@ -1,0 +1,72 @@
+// The blocks a checked plan's tensors lie in, kept from its memory check until its run, and the
+// run's proof that they are still those allocations.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "advstep/status.hpp"
+#include "core/plan.hpp"
+#include "runtime/memory.hpp"
+
+namespace advstep::runtime {
+
+/// One allocation as a memory check found it: its slot and its id. Whether it is still allocated
+/// is one load, whatever the number of blocks, and a block freed and allocated again at the same
+/// address is told apart (the new block has another id).
+class BlockHandle {
+ public:
+  BlockHandle() = default;
+  explicit BlockHandle(const Block& block) : slot_(block.slot), id_(block.id) {}
+
+  /// Whether the block is still allocated; false for an empty handle. Read while holding
+  /// BlocksInUse, a true answer lasts until the guard ends (aclrtFree waits for it).
+  [[nodiscard]] bool held() const { return slot_ != nullptr && slot_->id.load(std::memory_order_acquire) == id_; }
+  [[nodiscard]] bool empty() const { return slot_ == nullptr; }
+  [[nodiscard]] uint64_t id() const { return id_; }
+
+ private:
+  const BlockSlot* slot_ = nullptr;
+  uint64_t id_ = 0;
+};
+
+/// The block of each tensor of a plan, by role (empty for a role the check did not see).
+struct PlanBlocks {
+  std::array<BlockHandle, core::kRoleCount> handles{};
+
+  /// Whether the first @p count roles' blocks are all recorded and still allocated.
+  [[nodiscard]] bool all_held(int32_t count) const {
+    for (int32_t r = 0; r < count; ++r) {
+      if (!handles[static_cast<size_t>(r)].held()) return false;
+    }
+    return true;
+  }
+};
+
+/// device_memory_domain(@p device)'s rule, which also records in @p held the block of each tensor
+/// of @p plan it accepts. Reads the block registry once, when made: keep it for one memory check,
+/// with no other look-up of blocks on this thread while it lives.
+class RecordingDeviceDomain final : public core::MemoryDomain {
+ public:
+  RecordingDeviceDomain(int32_t device, const core::Plan& plan, PlanBlocks& held);
+
+  Status check(const char* api, const char* name, const core::TensorDesc& tensor, int64_t bytes) const override;
+
+ private:
+  int32_t device_;
+  const core::Plan& plan_;
+  PlanBlocks& held_;
+  const BlockList& blocks_;
+};
+
+/// What a run proves before it writes, holding BlocksInUse: every tensor of @p plan still lies in
+/// the block @p held recorded (one load each). When one does not, the whole memory check runs
+/// again and refuses in its own words (freed, shrunk, ...); a block freed and allocated again at
+/// the same address, which that check would pass, is refused (ACLNN_ERR_PARAM_INVALID) as a block
+/// "freed after @p freed_after", expected to stay allocated "until @p kept_until". A role @p held
+/// has no record of is taken as the check finds it; @p held then records what it found.
+Status check_held_blocks(const core::Plan& plan, int32_t device, PlanBlocks& held, const char* freed_after,
+                         const char* kept_until);
+
+}  // namespace advstep::runtime
