@@ -123,14 +123,15 @@ void describe(const aclTensor& tensor, core::TensorDesc& desc) {
   desc.type = tensor.data_type == ACL_INT64   ? core::ElementType::kInt64
               : tensor.data_type == ACL_INT32 ? core::ElementType::kInt32
                                               : core::ElementType::kUnsupported;
-  desc.type_name = data_type_name(tensor.data_type);
+  desc.type_name = tensor.data_type == ACL_INT64 ? "INT64" : data_type_name(tensor.data_type);
   desc.device = Device::kCpu;
   desc.rank = static_cast<int32_t>(tensor.view_dims.size());
+  // Element by element: the kept dims are few, and a library copy of a few bytes costs more.
   const size_t kept = std::min<size_t>(tensor.view_dims.size(), kMaxRank);
-  std::copy_n(tensor.view_dims.begin(), kept, desc.dims.begin());
-  std::copy_n(tensor.strides.begin(), kept, desc.strides.begin());
-  std::fill(desc.dims.begin() + static_cast<std::ptrdiff_t>(kept), desc.dims.end(), 0);
-  std::fill(desc.strides.begin() + static_cast<std::ptrdiff_t>(kept), desc.strides.end(), 0);
+  for (size_t d = 0; d < kMaxRank; ++d) {
+    desc.dims[d] = d < kept ? tensor.view_dims[d] : 0;
+    desc.strides[d] = d < kept ? tensor.strides[d] : 0;
+  }
   desc.offset = tensor.offset;
 }
 

@@ -2,6 +2,7 @@
 // an extent that fits an address), its memory (the domain's rule: device memory of the runtime, large
 // enough), and no overlap between a written tensor and any other. make_plan runs it last; a run runs
 // it again when an address changed or a block the first phase checked is no longer allocated.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -20,7 +21,7 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor,
                 tensor.offset);
   }
   // The shape checks passed, so the element count, and with it every stride product, fits.
-  std::array<int64_t, kMaxRank> row_major{};
+  std::array<int64_t, kMaxRank> row_major;  // the first rank entries are written, and only they are read
   if (!detail::row_major_strides(tensor.dims.data(), tensor.rank, row_major.data())) {
     return fail(StatusCode::kInvalidArgument, api, concat(name, " must hold fewer than 2^63 elements"),
                 "a shape whose element count fits in int64", shape_string(tensor));
@@ -28,7 +29,7 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor,
   for (int32_t d = tensor.rank - 1; d >= 0; --d) {
     if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != row_major[static_cast<size_t>(d)]) {
       TensorDesc contiguous = tensor;
-      contiguous.strides = row_major;
+      std::copy_n(row_major.begin(), tensor.rank, contiguous.strides.begin());
       return fail(StatusCode::kInvalidArgument, api, concat(name, " must be contiguous"),
                   concat("strides ", strides_string(contiguous)), concat("strides ", strides_string(tensor)));
     }

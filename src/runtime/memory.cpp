@@ -79,22 +79,20 @@ bool is_device_address(const void* address) {
   return find_block_containing(address, MemoryKind::kDevice) != nullptr || backend().is_device_address(address);
 }
 
-Status check_device_tensor(const BlockList& blocks, int32_t device, const char* api, const char* name,
-                           const core::TensorDesc& tensor, int64_t bytes, const Block*& block) {
-  const void* first = tensor.first();
-  const auto at = reinterpret_cast<uintptr_t>(first);
-  block = nullptr;
-  if (const Block* found = blocks.holding(at, static_cast<size_t>(bytes), MemoryKind::kDevice); found != nullptr) {
-    if (found->device == device) {
-      block = found;
-      return {};
-    }
+namespace {
+
+/// Why @p tensor fails the device memory rule (found is the block holding it whole, of another
+/// device, or null). Kept out of line: the messages' formatting would weigh on the accepting path.
+[[gnu::noinline]] Status refuse_device_tensor(const BlockList& blocks, int32_t device, const char* api,
+                                              const char* name, const void* first, int64_t bytes, const Block* found) {
+  if (found != nullptr) {
     // Another GPU's memory would be read through peer access, or fault: never what was meant.
     return core::fail(StatusCode::kInvalidArgument, api,
                       core::concat(name, " is memory of another device than the one it would run on"),
                       core::concat("an aclrtMalloc block of device ", device),
                       core::concat("one of device ", found->device, " at ", core::address_string(first)));
   }
+  const auto at = reinterpret_cast<uintptr_t>(first);
   const Block* holder = blocks.containing(at, MemoryKind::kDevice);
   if (holder == nullptr) {
     return core::fail(StatusCode::kInvalidArgument, api, core::concat(name, " data must be device memory from aclrtMalloc"),
@@ -106,6 +104,20 @@ Status check_device_tensor(const BlockList& blocks, int32_t device, const char* 
                     core::concat(name, " runs past the end of its aclrtMalloc block of ", holder->size, " bytes"),
                     core::concat("at most ", room, " bytes from ", core::address_string(first)),
                     core::concat(bytes, " bytes"));
+}
+
+}  // namespace
+
+Status check_device_tensor(const BlockList& blocks, int32_t device, const char* api, const char* name,
+                           const core::TensorDesc& tensor, int64_t bytes, const Block*& block) {
+  const void* first = tensor.first();
+  const Block* found = blocks.holding(reinterpret_cast<uintptr_t>(first), static_cast<size_t>(bytes), MemoryKind::kDevice);
+  if (found != nullptr && found->device == device) {
+    block = found;
+    return {};
+  }
+  block = nullptr;
+  return refuse_device_tensor(blocks, device, api, name, first, bytes, found);
 }
 
 namespace {
