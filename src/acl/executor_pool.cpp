@@ -107,15 +107,25 @@ SharedPool& shared_pool() {
   return *pool;
 }
 
+/// The calling thread's cache, once made: a plain pointer, so that a warm call reads it with one TLS
+/// access and no guard.
+thread_local FreeRing* t_cache = nullptr;
+
 /// The calling thread's cache; what it holds goes back to the shared queue when the thread exits.
 struct ThreadCache {
   FreeRing ring;
-  ~ThreadCache() { shared_pool().drain(ring, ring.size()); }
+  ~ThreadCache() {
+    shared_pool().drain(ring, ring.size());
+    t_cache = nullptr;
+  }
 };
 
 FreeRing& cache() {
-  thread_local ThreadCache cache;
-  return cache.ring;
+  if (t_cache == nullptr) {
+    thread_local ThreadCache cache;
+    t_cache = &cache.ring;
+  }
+  return *t_cache;
 }
 
 }  // namespace

@@ -1,23 +1,41 @@
 #include "runtime/held_blocks.hpp"
 
-#include <functional>
 
 #include "core/message.hpp"
 
 namespace advstep::runtime {
 
+namespace {
+
+/// Trivially destructible and constant-initialised: one TLS access, no guard.
+thread_local std::array<KnownBlock, core::kRoleCount> t_known_blocks;
+
+}  // namespace
+
 RecordingDeviceDomain::RecordingDeviceDomain(int32_t device, const core::Plan& plan, PlanBlocks& held)
-    : device_(device), plan_(plan), held_(held), blocks_(blocks_now()) {}
+    : device_(device), plan_(plan), held_(held), known_(t_known_blocks) {}
 
 Status RecordingDeviceDomain::check(const char* api, const char* name, const core::TensorDesc& tensor,
                                     int64_t bytes) const {
-  const Block* block = nullptr;
-  Status status = check_device_tensor(blocks_, device_, api, name, tensor, bytes, block);
   // The role is where the tensor sits in the plan; a tensor from elsewhere is checked, not recorded.
-  const core::TensorDesc* first = plan_.tensors.data();
-  const core::TensorDesc* at = &tensor;
-  if (block != nullptr && std::greater_equal<>()(at, first) && std::less<>()(at, first + core::kRoleCount)) {
-    held_.handles[static_cast<size_t>(at - first)] = BlockHandle(*block);
+  const auto offset = reinterpret_cast<uintptr_t>(&tensor) - reinterpret_cast<uintptr_t>(plan_.tensors.data());
+  const size_t role = offset % sizeof(core::TensorDesc) == 0 ? offset / sizeof(core::TensorDesc) : core::kRoleCount;
+  const auto at = reinterpret_cast<uintptr_t>(tensor.first());
+  if (role < core::kRoleCount) {
+    // The same holding rule as BlockList::holding and the same device rule as check_device_tensor.
+    const KnownBlock& known = known_[role];
+    if (known.device == device_ && at - known.begin < known.size &&
+        static_cast<uint64_t>(bytes) <= known.begin + known.size - at && known.handle.held()) {
+      held_.handles[role] = known.handle;
+      return {};
+    }
+  }
+  if (blocks_ == nullptr) blocks_ = &blocks_now();
+  const Block* block = nullptr;
+  Status status = check_device_tensor(*blocks_, device_, api, name, tensor, bytes, block);
+  if (block != nullptr && role < core::kRoleCount) {
+    held_.handles[role] = BlockHandle(*block);
+    known_[role] = KnownBlock{BlockHandle(*block), block->begin, block->size, block->device};
   }
   return status;
 }

@@ -44,9 +44,20 @@ struct PlanBlocks {
   }
 };
 
+/// A block as a memory check last found it for a role on this thread: its handle and a copy of its
+/// bounds and device, which cannot change while the handle says the block is allocated.
+struct KnownBlock {
+  BlockHandle handle;
+  uintptr_t begin = 0;
+  size_t size = 0;
+  int32_t device = -1;
+};
+
 /// device_memory_domain(@p device)'s rule, which also records in @p held the block of each tensor
-/// of @p plan it accepts. Reads the block registry once, when made: keep it for one memory check,
-/// with no other look-up of blocks on this thread while it lives.
+/// of @p plan it accepts. Steps reuse their buffers, so each role's block is first looked for where
+/// the calling thread's last check found it (one load to see it still allocated), and only then in
+/// the registry, read at most once: keep the domain for one memory check, with no other look-up of
+/// blocks on this thread while it lives.
 class RecordingDeviceDomain final : public core::MemoryDomain {
  public:
   RecordingDeviceDomain(int32_t device, const core::Plan& plan, PlanBlocks& held);
@@ -57,7 +68,8 @@ class RecordingDeviceDomain final : public core::MemoryDomain {
   int32_t device_;
   const core::Plan& plan_;
   PlanBlocks& held_;
-  const BlockList& blocks_;
+  std::array<KnownBlock, core::kRoleCount>& known_;  ///< the calling thread's last blocks, by role
+  mutable const BlockList* blocks_ = nullptr;        ///< the registry, once a role misses
 };
 
 /// What a run proves before it writes, holding BlocksInUse: every tensor of @p plan still lies in

@@ -27,18 +27,29 @@ class SnapshotRegistry {
 
   /// The newest map; valid until this thread's next read().
   const Map& read() const {
-    struct Cache {
+    // The pointer read on every call is trivially destructible and constant-initialised (one TLS
+    // access, no guard); the snapshot's owner is touched only when the generation moved.
+    struct Latest {
       uint64_t generation = ~uint64_t{0};
-      std::shared_ptr<const Map> map;
+      const Map* map = nullptr;
     };
-    thread_local Cache cache;
+    struct Owner {
+      std::shared_ptr<const Map> map;
+      Latest* latest = nullptr;
+      ~Owner() {
+        if (latest != nullptr) *latest = Latest{};  // the snapshot goes with the thread
+      }
+    };
+    thread_local Latest latest;
     const uint64_t generation = generation_.load(std::memory_order_acquire);
-    if (cache.generation != generation || !cache.map) {
+    if (latest.generation != generation || latest.map == nullptr) {
+      thread_local Owner owner;
       std::lock_guard<std::mutex> lock(mutex_);
-      cache.map = current_;
-      cache.generation = generation_.load(std::memory_order_relaxed);
+      owner.map = current_;
+      owner.latest = &latest;
+      latest = Latest{generation_.load(std::memory_order_relaxed), owner.map.get()};
     }
-    return *cache.map;
+    return *latest.map;
   }
 
  private:
