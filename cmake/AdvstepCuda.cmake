@@ -42,7 +42,9 @@ function(advstep_add_device_backend target)
     return()
   endif()
   target_compile_definitions(${target} PRIVATE ADVSTEP_CUDA_PLUGIN_FILE="libadvstep_cuda.so")
-  file(GLOB cuda_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cuda/*.cu ${PROJECT_SOURCE_DIR}/src/cuda/*.cpp)
+  # The backend's own files, and each variant's kernels (src/variants/<variant>/*.cu).
+  file(GLOB cuda_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cuda/*.cu ${PROJECT_SOURCE_DIR}/src/cuda/*.cpp
+       ${PROJECT_SOURCE_DIR}/src/variants/*/*.cu)
   add_library(advstep_cuda MODULE ${cuda_sources})
   # Declared where libadvstep is, so both land in one directory (the loader looks nowhere else).
   set_target_properties(advstep_cuda PROPERTIES

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 namespace advstep {
 
@@ -45,6 +46,13 @@ int64_t ascend_cores_for_soc(const char* soc_name);
 bool parse_semantics(const char* text, Semantics& semantics);
 /// Parses a block bound name ("table" or "row"); false when it names none.
 bool parse_block_bound(const char* text, BlockBound& bound);
+/// Every semantics name, in the enumeration's order ("vllm", "ascend"): what parse_semantics takes.
+std::span<const char* const> semantics_names();
+/// Every block bound name, in the enumeration's order ("table", "row"): what parse_block_bound takes.
+std::span<const char* const> block_bound_names();
+/// The largest Options::ascend_cores (2^31 - 1); the smallest a count may be is 1 (0 asks the SoC).
+inline constexpr int64_t kMaxAscendCores = 2147483647;
+
 /// The name of @p semantics ("vllm", "ascend") and of @p bound ("table", "row").
 const char* semantics_name(Semantics semantics);
 const char* block_bound_name(BlockBound bound);

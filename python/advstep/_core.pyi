@@ -15,6 +15,20 @@ def advance_step(input_tokens: object | None, sampled_token_ids: object | None, 
     advanced; no array is modified when it raises.
     """
 
+def options(semantics: object | None, ascend_cores: object | None, block_bound: object | None) -> tuple:
+    """
+    The keywords semantics, ascend_cores, block_bound checked by the library's rules: (semantics,
+    cores with 0 for None, block_bound), or advstep.ArgumentError (161002).
+    """
+
+SEMANTICS: tuple = ('vllm', 'ascend')
+
+BLOCK_BOUNDS: tuple = ('table', 'row')
+
+MAX_ASCEND_CORES: int = 2147483647
+
+DEFAULT_ASCEND_CORES: int = 48
+
 def check_cuda_faults(device: int) -> None:
     """
     Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls

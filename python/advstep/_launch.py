@@ -7,7 +7,7 @@ import sys
 from typing import Any, Optional
 
 from . import _core
-from ._errors import INVALID_ARGUMENT, OUT_OF_RANGE, ArgumentError
+from ._errors import OUT_OF_RANGE, ArgumentError
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -15,61 +15,33 @@ _DLPACK_CUDA = 2
 _DLPACK_CUDA_MANAGED = 13
 
 
-def _int64(name: str, value: Any) -> int:
+def _int64(name: str, value: Any, api: str = "advstep.advance_step") -> int:
     """``value`` as a Python int (numpy and torch integer scalars included) within int64."""
     try:
         number = operator.index(value)
     except TypeError:
-        raise TypeError(
-            f"advstep.advance_step: {name} must be an integer (got {type(value).__name__})"
-        ) from None
+        raise TypeError(f"{api}: {name} must be an integer (got {type(value).__name__})") from None
     if not _INT64_MIN <= number <= _INT64_MAX:
         raise ArgumentError(
-            f"advstep.advance_step: {name} does not fit int64 (expected a value in "
+            f"{api}: {name} does not fit int64 (expected a value in "
             f"[-2^63, 2^63), got {number})",
             OUT_OF_RANGE,
         )
     return number
 
 
-SEMANTICS = ("vllm", "ascend")
-BLOCK_BOUNDS = ("table", "row")
-_INT32_MAX = 2**31 - 1
+#: The names the keywords take, from the library (advstep::semantics_names(), block_bound_names()).
+SEMANTICS = _core.SEMANTICS
+BLOCK_BOUNDS = _core.BLOCK_BOUNDS
 
 
 def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, int, str]:
-    """The three keywords, checked: (semantics, ascend_cores with 0 for None, block_bound).
+    """The three keywords, checked by the library: (semantics, ascend_cores with 0 for None, block_bound).
 
     Raises ArgumentError (161002) for a semantics other than "vllm"/"ascend", a block_bound other
     than "table"/"row", or an ascend_cores that is neither None nor an integer in [1, 2^31 - 1].
     """
-    if not isinstance(semantics, str) or semantics not in SEMANTICS:
-        raise ArgumentError(
-            f"advstep.advance_step: semantics must name a semantics (expected 'vllm' or 'ascend', "
-            f"got {semantics!r})",
-            INVALID_ARGUMENT,
-        )
-    if not isinstance(block_bound, str) or block_bound not in BLOCK_BOUNDS:
-        raise ArgumentError(
-            f"advstep.advance_step: block_bound must name a bound (expected 'table' or 'row', "
-            f"got {block_bound!r})",
-            INVALID_ARGUMENT,
-        )
-    if ascend_cores is None:
-        return semantics, 0, block_bound
-    cores = None
-    if not isinstance(ascend_cores, bool):
-        try:
-            cores = operator.index(ascend_cores)
-        except TypeError:
-            cores = None
-    if cores is None or not 1 <= cores <= _INT32_MAX:
-        raise ArgumentError(
-            f"advstep.advance_step: ascend_cores must be None or a vector-core count (expected an "
-            f"integer in [1, {_INT32_MAX}], got {ascend_cores!r})",
-            INVALID_ARGUMENT,
-        )
-    return semantics, cores, block_bound
+    return _core.options(semantics, ascend_cores, block_bound)
 
 
 def _cuda_ordinal(array: Any) -> Optional[int]:
@@ -123,6 +95,30 @@ def run(
     )
 
 
+def on_current_stream(array: Any, call: Any) -> None:
+    """Calls ``call(stream=...)`` on the device and current stream of ``array``'s array library.
+
+    torch CUDA tensors run on ``torch.cuda.current_stream()`` of their device and CuPy arrays on
+    ``cupy.cuda.get_current_stream()``, both under a guard that makes their device current; other
+    CUDA producers run on the default stream. Host arrays need no stream.
+    """
+    ordinal = _cuda_ordinal(array)
+    if ordinal is None:
+        call(stream=0)
+        return
+    framework = type(array).__module__.partition(".")[0]
+    if framework == "torch":
+        torch = sys.modules["torch"]
+        with torch.cuda.device(ordinal):
+            call(stream=torch.cuda.current_stream(ordinal).cuda_stream)
+    elif framework == "cupy":
+        cupy = sys.modules["cupy"]
+        with cupy.cuda.Device(ordinal):
+            call(stream=cupy.cuda.get_current_stream().ptr)
+    else:
+        call(stream=0)
+
+
 def launch(
     input_tokens: Any,
     sampled_token_ids: Any,
@@ -139,27 +135,9 @@ def launch(
     ascend_cores: Any = None,
     block_bound: Any = "table",
 ) -> None:
-    """Runs on the device and the current stream of ``input_tokens``'s array library.
-
-    torch CUDA tensors run on ``torch.cuda.current_stream()`` of their device and CuPy arrays on
-    ``cupy.cuda.get_current_stream()``, both under a guard that makes their device current; other
-    CUDA producers run on the default stream. Host arrays need no stream.
-    """
+    """Runs on the device and the current stream of ``input_tokens``'s array library."""
     arrays = (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables)
     counts = (num_seqs, num_queries, block_size, spec_token, accepted_num)
     chosen = {"semantics": semantics, "ascend_cores": ascend_cores, "block_bound": block_bound}
-    ordinal = _cuda_ordinal(input_tokens)
-    if ordinal is None:
-        run(arrays, *counts, **chosen)
-        return
-    framework = type(input_tokens).__module__.partition(".")[0]
-    if framework == "torch":
-        torch = sys.modules["torch"]
-        with torch.cuda.device(ordinal):
-            run(arrays, *counts, stream=torch.cuda.current_stream(ordinal).cuda_stream, **chosen)
-    elif framework == "cupy":
-        cupy = sys.modules["cupy"]
-        with cupy.cuda.Device(ordinal):
-            run(arrays, *counts, stream=cupy.cuda.get_current_stream().ptr, **chosen)
-    else:
-        run(arrays, *counts, **chosen)
+    on_current_stream(input_tokens, lambda stream: run(arrays, *counts, stream=stream, **chosen))
+

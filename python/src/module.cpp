@@ -1,10 +1,11 @@
 // advstep._core: the nanobind module under the Python package advstep.
 //
-// One function does the work: it maps every argument onto advstep::TensorView and calls the native
-// advance_step with the GIL released. The public Python function (advstep/__init__.py) picks the
+// Each variant's function maps every argument onto advstep::TensorView, builds the variant's struct
+// and calls the native advance_step with the GIL released. The public Python function (advstep/__init__.py) picks the
 // CUDA stream and device; argument rules (devices and GPUs included) and their messages all come
 // from the library.
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include <nanobind/nanobind.h>
@@ -28,11 +29,8 @@ block_bound ("table" or "row") choose the semantics (advstep::Options). Raises a
 (a ValueError) for bad arguments and advstep.DataFaultError (a RuntimeError) for values that cannot be
 advanced; no array is modified when it raises.)doc";
 
-void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
-                         nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
-                         int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
-                         uintptr_t stream, bool synchronous, const std::string& semantics, int64_t ascend_cores,
-                         const std::string& block_bound) {
+/// The options as the library parses them; a bad name is refused with the library's rule.
+Options parse_options(const std::string& semantics, int64_t ascend_cores, const std::string& block_bound) {
   Options options;
   options.ascend_cores = ascend_cores;
   if (!parse_semantics(semantics.c_str(), options.semantics)) {
@@ -45,6 +43,30 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
                           block_bound + "')")
                              .c_str());
   }
+  return options;
+}
+
+/// Runs @p step with the GIL released; a library error becomes the package's exception.
+void run_step(const Step& step, const Options& options, uintptr_t stream, bool synchronous) {
+  void* const cuda_stream = reinterpret_cast<void*>(stream);
+  try {
+    nb::gil_scoped_release release;
+    if (synchronous) {
+      advance_step(step, options, cuda_stream);
+    } else {
+      advance_step_async(step, options, cuda_stream);
+    }
+  } catch (const Error& error) {  // the GIL is held again here
+    raise_status(static_cast<int32_t>(error.code()), error.what());
+  }
+}
+
+void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
+                         nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
+                         int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
+                         uintptr_t stream, bool synchronous, const std::string& semantics, int64_t ascend_cores,
+                         const std::string& block_bound) {
+  const Options options = parse_options(semantics, ascend_cores, block_bound);
   const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
   const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
   const ImportedArray positions = import_array(input_positions, "input_positions", true);
@@ -52,37 +74,73 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
   const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
   const ImportedArray tables = import_array(block_tables, "block_tables", false);
   const bool speculative = !spec_token.is_none() || !accepted_num.is_none();
-  ImportedArray spec;
-  ImportedArray accepted;
-  if (!spec_token.is_none()) spec = import_array(spec_token, "spec_token", false);
-  if (!accepted_num.is_none()) accepted = import_array(accepted_num, "accepted_num", false);
+  if (!speculative) {
+    run_step(DecodeStep{tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                        num_queries, block_size},
+             options, stream, synchronous);
+    return;
+  }
   // A missing optional is a default view, which the library reads as not given: it then reports
   // "give both or neither", naming the missing one as null.
-  if (spec_token.is_none()) spec.view = absent_view();
-  if (accepted_num.is_none()) accepted.view = absent_view();
+  ImportedArray spec;
+  ImportedArray accepted;
+  spec.view = absent_view();
+  accepted.view = absent_view();
+  if (!spec_token.is_none()) spec = import_array(spec_token, "spec_token", false);
+  if (!accepted_num.is_none()) accepted = import_array(accepted_num, "accepted_num", false);
+  run_step(SpeculativeStep{tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                           num_queries, block_size, spec.view, accepted.view},
+           options, stream, synchronous);
+}
 
-  void* const cuda_stream = reinterpret_cast<void*>(stream);
-  try {
-    nb::gil_scoped_release release;
-    if (speculative) {
-      const SpeculativeInputs inputs{spec.view, accepted.view};
-      if (synchronous) {
-        advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                     num_queries, block_size, inputs, options, cuda_stream);
-      } else {
-        advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                           num_queries, block_size, inputs, options, cuda_stream);
-      }
-    } else if (synchronous) {
-      advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                   num_queries, block_size, options, cuda_stream);
-    } else {
-      advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                         num_queries, block_size, options, cuda_stream);
+/// The keyword rules of advstep.advance_step, from the library: (semantics, cores, bound) with 0
+/// cores for None, or advstep.ArgumentError (161002) naming the keyword, what it takes and what came.
+nb::tuple checked_options(nb::handle semantics, nb::handle ascend_cores, nb::handle block_bound) {
+  const auto refuse = [](const std::string& what, const std::string& expected, nb::handle got) {
+    raise_status(161002, ("advstep.advance_step: " + what + " (expected " + expected + ", got " +
+                          nb::cast<std::string>(nb::repr(got)) + ")")
+                             .c_str());
+  };
+  const auto quoted_list = [](std::span<const char* const> names) {
+    std::string text;
+    for (size_t i = 0; i < names.size(); ++i) {
+      text += (i == 0 ? "'" : i + 1 == names.size() ? " or '" : ", '") + std::string(names[i]) + "'";
     }
-  } catch (const Error& error) {  // the GIL is held again here
-    raise_status(static_cast<int32_t>(error.code()), error.what());
+    return text;
+  };
+  Options options;
+  if (!nb::isinstance<nb::str>(semantics) ||
+      !parse_semantics(nb::cast<std::string>(semantics).c_str(), options.semantics)) {
+    refuse("semantics must name a semantics", quoted_list(semantics_names()), semantics);
   }
+  if (!nb::isinstance<nb::str>(block_bound) ||
+      !parse_block_bound(nb::cast<std::string>(block_bound).c_str(), options.block_bound)) {
+    refuse("block_bound must name a bound", quoted_list(block_bound_names()), block_bound);
+  }
+  int64_t cores = 0;
+  if (!ascend_cores.is_none()) {
+    // operator.index semantics: integers and integer scalars, never a bool or a float.
+    bool counted = false;
+    if (!nb::isinstance<nb::bool_>(ascend_cores) && PyIndex_Check(ascend_cores.ptr())) {
+      nb::object index = nb::steal(PyNumber_Index(ascend_cores.ptr()));
+      int overflow = 0;
+      const long long value = index.is_valid() ? PyLong_AsLongLongAndOverflow(index.ptr(), &overflow) : 0;
+      if (!index.is_valid()) PyErr_Clear();
+      counted = index.is_valid() && overflow == 0 && value >= 1 && value <= kMaxAscendCores;
+      cores = value;
+    }
+    if (!counted) {
+      refuse("ascend_cores must be None or a vector-core count",
+             "an integer in [1, " + std::to_string(kMaxAscendCores) + "]", ascend_cores);
+    }
+  }
+  return nb::make_tuple(semantics_name(options.semantics), cores, block_bound_name(options.block_bound));
+}
+
+nb::tuple names_tuple(std::span<const char* const> names) {
+  nb::list list;
+  for (const char* name : names) list.append(nb::str(name));
+  return nb::tuple(list);
 }
 
 void check_cuda_faults_of(int32_t device) {
@@ -115,6 +173,16 @@ NB_MODULE(_core, m) {
         nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
         nb::arg("stream") = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
         nb::arg("ascend_cores") = 0, nb::arg("block_bound") = "table", kDoc);
+  m.def("options", &checked_options, nb::arg("semantics").none(), nb::arg("ascend_cores").none(),
+        nb::arg("block_bound").none(),
+        "The keywords semantics, ascend_cores, block_bound checked by the library's rules: (semantics,\n"
+        "cores with 0 for None, block_bound), or advstep.ArgumentError (161002).");
+  // The names the options take, from the library: the command's choices come from here.
+  m.attr("SEMANTICS") = names_tuple(advstep::semantics_names());
+  m.attr("BLOCK_BOUNDS") = names_tuple(advstep::block_bound_names());
+  m.attr("MAX_ASCEND_CORES") = advstep::kMaxAscendCores;
+  // What ascend_cores=None means off an NPU: the library's count for a host or GPU (no Ascend SoC name).
+  m.attr("DEFAULT_ASCEND_CORES") = advstep::ascend_cores_for_soc("");
   m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device"),
         "Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls\n"
         "made with synchronous=False there since the last check (later ones counted in the message).");

@@ -78,7 +78,7 @@ V2 = (SN, SN, B)
 
 DTYPE_CASES = [
     ("input_tokens", "float32", "input_tokens has an unsupported dtype (expected int64, got float32)"),
-    ("sampled_token_ids", "int32", "sampled_token_ids has an unsupported dtype (expected int64, got int32)"),
+    ("sampled_token_ids", "int16", "sampled_token_ids has an unsupported dtype (expected int32 or int64, got int16)"),
     ("input_positions", "uint64", "input_positions has an unsupported dtype (expected int64, got uint64)"),
     ("seq_lens", "float64", "seq_lens has an unsupported dtype (expected int32 or int64, got float64)"),
     ("seq_lens", "uint32", "seq_lens has an unsupported dtype (expected int32 or int64, got uint32)"),
@@ -99,7 +99,7 @@ def test_v1_dtype(name: str, dtype: str, match: str) -> None:
     expect_error(arrays, advstep.ArgumentError, ARGUMENT, match, V1)
 
 
-@pytest.mark.parametrize("name,dtype", [("spec_token", "int32"), ("accepted_num", "float64"),
+@pytest.mark.parametrize("name,dtype", [("spec_token", "uint32"), ("accepted_num", "float64"),
                                         ("input_tokens", "int32"), ("sampled_token_ids", "uint64")])
 def test_v2_dtype(name: str, dtype: str) -> None:
     arrays = v2_arrays()
@@ -113,6 +113,35 @@ def test_int32_seq_lens_and_block_tables_are_accepted() -> None:
     arrays["block_tables"] = arrays["block_tables"].astype(np.int32)
     call(arrays, *V1)
     assert arrays["seq_lens"].tolist() == [1, 4, 6, 12, 2, 2]
+
+
+def test_int32_index_tensors_are_accepted() -> None:
+    """Every index tensor of the native contract may be int32, as engines hold them (issue 19)."""
+    expected = v2_arrays()
+    call(expected, *V2)
+    arrays = v2_arrays()
+    for name in ("sampled_token_ids", "spec_token", "accepted_num", "seq_lens", "block_tables"):
+        arrays[name] = arrays[name].astype(np.int32)
+    call(arrays, *V2)
+    for name in ("input_tokens", "input_positions", "seq_lens", "slot_mapping"):
+        assert arrays[name].tolist() == expected[name].tolist(), name
+    one = v1_arrays()
+    call(one, *V1)
+    narrow = v1_arrays()
+    narrow["sampled_token_ids"] = narrow["sampled_token_ids"].astype(np.int32)
+    call(narrow, *V1)
+    assert narrow["input_tokens"].tolist() == one["input_tokens"].tolist()
+
+
+def test_ascend_semantics_keeps_int64_indices() -> None:
+    arrays = v1_arrays()
+    arrays["sampled_token_ids"] = arrays["sampled_token_ids"].astype(np.int32)
+    with pytest.raises(advstep.ArgumentError) as raised:
+        advstep.advance_step(arrays["input_tokens"], arrays["sampled_token_ids"], arrays["input_positions"],
+                             arrays["seq_lens"], arrays["slot_mapping"], arrays["block_tables"], *V1,
+                             semantics="ascend", ascend_cores=40)
+    assert ("sampled_token_ids has an unsupported dtype (expected int64 (the Ascend kernels compute on int64 "
+            "only), got int32)") in str(raised.value)
 
 
 SHAPE_CASES = [

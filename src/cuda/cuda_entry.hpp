@@ -28,6 +28,9 @@ bool available();
 /// on the same device as the first tensor checked in this call (@p device, -1 before the first).
 Status check_native_tensor(const char* api, const char* name, const core::TensorDesc& tensor, int32_t& device);
 
+/// Whether the CUDA kernels cover @p plan's variant and semantics (backends::Backend::supports).
+bool supports(const core::Plan& plan);
+
 /// Runs @p plan on GPU @p gpu, which holds its tensors (as check_native_tensor found), on @p stream (a cudaStream_t; null: the default
 /// stream). @p synchronous: then synchronises @p stream, and a data fault comes back as kDataFault
 /// (refused with kInvalidArgument on a stream being captured). Otherwise only enqueues (capturable),
