@@ -20,20 +20,22 @@ namespace advstep {
 
 /**
  * @brief Advances every sequence of @p step by one step, in place: the variant's struct says which
- * step (DecodeStep, SpeculativeStep: steps.hpp has each one's formula and shapes).
+ * step (DecodeStep, SpeculativeStep, FlashInferStep: steps.hpp has each one's formula and shapes).
  *
  * @param[in,out] step    the variant's tensors and counts; its in/out tensors are written.
  * @param[in]     options semantics (Semantics::kAscend reproduces the Ascend kernels: see options.hpp),
- *                        ascend_cores (0: from the SoC the runtime reports), block_bound.
+ *                        ascend_cores (0: from the SoC the runtime reports), block_bound. FlashInferStep
+ *                        takes vLLM's semantics only, and always bounds block indices by the row.
  * @param[in]     stream  cudaStream_t for CUDA tensors (null: the legacy default stream), which is
  *                        synchronised before the call returns (so a stream being captured into a CUDA
  *                        graph is refused: use advance_step_async()); a stream of another GPU than the
  *                        tensors' is refused; unused on the CPU.
  * @throws Error code kNullPointer, kInvalidArgument or kOutOfRange for bad arguments (options outside
  *         their enumerations, ascend_cores outside [0, 2^31 - 1] under any semantics, int32 tensors
- *         under kAscend, N <= Q under kAscend's decode step), kDataFault
+ *         under kAscend, N <= Q under kAscend's decode step, kAscend for FlashInferStep), kDataFault
  *         when a value cannot be advanced (negative length, block index outside the table or row,
- *         negative block id, overflow, a speculative row starting with -1). On any error no tensor is modified.
+ *         negative block id, overflow, a speculative row starting with -1, FlashInfer metadata that
+ *         does not fit its tensor). On any error no tensor is modified.
  */
 void advance_step(const Step& step, const Options& options = {}, Stream stream = nullptr);
 

@@ -3,7 +3,7 @@
 // Each reads like the documentation with designated initialisers:
 //   advstep::advance_step(advstep::DecodeStep{.input_tokens = tokens, ..., .block_size = 16});
 // N = num_seqs, Q = num_queries, B = block_size, W = the row length of block_tables, S = drafts per
-// sequence, E = S + 1. Tensors are TensorViews (tensor_view.hpp).
+// sequence, E = S + 1, C = capacity of paged_kv_indices. Tensors are TensorViews (tensor_view.hpp).
 #pragma once
 
 #include <cstdint>
@@ -58,8 +58,35 @@ struct SpeculativeStep {
   TensorView accepted_num;       ///< [in] int32 or int64 [N]: an offset (values above S are valid).
 };
 
+/**
+ * @brief The decode step plus FlashInfer's paged-KV metadata (vLLM's advance_step_flashinfer,
+ * spec section 9); fields in vLLM's argument order. vLLM's semantics only.
+ *
+ * For each query row q < Q (pos = seq_lens[q] read before any write): the four outputs of
+ * DecodeStep, paged_kv_last_page_len[q] = pos % B + 1, block_table_bound[q] = pos / B + 1,
+ * paged_kv_indptr[0] = 0, paged_kv_indptr[q + 1] = bound[0] + ... + bound[q], and
+ * paged_kv_indices[indptr[q] + c] = block_tables[q, c] for c < bound[q]. Padding rows Q <= t < N:
+ * the decode padding and paged_kv_indptr[t + 1] = paged_kv_indptr[Q]; their last_page_len and
+ * bound are left as they were, as are paged_kv_indices past paged_kv_indptr[Q].
+ */
+struct FlashInferStep {
+  int64_t num_seqs = 0;               ///< N, 1 <= N < 200000000.
+  int64_t num_queries = 0;            ///< Q, 1 <= Q <= N.
+  int64_t block_size = 0;             ///< B >= 1.
+  TensorView input_tokens;            ///< [in,out] int64 [N] or [N, 1].
+  TensorView sampled_token_ids;       ///< [in] int32 or int64 [Q', 1] or [Q'], Q' >= Q; may be input_tokens.
+  TensorView input_positions;         ///< [in,out] int64 [N] or [N, 1].
+  TensorView seq_lens;                ///< [in,out] int32 or int64 [N] or [N, 1].
+  TensorView slot_mapping;            ///< [in,out] int64 [N] or [N, 1].
+  TensorView block_tables;            ///< [in] int32 or int64 [N, W].
+  TensorView paged_kv_indices;        ///< [out] int32 or int64 [C], C >= 0.
+  TensorView paged_kv_indptr;         ///< [out] int32 or int64 [N + 1].
+  TensorView paged_kv_last_page_len;  ///< [out] int32 or int64 [N].
+  TensorView block_table_bound;       ///< [out] int32 or int64 [N].
+};
+
 /// The argument of advance_step(): one variant's struct.
-using Step = std::variant<DecodeStep, SpeculativeStep>;
+using Step = std::variant<DecodeStep, SpeculativeStep, FlashInferStep>;
 
 /// A cudaStream_t for CUDA tensors (null: the legacy default stream); unused on the CPU.
 using Stream = void*;

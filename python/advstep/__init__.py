@@ -21,6 +21,7 @@ from typing import Any, Optional
 
 from . import _core
 from ._errors import ArgumentError, DataFaultError, DeviceError, Error
+from ._flashinfer import advance_step_flashinfer
 from ._launch import launch as _launch
 from ._launch import options as _options
 
@@ -30,6 +31,7 @@ __all__ = [
     "DeviceError",
     "Error",
     "advance_step",
+    "advance_step_flashinfer",
     "check_cuda_faults",
     "device_available",
 ]

@@ -141,3 +141,16 @@ def launch(
     chosen = {"semantics": semantics, "ascend_cores": ascend_cores, "block_bound": block_bound}
     on_current_stream(input_tokens, lambda stream: run(arrays, *counts, stream=stream, **chosen))
 
+
+def run_flashinfer(arrays: tuple[Any, ...], counts: tuple[Any, Any, Any], stream: int = 0,
+                   synchronous: bool = True) -> None:
+    """The extension call of the FlashInfer step: counts (num_seqs, num_queries, block_size) as int64,
+    then the ten arrays in vLLM's order."""
+    names = ("num_seqs", "num_queries", "block_size")
+    checked = [_int64(name, value, "advstep.advance_step_flashinfer") for name, value in zip(names, counts)]
+    _core.advance_step_flashinfer(*checked, *arrays, stream=stream, synchronous=synchronous)
+
+
+def launch_flashinfer(arrays: tuple[Any, ...], counts: tuple[Any, Any, Any]) -> None:
+    """The FlashInfer step on the device and current stream of ``input_tokens`` (arrays[0])."""
+    on_current_stream(arrays[0], lambda stream: run_flashinfer(arrays, counts, stream=stream))

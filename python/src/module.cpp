@@ -93,6 +93,27 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
            options, stream, synchronous);
 }
 
+void advance_step_flashinfer_arrays(int64_t num_seqs, int64_t num_queries, int64_t block_size, nb::handle input_tokens,
+                                    nb::handle sampled_token_ids, nb::handle input_positions, nb::handle seq_lens,
+                                    nb::handle slot_mapping, nb::handle block_tables, nb::handle paged_kv_indices,
+                                    nb::handle paged_kv_indptr, nb::handle paged_kv_last_page_len,
+                                    nb::handle block_table_bound, uintptr_t stream, bool synchronous) {
+  const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
+  // vLLM passes input_tokens itself here: a read-only import of a writable array is fine.
+  const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
+  const ImportedArray positions = import_array(input_positions, "input_positions", true);
+  const ImportedArray lens = import_array(seq_lens, "seq_lens", true);
+  const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
+  const ImportedArray tables = import_array(block_tables, "block_tables", false);
+  const ImportedArray indices = import_array(paged_kv_indices, "paged_kv_indices", true);
+  const ImportedArray indptr = import_array(paged_kv_indptr, "paged_kv_indptr", true);
+  const ImportedArray last_page_len = import_array(paged_kv_last_page_len, "paged_kv_last_page_len", true);
+  const ImportedArray bound = import_array(block_table_bound, "block_table_bound", true);
+  run_step(FlashInferStep{num_seqs, num_queries, block_size, tokens.view, sampled.view, positions.view, lens.view,
+                          slots.view, tables.view, indices.view, indptr.view, last_page_len.view, bound.view},
+           Options{}, stream, synchronous);
+}
+
 /// The keyword rules of advstep.advance_step, from the library: (semantics, cores, bound) with 0
 /// cores for None, or advstep.ArgumentError (161002) naming the keyword, what it takes and what came.
 nb::tuple checked_options(nb::handle semantics, nb::handle ascend_cores, nb::handle block_bound) {
@@ -173,6 +194,15 @@ NB_MODULE(_core, m) {
         nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
         nb::arg("stream") = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
         nb::arg("ascend_cores") = 0, nb::arg("block_bound") = "table", kDoc);
+  m.def("advance_step_flashinfer", &advance_step_flashinfer_arrays, nb::arg("num_seqs"), nb::arg("num_queries"),
+        nb::arg("block_size"), nb::arg("input_tokens").none(), nb::arg("sampled_token_ids").none(),
+        nb::arg("input_positions").none(), nb::arg("seq_lens").none(), nb::arg("slot_mapping").none(),
+        nb::arg("block_tables").none(), nb::arg("paged_kv_indices").none(), nb::arg("paged_kv_indptr").none(),
+        nb::arg("paged_kv_last_page_len").none(), nb::arg("block_table_bound").none(), nb::kw_only(),
+        nb::arg("stream") = 0, nb::arg("synchronous") = true,
+        "Runs advstep::advance_step on an advstep::FlashInferStep (vLLM's advance_step_flashinfer), in place:\n"
+        "the low-level entry point behind advstep.advance_step_flashinfer (stream and synchronous as for\n"
+        "advance_step).");
   m.def("options", &checked_options, nb::arg("semantics").none(), nb::arg("ascend_cores").none(),
         nb::arg("block_bound").none(),
         "The keywords semantics, ascend_cores, block_bound checked by the library's rules: (semantics,\n"

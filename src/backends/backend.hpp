@@ -38,7 +38,7 @@ Backend& backend_for(Device device);
 /// supports() then run(): what every API does with a checked plan.
 Status run_supported(Backend& backend, const core::Plan& plan, const RunTarget& target);
 
-/// The name of a plan's variant in messages: "decode", "speculative".
+/// The name of a plan's variant in messages: "decode", "speculative", "FlashInfer".
 const char* variant_name(const core::Plan& plan);
 
 }  // namespace advstep::backends

@@ -66,6 +66,18 @@ ByteRange byte_range(const TensorDesc& tensor) {
   return {begin, begin + static_cast<uintptr_t>(tensor.numel() * tensor.element_size())};
 }
 
+/// Spec section 9: the FlashInfer variant reads sampled_token_ids from input_tokens itself (vLLM's
+/// backend passes the one tensor twice). Only that exact alias: the same first element and dtype,
+/// so each row reads the element it then writes, and every value is read before any is written.
+bool allowed_alias(const Plan& plan, TensorRole a, TensorRole b) {
+  if (plan.path() != Path::kFlashInfer || a != TensorRole::kInputTokens || b != TensorRole::kSampledTokenIds) {
+    return false;
+  }
+  const TensorDesc& tokens = plan.tensor(a);
+  const TensorDesc& sampled = plan.tensor(b);
+  return tokens.first() == sampled.first() && tokens.type == sampled.type;
+}
+
 }  // namespace
 
 Status check_memory(const Plan& plan, const MemoryDomain* memory) {
@@ -94,7 +106,7 @@ Status check_memory(const Plan& plan, const MemoryDomain* memory) {
       if (!written[static_cast<size_t>(a)] && !written[static_cast<size_t>(b)]) continue;
       const ByteRange x = ranges[static_cast<size_t>(a)];
       const ByteRange y = ranges[static_cast<size_t>(b)];
-      if (x.begin < y.end && y.begin < x.end) {
+      if (x.begin < y.end && y.begin < x.end && !allowed_alias(plan, role_a, role_b)) {
         return fail(StatusCode::kInvalidArgument, plan.api,
                     concat(role_name(role_a, plan.contract), " overlaps ", role_name(role_b, plan.contract)),
                     "disjoint memory",

@@ -39,6 +39,7 @@ class FaultText {
   FaultText(const Plan& plan, const RowFault& fault) : plan_(plan), fault_(fault) {}
 
   [[nodiscard]] Explanation explain() const {
+    if (Explanation own; explain_flashinfer_fault(plan_, fault_, own)) return own;
     switch (fault_.kind) {
       case FaultKind::kNone:
         break;
@@ -111,6 +112,8 @@ class FaultText {
         return {concat(name(TensorRole::kSampledTokenIds), " row ", fault_.sequence,
                        " starts with -1, so it has no last token"),
                 "a token id in column 0", "-1"};
+      default:  // the FlashInfer variant's, explained above
+        break;
     }
     return {};
   }

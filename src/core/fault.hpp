@@ -16,6 +16,9 @@ struct Explanation {
   std::string got;
 };
 
+/// The FlashInfer variant's own faults (variants/flashinfer/flashinfer_fault.cpp); false for others.
+bool explain_flashinfer_fault(const Plan& plan, const RowFault& fault, Explanation& explanation);
+
 /// kDataFault with a message naming the operator, the row and the values.
 Status describe_fault(const Plan& plan, const RowFault& fault);
 

@@ -9,6 +9,7 @@
 #include "core/check_rules.hpp"
 #include "core/message.hpp"
 #include "core/plan.hpp"
+#include "variants/flashinfer/flashinfer_plan.hpp"
 
 namespace advstep::core {
 
@@ -295,12 +296,15 @@ Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
 }  // namespace
 
 const char* role_name(TensorRole role, Contract contract) {
+  // The FlashInfer tensors have no CANN name (CANN has no such operator): vLLM's on both contracts.
   static constexpr std::array<const char*, kRoleCount> kCann = {
-      "inputTokens", "sampledTokenIds", "inputPositions",    "seqLens",
-      "slotMapping", "blockTables",     "specTokenOptional", "acceptedNumOptional"};
+      "inputTokens",      "sampledTokenIds", "inputPositions",         "seqLens",
+      "slotMapping",      "blockTables",     "specTokenOptional",      "acceptedNumOptional",
+      "paged_kv_indices", "paged_kv_indptr", "paged_kv_last_page_len", "block_table_bound"};
   static constexpr std::array<const char*, kRoleCount> kVllm = {
-      "input_tokens", "sampled_token_ids", "input_positions", "seq_lens",
-      "slot_mapping", "block_tables",      "spec_token",      "accepted_num"};
+      "input_tokens",           "sampled_token_ids", "input_positions", "seq_lens",         "slot_mapping",
+      "block_tables",           "spec_token",        "accepted_num",    "paged_kv_indices", "paged_kv_indptr",
+      "paged_kv_last_page_len", "block_table_bound"};
   return (contract == Contract::kCann ? kCann : kVllm)[static_cast<size_t>(role)];
 }
 
@@ -318,6 +322,7 @@ void fill_common(const Request& request, Plan& plan) {
 }
 
 Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan) {
+  if (request.flashinfer) return variants::make_flashinfer_plan(request, memory, plan);
   Path path = Path::kPlain;
   if (Status s = check_nulls(request, path); !s.ok()) return s;
   const auto role_count =

@@ -22,8 +22,12 @@ enum class TensorRole : int32_t {
   kBlockTables,
   kSpecToken,
   kAcceptedNum,
+  kPagedKvIndices,  ///< FlashInfer: the CSR page list it writes
+  kPagedKvIndptr,
+  kPagedKvLastPageLen,
+  kBlockTableBound,
 };
-inline constexpr int32_t kRoleCount = 8;
+inline constexpr int32_t kRoleCount = 12;
 /// The tensors every variant takes (the decode step's), first in the operator's input order.
 inline constexpr int32_t kRequiredRoleCount = 6;
 
@@ -36,7 +40,7 @@ inline constexpr bool is_written(TensorRole role) {
   for (const TensorRole written : kInOutRoles) {
     if (written == role) return true;
   }
-  return false;
+  return role >= TensorRole::kPagedKvIndices;
 }
 
 /// The roles each variant takes, in its order (Path is the index into variants::Shape).
@@ -46,6 +50,11 @@ inline constexpr std::array<TensorRole, 6> kDecodeRoles = {TensorRole::kInputTok
 inline constexpr std::array<TensorRole, 8> kSpeculativeRoles = {
     TensorRole::kInputTokens, TensorRole::kSampledTokenIds, TensorRole::kInputPositions, TensorRole::kSeqLens,
     TensorRole::kSlotMapping, TensorRole::kBlockTables,     TensorRole::kSpecToken,      TensorRole::kAcceptedNum};
+inline constexpr std::array<TensorRole, 10> kFlashInferRoles = {
+    TensorRole::kInputTokens,    TensorRole::kSampledTokenIds, TensorRole::kInputPositions,
+    TensorRole::kSeqLens,        TensorRole::kSlotMapping,     TensorRole::kBlockTables,
+    TensorRole::kPagedKvIndices, TensorRole::kPagedKvIndptr,   TensorRole::kPagedKvLastPageLen,
+    TensorRole::kBlockTableBound};
 
 /// Whose rules apply: CANN's (INT64 only, numSeqs > numQueries, camelCase names) or vLLM's
 /// (int32 seq_lens/block_tables allowed, num_seqs >= num_queries, snake_case names).
@@ -58,7 +67,7 @@ struct Overloaded : Arms... {
 };
 
 /// Which variant a plan runs: the index of its shape in variants::Shape (variants/variants.hpp).
-enum class Path : int32_t { kPlain = 0, kSpeculative = 1 };
+enum class Path : int32_t { kPlain = 0, kSpeculative = 1, kFlashInfer = 2 };
 
 /// Pre-check arguments. A null tensor pointer means "not given"; a pointer may point into the very
 /// plan make_plan fills (the C API describes its tensors there), and is then kept where it is.
@@ -66,6 +75,7 @@ struct Request {
   const char* api = "advance_step";
   Contract contract = Contract::kCann;
   bool accepts_speculative = false;  ///< the V2 entry point: specToken/acceptedNum are considered
+  bool flashinfer = false;           ///< the FlashInfer variant (variants/flashinfer/)
   std::array<const TensorDesc*, kRoleCount> tensors{};
   int64_t num_seqs = 0;
   int64_t num_queries = 0;
@@ -107,6 +117,8 @@ struct Plan {
     switch (path()) {
       case Path::kSpeculative:
         return kSpeculativeRoles;
+      case Path::kFlashInfer:
+        return kFlashInferRoles;
       case Path::kPlain:
         break;
     }

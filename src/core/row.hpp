@@ -26,6 +26,14 @@ enum class FaultKind : int32_t {
   kSlotOverflow,           ///< blockId * blockSize + offset overflows int64
   kSampledRowStartsEmpty,  ///< V2: sampledTokenIds[i, 0] == -1, so the row has no last token
   kBlockIndexOutOfRow,     ///< row bound (spec 4.1): position / blockSize >= W, another sequence's block
+  // The FlashInfer variant's own (variants/flashinfer/flashinfer_row.hpp explains them).
+  kPagesPastRow,         ///< block_table_bound = position / B + 1 > W: pages are copied from the row
+  kNegativePageId,       ///< a page id copied into paged_kv_indices is negative
+  kPageIdOverflow,       ///< a page id does not fit paged_kv_indices' dtype
+  kBoundOverflow,        ///< block_table_bound does not fit its dtype
+  kLastPageLenOverflow,  ///< paged_kv_last_page_len does not fit its dtype
+  kIndptrOverflow,       ///< a prefix sum does not fit paged_kv_indptr's dtype
+  kIndicesCapacity,      ///< paged_kv_indptr[Q] > numel(paged_kv_indices): the pages do not fit
 };
 
 /// Where and why a row could not be advanced. value/extra carry the values for the message.

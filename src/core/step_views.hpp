@@ -33,7 +33,8 @@ BlockTable<Block> block_table(const Plan& plan) {
           plan.block_bound == BlockBound::kRow};
 }
 
-/// The decode rows of @p plan: @p shape says which rows are written.
+/// The decode rows of @p plan (the decode variant's, or those the FlashInfer variant starts from):
+/// @p shape says which rows are written.
 template <typename SeqLen, typename Block>
 PlainStep<SeqLen, Block> plain_step(const Plan& plan, const variants::DecodeShape& shape) {
   return {element_pointer<int64_t>(plan, TensorRole::kInputTokens),

@@ -13,6 +13,7 @@
 #include "core/step_views.hpp"
 #include "cpu/scratch.hpp"
 #include "cpu/workers.hpp"
+#include "variants/flashinfer/flashinfer_cpu.hpp"
 
 namespace advstep::cpu {
 namespace {
@@ -253,6 +254,7 @@ RowFault run(const core::Plan& plan) {
               return run_kernel(speculative_kernel<Formula>(core::speculative_step<SeqLen, Block>(plan, shape)));
             });
           },
+          [&](const variants::FlashInferShape& shape) { return variants::run_flashinfer_cpu(plan, shape); },
       },
       plan.shape);
 }

@@ -177,6 +177,7 @@ Status launch(const core::Plan& plan, const LaunchTarget& target) {
               return launch_work(plan, work, target);
             });
           },
+          [&](const variants::FlashInferShape& shape) { return launch_flashinfer(plan, shape, target); },
       },
       plan.shape);
 }

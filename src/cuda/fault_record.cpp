@@ -14,6 +14,7 @@ Status describe(const FaultReport& report) {
   // The variant as the launch's context names it: what the message reads is its path and S.
   switch (report.context.path) {
     case core::Path::kSpeculative: plan.shape = variants::SpeculativeShape{report.context.spec_num}; break;
+    case core::Path::kFlashInfer: plan.shape = variants::FlashInferShape{}; break;
     case core::Path::kPlain: plan.shape = variants::DecodeShape{}; break;
   }
   plan.block_size = report.context.block_size;

@@ -38,6 +38,7 @@ struct Arguments {
   int64_t num_queries = 0;
   int64_t block_size = 0;
   bool speculative = false;
+  bool flashinfer = false;
 };
 
 Arguments arguments_of(const Step& step) {
@@ -58,6 +59,23 @@ Arguments arguments_of(const Step& step) {
                                            s.block_size,
                                            true};
                         },
+                        [](const FlashInferStep& s) {
+                          Arguments arguments{{&s.input_tokens, &s.sampled_token_ids, &s.input_positions, &s.seq_lens,
+                                               &s.slot_mapping, &s.block_tables},
+                                              s.num_seqs,
+                                              s.num_queries,
+                                              s.block_size,
+                                              false,
+                                              true};
+                          const auto set = [&](TensorRole role, const TensorView& view) {
+                            arguments.views[static_cast<size_t>(role)] = &view;
+                          };
+                          set(TensorRole::kPagedKvIndices, s.paged_kv_indices);
+                          set(TensorRole::kPagedKvIndptr, s.paged_kv_indptr);
+                          set(TensorRole::kPagedKvLastPageLen, s.paged_kv_last_page_len);
+                          set(TensorRole::kBlockTableBound, s.block_table_bound);
+                          return arguments;
+                        },
                     },
                     step);
 }
@@ -70,9 +88,10 @@ void run(const Step& step, const Options& options, Stream stream, bool synchrono
   if (options.semantics == Semantics::kAscend && options.ascend_cores == 0) {
     request.options.ascend_cores = ascend_cores_for_soc(runtime::soc_name());
   }
-  request.api = "advstep::advance_step";
+  request.api = arguments.flashinfer ? "advstep::advance_step_flashinfer" : "advstep::advance_step";
   request.contract = core::Contract::kVllm;
   request.accepts_speculative = arguments.speculative;
+  request.flashinfer = arguments.flashinfer;
   for (size_t r = 0; r < arguments.views.size(); ++r) {
     // An optional input left as a default TensorView (rank 0) was not given: null, as in the C API.
     const auto role = static_cast<core::TensorRole>(r);

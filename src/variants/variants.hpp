@@ -6,10 +6,11 @@
 #include <variant>
 
 #include "variants/decode/decode_shape.hpp"
+#include "variants/flashinfer/flashinfer_shape.hpp"
 #include "variants/speculative/speculative_shape.hpp"
 
 namespace advstep::variants {
 
-using Shape = std::variant<DecodeShape, SpeculativeShape>;
+using Shape = std::variant<DecodeShape, SpeculativeShape, FlashInferShape>;
 
 }  // namespace advstep::variants

@@ -14,7 +14,7 @@ namespace advstep::core {
 template <typename SeqLen, typename Block>
 struct PlainStep {
   int64_t* input_tokens;
-  IndexArray sampled_token_ids;  ///< [Q, 1]
+  IndexArray sampled_token_ids;  ///< [Q, 1] (FlashInfer: [Q', 1] or [Q'])
   int64_t* input_positions;
   SeqLen* seq_lens;
   int64_t* slot_mapping;
