@@ -22,12 +22,6 @@ def advance_step_flashinfer(num_seqs: int, num_queries: int, block_size: int, in
     advance_step).
     """
 
-def options(semantics: object | None, ascend_cores: object | None, block_bound: object | None) -> tuple:
-    """
-    The keywords semantics, ascend_cores, block_bound checked by the library's rules: (semantics,
-    cores with 0 for None, block_bound), or advstep.ArgumentError (161002).
-    """
-
 SEMANTICS: tuple = ('vllm', 'ascend')
 
 BLOCK_BOUNDS: tuple = ('table', 'row')

@@ -7,7 +7,7 @@ import sys
 from typing import Any, Optional
 
 from . import _core
-from ._errors import OUT_OF_RANGE, ArgumentError
+from ._errors import INVALID_ARGUMENT, OUT_OF_RANGE, ArgumentError
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -30,18 +30,53 @@ def _int64(name: str, value: Any, api: str = "advstep.advance_step") -> int:
     return number
 
 
-#: The names the keywords take, from the library (advstep::semantics_names(), block_bound_names()).
+#: The names the keywords take and the largest core count, from the library (advstep::semantics_names(),
+#: block_bound_names(), kMaxAscendCores): the rules are the library's; only the message is formed here,
+#: in plain Python, so that torch.compile traces advstep.advance_step without a graph break.
 SEMANTICS = _core.SEMANTICS
 BLOCK_BOUNDS = _core.BLOCK_BOUNDS
+_MAX_ASCEND_CORES = _core.MAX_ASCEND_CORES
+
+
+def _quoted(names: tuple[str, ...]) -> str:
+    """('vllm', 'ascend') -> "'vllm' or 'ascend'"."""
+    quoted = [repr(name) for name in names]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
 
 
 def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, int, str]:
-    """The three keywords, checked by the library: (semantics, ascend_cores with 0 for None, block_bound).
+    """The three keywords, checked: (semantics, ascend_cores with 0 for None, block_bound).
 
-    Raises ArgumentError (161002) for a semantics other than "vllm"/"ascend", a block_bound other
-    than "table"/"row", or an ascend_cores that is neither None nor an integer in [1, 2^31 - 1].
+    Raises ArgumentError (161002) for a semantics or block_bound the library does not name, or an
+    ascend_cores that is neither None nor an integer in [1, 2^31 - 1].
     """
-    return _core.options(semantics, ascend_cores, block_bound)
+    if not isinstance(semantics, str) or semantics not in SEMANTICS:
+        raise ArgumentError(
+            f"advstep.advance_step: semantics must name a semantics (expected {_quoted(SEMANTICS)}, "
+            f"got {semantics!r})",
+            INVALID_ARGUMENT,
+        )
+    if not isinstance(block_bound, str) or block_bound not in BLOCK_BOUNDS:
+        raise ArgumentError(
+            f"advstep.advance_step: block_bound must name a bound (expected {_quoted(BLOCK_BOUNDS)}, "
+            f"got {block_bound!r})",
+            INVALID_ARGUMENT,
+        )
+    if ascend_cores is None:
+        return semantics, 0, block_bound
+    cores = None
+    if not isinstance(ascend_cores, bool):
+        try:
+            cores = operator.index(ascend_cores)
+        except TypeError:
+            cores = None
+    if cores is None or not 1 <= cores <= _MAX_ASCEND_CORES:
+        raise ArgumentError(
+            f"advstep.advance_step: ascend_cores must be None or a vector-core count (expected an "
+            f"integer in [1, {_MAX_ASCEND_CORES}], got {ascend_cores!r})",
+            INVALID_ARGUMENT,
+        )
+    return semantics, cores, block_bound
 
 
 def _cuda_ordinal(array: Any) -> Optional[int]:

@@ -114,50 +114,6 @@ void advance_step_flashinfer_arrays(int64_t num_seqs, int64_t num_queries, int64
            Options{}, stream, synchronous);
 }
 
-/// The keyword rules of advstep.advance_step, from the library: (semantics, cores, bound) with 0
-/// cores for None, or advstep.ArgumentError (161002) naming the keyword, what it takes and what came.
-nb::tuple checked_options(nb::handle semantics, nb::handle ascend_cores, nb::handle block_bound) {
-  const auto refuse = [](const std::string& what, const std::string& expected, nb::handle got) {
-    raise_status(161002, ("advstep.advance_step: " + what + " (expected " + expected + ", got " +
-                          nb::cast<std::string>(nb::repr(got)) + ")")
-                             .c_str());
-  };
-  const auto quoted_list = [](std::span<const char* const> names) {
-    std::string text;
-    for (size_t i = 0; i < names.size(); ++i) {
-      text += (i == 0 ? "'" : i + 1 == names.size() ? " or '" : ", '") + std::string(names[i]) + "'";
-    }
-    return text;
-  };
-  Options options;
-  if (!nb::isinstance<nb::str>(semantics) ||
-      !parse_semantics(nb::cast<std::string>(semantics).c_str(), options.semantics)) {
-    refuse("semantics must name a semantics", quoted_list(semantics_names()), semantics);
-  }
-  if (!nb::isinstance<nb::str>(block_bound) ||
-      !parse_block_bound(nb::cast<std::string>(block_bound).c_str(), options.block_bound)) {
-    refuse("block_bound must name a bound", quoted_list(block_bound_names()), block_bound);
-  }
-  int64_t cores = 0;
-  if (!ascend_cores.is_none()) {
-    // operator.index semantics: integers and integer scalars, never a bool or a float.
-    bool counted = false;
-    if (!nb::isinstance<nb::bool_>(ascend_cores) && PyIndex_Check(ascend_cores.ptr())) {
-      nb::object index = nb::steal(PyNumber_Index(ascend_cores.ptr()));
-      int overflow = 0;
-      const long long value = index.is_valid() ? PyLong_AsLongLongAndOverflow(index.ptr(), &overflow) : 0;
-      if (!index.is_valid()) PyErr_Clear();
-      counted = index.is_valid() && overflow == 0 && value >= 1 && value <= kMaxAscendCores;
-      cores = value;
-    }
-    if (!counted) {
-      refuse("ascend_cores must be None or a vector-core count",
-             "an integer in [1, " + std::to_string(kMaxAscendCores) + "]", ascend_cores);
-    }
-  }
-  return nb::make_tuple(semantics_name(options.semantics), cores, block_bound_name(options.block_bound));
-}
-
 nb::tuple names_tuple(std::span<const char* const> names) {
   nb::list list;
   for (const char* name : names) list.append(nb::str(name));
@@ -203,10 +159,6 @@ NB_MODULE(_core, m) {
         "Runs advstep::advance_step on an advstep::FlashInferStep (vLLM's advance_step_flashinfer), in place:\n"
         "the low-level entry point behind advstep.advance_step_flashinfer (stream and synchronous as for\n"
         "advance_step).");
-  m.def("options", &checked_options, nb::arg("semantics").none(), nb::arg("ascend_cores").none(),
-        nb::arg("block_bound").none(),
-        "The keywords semantics, ascend_cores, block_bound checked by the library's rules: (semantics,\n"
-        "cores with 0 for None, block_bound), or advstep.ArgumentError (161002).");
   // The names the options take, from the library: the command's choices come from here.
   m.attr("SEMANTICS") = names_tuple(advstep::semantics_names());
   m.attr("BLOCK_BOUNDS") = names_tuple(advstep::block_bound_names());
