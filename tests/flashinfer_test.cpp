@@ -144,11 +144,20 @@ Case make_case(uint64_t seed) {
   const int64_t row_pages = in.seq_lens[static_cast<size_t>(row)] / in.block_size + 1;
   int64_t capacity = pages + draw(0, 3);
   switch (c.plant) {
-    case Plant::kNone: break;
-    case Plant::kNegativeSeqLen: in.seq_lens[static_cast<size_t>(row)] = -draw(1, 3); break;
-    case Plant::kPastRow: in.seq_lens[static_cast<size_t>(row)] = in.table_width * in.block_size + draw(0, 3); break;
-    case Plant::kNegativePage: at(draw(0, row_pages - 1)) = -draw(1, 9); break;
-    case Plant::kCapacity: capacity = pages - draw(1, pages); break;
+    case Plant::kNone:
+      break;
+    case Plant::kNegativeSeqLen:
+      in.seq_lens[static_cast<size_t>(row)] = -draw(1, 3);
+      break;
+    case Plant::kPastRow:
+      in.seq_lens[static_cast<size_t>(row)] = in.table_width * in.block_size + draw(0, 3);
+      break;
+    case Plant::kNegativePage:
+      at(draw(0, row_pages - 1)) = -draw(1, 9);
+      break;
+    case Plant::kCapacity:
+      capacity = pages - draw(1, pages);
+      break;
     case Plant::kPageTooWideForInt32:
       in.block_tables_32 = false;
       in.indices_32 = true;
@@ -267,11 +276,20 @@ int32_t code_of(const FlashInferStep& step, const Options& options = {}) {
 }
 
 TEST(FlashInfer, ArgumentRules) {
-  std::vector<int64_t> tokens(3), positions(3), slots(3), lens = {1, 2, 3}, tables(6), indices(6), indptr(4),
-      last(3), bound(3), sampled(2);
-  const FlashInferStep good{3, 2, 4, view(tokens.data(), {3}), view(sampled.data(), {2}), view(positions.data(), {3}),
-                            view(lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 2}),
-                            view(indices.data(), {6}), view(indptr.data(), {4}), view(last.data(), {3}),
+  std::vector<int64_t> tokens(3), positions(3), slots(3), lens = {1, 2, 3}, tables(6), indices(6), indptr(4), last(3),
+                                                          bound(3), sampled(2);
+  const FlashInferStep good{3,
+                            2,
+                            4,
+                            view(tokens.data(), {3}),
+                            view(sampled.data(), {2}),
+                            view(positions.data(), {3}),
+                            view(lens.data(), {3}),
+                            view(slots.data(), {3}),
+                            view(tables.data(), {3, 2}),
+                            view(indices.data(), {6}),
+                            view(indptr.data(), {4}),
+                            view(last.data(), {3}),
                             view(bound.data(), {3})};
   EXPECT_EQ(code_of(good), 0);
   Options ascend;

@@ -132,8 +132,8 @@ void check_cuda_faults_of(int32_t device) {
 bool device_available_by_name(const std::string& device) {
   if (device == "cpu") return advstep::device_available(Device::kCpu);
   if (device == "cuda") return advstep::device_available(Device::kCuda);
-  throw nb::value_error(("advstep.device_available: unknown device (expected 'cpu' or 'cuda', got '" + device + "')")
-                            .c_str());
+  throw nb::value_error(
+      ("advstep.device_available: unknown device (expected 'cpu' or 'cuda', got '" + device + "')").c_str());
 }
 
 }  // namespace
@@ -145,9 +145,8 @@ NB_MODULE(_core, m) {
   // .none(): None reaches import_array, which names the parameter in its TypeError.
   m.def("advance_step", &advance_step_arrays, nb::arg("input_tokens").none(), nb::arg("sampled_token_ids").none(),
         nb::arg("input_positions").none(), nb::arg("seq_lens").none(), nb::arg("slot_mapping").none(),
-        nb::arg("block_tables").none(),
-        nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"), nb::kw_only(),
-        nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
+        nb::arg("block_tables").none(), nb::arg("num_seqs"), nb::arg("num_queries"), nb::arg("block_size"),
+        nb::kw_only(), nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
         nb::arg("stream") = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
         nb::arg("ascend_cores") = 0, nb::arg("block_bound") = "table", kDoc);
   m.def("advance_step_flashinfer", &advance_step_flashinfer_arrays, nb::arg("num_seqs"), nb::arg("num_queries"),

@@ -51,9 +51,12 @@ Status run_supported(Backend& backend, const core::Plan& plan, const RunTarget& 
 
 const char* variant_name(const core::Plan& plan) {
   switch (plan.path()) {
-    case core::Path::kSpeculative: return "speculative";
-    case core::Path::kFlashInfer: return "FlashInfer";
-    case core::Path::kPlain: break;
+    case core::Path::kSpeculative:
+      return "speculative";
+    case core::Path::kFlashInfer:
+      return "FlashInfer";
+    case core::Path::kPlain:
+      break;
   }
   return "decode";
 }

@@ -13,9 +13,9 @@ namespace advstep::backends {
 
 /// Where and how one run goes.
 struct RunTarget {
-  int32_t gpu = -1;          ///< the GPU holding the tensors (CUDA); unused on the host
-  void* stream = nullptr;    ///< a cudaStream_t (null: the legacy default stream); unused on the host
-  bool synchronous = true;   ///< wait for the run, a data fault coming back as kDataFault
+  int32_t gpu = -1;         ///< the GPU holding the tensors (CUDA); unused on the host
+  void* stream = nullptr;   ///< a cudaStream_t (null: the legacy default stream); unused on the host
+  bool synchronous = true;  ///< wait for the run, a data fault coming back as kDataFault
 };
 
 class Backend {

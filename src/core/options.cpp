@@ -39,12 +39,20 @@ bool parse_name(const char* text, const std::array<const char*, kCount>& names, 
 
 }  // namespace
 
-std::span<const char* const> semantics_names() { return kSemanticsNames; }
-std::span<const char* const> block_bound_names() { return kBlockBoundNames; }
+std::span<const char* const> semantics_names() {
+  return kSemanticsNames;
+}
+std::span<const char* const> block_bound_names() {
+  return kBlockBoundNames;
+}
 
-bool parse_semantics(const char* text, Semantics& semantics) { return parse_name(text, kSemanticsNames, semantics); }
+bool parse_semantics(const char* text, Semantics& semantics) {
+  return parse_name(text, kSemanticsNames, semantics);
+}
 
-bool parse_block_bound(const char* text, BlockBound& bound) { return parse_name(text, kBlockBoundNames, bound); }
+bool parse_block_bound(const char* text, BlockBound& bound) {
+  return parse_name(text, kBlockBoundNames, bound);
+}
 
 const char* semantics_name(Semantics semantics) {
   return semantics == Semantics::kAscend ? kSemanticsNames[1] : kSemanticsNames[0];

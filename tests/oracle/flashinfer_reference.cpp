@@ -16,8 +16,8 @@ Wide most(bool narrow) {
 }  // namespace
 
 FlashInferOutputs outputs_of(const FlashInferInputs& in) {
-  return {in.input_tokens,     in.input_positions, in.seq_lens,        in.slot_mapping,
-          in.paged_kv_indices, in.paged_kv_indptr, in.paged_kv_last_page_len, in.block_table_bound};
+  return {in.input_tokens,    in.input_positions,        in.seq_lens,         in.slot_mapping, in.paged_kv_indices,
+          in.paged_kv_indptr, in.paged_kv_last_page_len, in.block_table_bound};
 }
 
 FlashInferExpected reference_flashinfer(const FlashInferInputs& in) {
@@ -91,18 +91,21 @@ FlashInferExpected reference_flashinfer(const FlashInferInputs& in) {
 }
 
 std::string flashinfer_difference(const FlashInferOutputs& a, const FlashInferOutputs& b) {
-  const auto compare = [](const char* name, const std::vector<int64_t>& x, const std::vector<int64_t>& y) -> std::string {
+  const auto compare = [](const char* name, const std::vector<int64_t>& x,
+                          const std::vector<int64_t>& y) -> std::string {
     if (x.size() != y.size()) return std::string(name) + ": sizes differ";
     for (size_t i = 0; i < x.size(); ++i) {
       if (x[i] != y[i]) {
-        return std::string(name) + "[" + std::to_string(i) + "]: " + std::to_string(x[i]) + " vs " + std::to_string(y[i]);
+        return std::string(name) + "[" + std::to_string(i) + "]: " + std::to_string(x[i]) + " vs " +
+               std::to_string(y[i]);
       }
     }
     return "";
   };
   for (const std::string& d :
-       {compare("input_tokens", a.input_tokens, b.input_tokens), compare("input_positions", a.input_positions, b.input_positions),
-        compare("seq_lens", a.seq_lens, b.seq_lens), compare("slot_mapping", a.slot_mapping, b.slot_mapping),
+       {compare("input_tokens", a.input_tokens, b.input_tokens),
+        compare("input_positions", a.input_positions, b.input_positions), compare("seq_lens", a.seq_lens, b.seq_lens),
+        compare("slot_mapping", a.slot_mapping, b.slot_mapping),
         compare("paged_kv_indices", a.paged_kv_indices, b.paged_kv_indices),
         compare("paged_kv_indptr", a.paged_kv_indptr, b.paged_kv_indptr),
         compare("paged_kv_last_page_len", a.paged_kv_last_page_len, b.paged_kv_last_page_len),

@@ -14,7 +14,7 @@ struct FlashInferInputs {
   int64_t num_seqs = 0;
   int64_t num_queries = 0;
   int64_t block_size = 1;
-  int64_t table_width = 1;  ///< W
+  int64_t table_width = 1;         ///< W
   bool sampled_is_tokens = false;  ///< sampled_token_ids passed as input_tokens itself ([N])
   std::vector<int64_t> input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables;
   std::vector<int64_t> paged_kv_indices, paged_kv_indptr, paged_kv_last_page_len, block_table_bound;
@@ -34,7 +34,7 @@ struct FlashInferExpected {
   /// Set when the call must fail with a data fault: the query row the fault is in, or -1 for the
   /// whole batch's (pages that do not fit paged_kv_indices or paged_kv_indptr).
   std::optional<int64_t> fault_row;
-  std::string cause;  ///< what the oracle found, for failure messages
+  std::string cause;          ///< what the oracle found, for failure messages
   FlashInferOutputs outputs;  ///< the outputs of a good call; the inputs' values on a fault
 };
 

@@ -7,8 +7,8 @@
 // paged_kv_indptr and paged_kv_indices, and only then writes. So a fault writes nothing, and each
 // row is read and written by the one thread that owns it (sampled_token_ids may be input_tokens).
 // It allocates nothing and never synchronises: capturable in a CUDA graph like the other kernels.
-#include <cub/block/block_scan.cuh>
 #include <cuda_runtime.h>
+#include <cub/block/block_scan.cuh>
 
 #include <string>
 
@@ -128,8 +128,8 @@ Status launch_flashinfer(const core::Plan& plan, const variants::FlashInferShape
     const core::FlashInferRows<SeqLen, Block> step = variants::flashinfer_rows<SeqLen, Block>(plan, shape);
     flashinfer_kernel<SeqLen, Block><<<1, kThreads, 0, target.stream>>>(step, target.record, fault_context(plan));
     if (const cudaError_t error = cudaGetLastError(); error != cudaSuccess) {
-      return failure(StatusCode::kRuntimeError,
-                     std::string(plan.api) + ": the FlashInfer kernel could not be launched", error);
+      return failure(StatusCode::kRuntimeError, std::string(plan.api) + ": the FlashInfer kernel could not be launched",
+                     error);
     }
     return {};
   });
