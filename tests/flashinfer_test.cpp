@@ -266,6 +266,19 @@ TEST(FlashInfer, IndicesThatCannotHoldThePagesAreAFault) {
   EXPECT_EQ(oracle::flashinfer_difference(oracle::outputs_of(in), result.outputs), "");
 }
 
+TEST(FlashInfer, APageTooLargeForInt32IndicesIsAFaultNamingTheDtype) {
+  FlashInferInputs in = small_case();
+  in.indices_32 = true;
+  in.block_tables[2] = int64_t{1} << 31;  // sequence 1's first page
+  const CallResult result = call(in);
+  ASSERT_TRUE(result.faulted);
+  EXPECT_NE(result.message.find("data fault in sequence 1: block_tables[1, 0], a page copied to paged_kv_indices, "
+                                "does not fit its dtype int32 (expected at most 2147483647, got 2147483648)"),
+            std::string::npos)
+      << result.message;
+  EXPECT_EQ(oracle::flashinfer_difference(oracle::outputs_of(in), result.outputs), "");
+}
+
 int32_t code_of(const FlashInferStep& step, const Options& options = {}) {
   try {
     advance_step(step, options);

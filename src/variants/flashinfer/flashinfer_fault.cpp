@@ -8,9 +8,9 @@
 namespace advstep::core {
 namespace {
 
-const char* dtype_of(const Plan& plan, TensorRole role) {
-  return plan.tensor(role).type == ElementType::kInt32 ? "int32" : "int64";
-}
+/// Only an int32 tensor can be too narrow for a value (every value is an int64): the faults below
+/// name it so. The GPU's fault report does not carry the tensors' dtypes, so nothing here reads them.
+constexpr const char* kNarrow = "int32";
 
 std::string name(const Plan& plan, TensorRole role) {
   return role_name(role, plan.contract);
@@ -37,28 +37,24 @@ bool explain_flashinfer_fault(const Plan& plan, const RowFault& fault, Explanati
       return true;
     case FaultKind::kPageIdOverflow:
       explanation = {concat(name(plan, TensorRole::kBlockTables), "[", q, ", ", fault.column, "], a page copied to ",
-                            name(plan, TensorRole::kPagedKvIndices), ", does not fit its dtype ",
-                            dtype_of(plan, TensorRole::kPagedKvIndices)),
+                            name(plan, TensorRole::kPagedKvIndices), ", does not fit its dtype ", kNarrow),
                      concat("at most ", std::numeric_limits<int32_t>::max()), std::to_string(fault.value)};
       return true;
     case FaultKind::kBoundOverflow:
       explanation = {concat(name(plan, TensorRole::kBlockTableBound), "[", q, "] = ", fault.value,
-                            " pages does not fit its dtype ", dtype_of(plan, TensorRole::kBlockTableBound)),
+                            " pages does not fit its dtype ", kNarrow),
                      concat("at most ", std::numeric_limits<int32_t>::max()), std::to_string(fault.value)};
       return true;
     case FaultKind::kLastPageLenOverflow:
-      explanation = {
-          concat(name(plan, TensorRole::kPagedKvLastPageLen), "[", q, "] = position ", fault.extra, " % block_size ",
-                 plan.block_size, " + 1 does not fit its dtype ", dtype_of(plan, TensorRole::kPagedKvLastPageLen)),
-          concat("at most ", std::numeric_limits<int32_t>::max()), std::to_string(fault.value)};
+      explanation = {concat(name(plan, TensorRole::kPagedKvLastPageLen), "[", q, "] = position ", fault.extra,
+                            " % block_size ", plan.block_size, " + 1 does not fit its dtype ", kNarrow),
+                     concat("at most ", std::numeric_limits<int32_t>::max()), std::to_string(fault.value)};
       return true;
     case FaultKind::kIndptrOverflow: {
-      const int64_t max = plan.tensor(TensorRole::kPagedKvIndptr).type == ElementType::kInt32
-                              ? std::numeric_limits<int32_t>::max()
-                              : std::numeric_limits<int64_t>::max();
       explanation = {concat(name(plan, TensorRole::kPagedKvIndptr), "[", q + 1, "] = ", fault.value, " + ", fault.extra,
-                            " pages does not fit its dtype ", dtype_of(plan, TensorRole::kPagedKvIndptr)),
-                     concat("a prefix sum at most ", max), concat(fault.value, " + ", fault.extra)};
+                            " pages does not fit its dtype ", kNarrow),
+                     concat("a prefix sum at most ", std::numeric_limits<int32_t>::max()),
+                     concat(fault.value, " + ", fault.extra)};
       return true;
     }
     case FaultKind::kIndicesCapacity:
