@@ -349,6 +349,27 @@ def test_v2_data_faults(changes: dict[str, Any], match: str) -> None:
     expect_error(with_(v2_arrays, **changes), advstep.DataFaultError, FAULT, match, V2)
 
 
+def test_a_row_without_a_last_token_says_nothing_of_the_table() -> None:
+    """The fault reads no block table, so its message ends without the table's shape (issue 19)."""
+    arrays = with_(v2_arrays, sampled_token_ids=np.array([[1, 2, -1], [-1, 3, -1], [4, 5, 6]], np.int64))
+    with pytest.raises(advstep.DataFaultError) as raised:
+        call(arrays, *V2)
+    message = str(raised.value)
+    assert message.endswith("sampled_token_ids row 1 starts with -1, so it has no last token (expected a token id "
+                            "in column 0, got -1); no tensor was written"), message
+
+
+def test_ascend_needs_a_padding_row_and_says_so() -> None:
+    arrays = v1_arrays()
+    arrays["sampled_token_ids"] = np.zeros((N, 1), np.int64)
+    with pytest.raises(advstep.ArgumentError) as raised:
+        advstep.advance_step(arrays["input_tokens"], arrays["sampled_token_ids"], arrays["input_positions"],
+                             arrays["seq_lens"], arrays["slot_mapping"], arrays["block_tables"], N, N, B,
+                             semantics="ascend", ascend_cores=40)
+    assert ("num_seqs must be greater than num_queries (Ascend semantics: its V1 kernel needs N > Q) "
+            f"(expected > {N}, got {N})") in str(raised.value)
+
+
 def test_accepted_num_is_an_offset() -> None:
     """accepted_num above S (CANN's own examples pass it) only moves the positions on."""
     arrays = with_(v2_arrays, accepted_num=np.array([1, 3, 2], np.int64))
