@@ -279,6 +279,18 @@ TEST(FlashInfer, APageTooLargeForInt32IndicesIsAFaultNamingTheDtype) {
   EXPECT_EQ(oracle::flashinfer_difference(oracle::outputs_of(in), result.outputs), "");
 }
 
+TEST(FlashInfer, ALengthAtTheInt64LimitIsAFaultEvenWithTheLargestBlock) {
+  FlashInferInputs in = small_case();
+  in.block_size = std::numeric_limits<int64_t>::max();  // the last page would hold pos + 1 tokens
+  in.seq_lens[1] = std::numeric_limits<int64_t>::max();
+  in.block_tables.assign(6, 0);  // block 0: no slot overflows before row 1
+  const CallResult result = call(in);
+  ASSERT_TRUE(result.faulted);
+  EXPECT_EQ(result.code, StatusCode::kDataFault);
+  EXPECT_NE(result.message.find("data fault in sequence 1:"), std::string::npos) << result.message;
+  EXPECT_EQ(oracle::flashinfer_difference(oracle::outputs_of(in), result.outputs), "");
+}
+
 int32_t code_of(const FlashInferStep& step, const Options& options = {}) {
   try {
     advance_step(step, options);

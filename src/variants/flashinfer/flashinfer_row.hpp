@@ -60,6 +60,8 @@ ADVSTEP_HOST_DEVICE inline RowFault flashinfer_row(const FlashInferRows<SeqLen, 
   const BlockTable<Block>& table = step.decode.table;
   const auto pos = static_cast<int64_t>(step.decode.seq_lens[q]);
   if (pos < 0) return {FaultKind::kNegativeSeqLen, q, 0, pos, 0};
+  // First, so that pos + 1 (the last page's length with B > pos) cannot overflow below.
+  if (!next_length_fits<SeqLen>(pos)) return {FaultKind::kSeqLenOverflow, q, 0, pos, 0};
   const int64_t full_pages = table.block_size.quotient(pos);  // the block pos falls in
   if (full_pages >= table.stride) return {FaultKind::kPagesPastRow, q, 0, full_pages, pos, q * table.stride};
   row.pages = full_pages + 1;  // <= W: no overflow
