@@ -65,6 +65,9 @@ template <typename... Arms>
 struct Overloaded : Arms... {
   using Arms::operator()...;
 };
+/// Spelled out: Clang before 17 deduces no aggregate's template arguments by itself.
+template <typename... Arms>
+Overloaded(Arms...) -> Overloaded<Arms...>;
 
 /// Which variant a plan runs: the index of its shape in variants::Shape (variants/variants.hpp).
 enum class Path : int32_t { kPlain = 0, kSpeculative = 1, kFlashInfer = 2 };
