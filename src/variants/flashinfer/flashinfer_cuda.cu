@@ -21,7 +21,9 @@
 namespace advstep::cuda {
 namespace {
 
-constexpr int32_t kThreads = 1024;
+// 256 threads leave each thread up to 255 registers: at 1024 (64 registers each) the row functions
+// of the int64 instantiations spilled to local memory (the compile-only check refuses spills).
+constexpr int32_t kThreads = 256;
 
 template <typename SeqLen, typename Block>
 __global__ void __launch_bounds__(kThreads)
