@@ -76,7 +76,9 @@ void c_api(benchmark::State& state, const Case& c) {
   time_calls(state, w, [&] { return call.run(); });
 }
 
-TensorView cells_view(int64_t* data, const Case& c) { return view(data, {c.cells()}); }
+TensorView cells_view(int64_t* data, const Case& c) {
+  return view(data, {c.cells()});
+}
 
 void native_api(benchmark::State& state, const Case& c) {
   Workload& w = workload_for(c);
@@ -87,15 +89,14 @@ void native_api(benchmark::State& state, const Case& c) {
   const TensorView slots = cells_view(w.slot_mapping, c);
   const TensorView table = view(w.block_tables, {c.num_seqs(), c.width});
   const TensorView sampled = c.version == 1 ? view(w.sampled_token_ids, {c.n, 1}) : view(w.sampled_token_ids, {c.n, e});
-  SpeculativeInputs speculative;
-  if (c.version == 2) speculative = {view(w.spec_token, {c.n, c.spec_num}), view(w.accepted_num, {c.n})};
+  const Step step =
+      c.version == 1 ? Step{DecodeStep{tokens, sampled, positions, seq_lens, slots, table, c.num_seqs(),
+                                       c.num_queries(), c.block_size}}
+                     : Step{SpeculativeStep{tokens, sampled, positions, seq_lens, slots, table, c.n, c.n, c.block_size,
+                                            view(w.spec_token, {c.n, c.spec_num}), view(w.accepted_num, {c.n})}};
   time_calls(state, w, [&]() -> const char* {
     try {
-      if (c.version == 1) {
-        advance_step(tokens, sampled, positions, seq_lens, slots, table, c.num_seqs(), c.num_queries(), c.block_size);
-      } else {
-        advance_step(tokens, sampled, positions, seq_lens, slots, table, c.n, c.n, c.block_size, speculative);
-      }
+      advance_step(step);
     } catch (const Error& error) {
       static std::string message;
       message = error.what();

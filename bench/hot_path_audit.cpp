@@ -29,12 +29,24 @@ void* counted_allocation(std::size_t size) {
 
 }  // namespace
 
-void* operator new(std::size_t size) { return counted_allocation(size); }
-void* operator new[](std::size_t size) { return counted_allocation(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new(std::size_t size) {
+  return counted_allocation(size);
+}
+void* operator new[](std::size_t size) {
+  return counted_allocation(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 extern "C" int pthread_mutex_lock(pthread_mutex_t* mutex) {
   using Lock = int (*)(pthread_mutex_t*);
@@ -81,22 +93,22 @@ bool audit_case(const Case& c) {
   const TensorView table = view(w.block_tables, {c.num_seqs(), c.width});
   const int64_t e = c.spec_num + 1;
   const TensorView sampled = c.version == 1 ? view(w.sampled_token_ids, {c.n, 1}) : view(w.sampled_token_ids, {c.n, e});
-  const SpeculativeInputs speculative =
-      c.version == 1 ? SpeculativeInputs{} : SpeculativeInputs{view(w.spec_token, {c.n, c.spec_num}), view(w.accepted_num, {c.n})};
-  ok = audit((std::string("native/") + c.key()).c_str(), w, [&] {
-         try {
-           if (c.version == 1) {
-             advance_step(tokens, sampled, positions, seq_lens, slots, table, c.num_seqs(), c.num_queries(),
-                          c.block_size);
-           } else {
-             advance_step(tokens, sampled, positions, seq_lens, slots, table, c.n, c.n, c.block_size, speculative);
-           }
-         } catch (const Error& error) {
-           std::printf("%s\n", error.what());
-           return false;
-         }
-         return true;
-       }) && ok;
+  const Step step =
+      c.version == 1 ? Step{DecodeStep{tokens, sampled, positions, seq_lens, slots, table, c.num_seqs(),
+                                       c.num_queries(), c.block_size}}
+                     : Step{SpeculativeStep{tokens, sampled, positions, seq_lens, slots, table, c.n, c.n, c.block_size,
+                                            view(w.spec_token, {c.n, c.spec_num}), view(w.accepted_num, {c.n})}};
+  ok = audit((std::string("native/") + c.key()).c_str(), w,
+             [&] {
+               try {
+                 advance_step(step);
+               } catch (const Error& error) {
+                 std::printf("%s\n", error.what());
+                 return false;
+               }
+               return true;
+             }) &&
+       ok;
   return ok;
 }
 
@@ -108,8 +120,8 @@ int main() {
   if (aclInit(nullptr) != ACL_SUCCESS || aclrtSetDevice(0) != ACL_SUCCESS) return 2;
   bool ok = true;
   // Small and large (threaded) batches, both operators.
-  for (const Case& c : {Case{1, 1, 16, 16, 3}, Case{1, 65536, 16, 16, 3}, Case{2, 1, 16, 16, 3},
-                        Case{2, 65536, 48, 16, 3}}) {
+  for (const Case& c :
+       {Case{1, 1, 16, 16, 3}, Case{1, 65536, 16, 16, 3}, Case{2, 1, 16, 16, 3}, Case{2, 65536, 48, 16, 3}}) {
     ok = advstep::bench::audit_case(c) && ok;
   }
   advstep::bench::CApiCall::release_stream();

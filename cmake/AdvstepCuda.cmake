@@ -48,7 +48,9 @@ function(advstep_add_device_backend target)
     return()
   endif()
   target_compile_definitions(${target} PRIVATE ADVSTEP_CUDA_PLUGIN_FILE="libadvstep_cuda.so")
-  file(GLOB cuda_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cuda/*.cu ${PROJECT_SOURCE_DIR}/src/cuda/*.cpp)
+  # The backend's own files, and each variant's kernels (src/variants/<variant>/*.cu).
+  file(GLOB cuda_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cuda/*.cu ${PROJECT_SOURCE_DIR}/src/cuda/*.cpp
+       ${PROJECT_SOURCE_DIR}/src/variants/*/*.cu)
   set(entry ${PROJECT_SOURCE_DIR}/src/cuda/plugin_entry.cpp)
   list(REMOVE_ITEM cuda_sources ${entry})
   add_library(advstep_cuda_objects OBJECT ${cuda_sources})
@@ -78,7 +80,8 @@ function(advstep_add_device_backend target)
   # Only advstep_cuda_plugin is exported: hidden visibility leaves the backend's own symbols out,
   # and the version script the standard library's template instances compiled into it too.
   if(UNIX AND NOT APPLE)
-    target_link_options(advstep_cuda PRIVATE "LINKER:--version-script=${PROJECT_SOURCE_DIR}/cmake/advstep_cuda.map")
+    target_link_options(advstep_cuda PRIVATE "LINKER:--version-script=${PROJECT_SOURCE_DIR}/cmake/advstep_cuda.map"
+                        "LINKER:--no-undefined")
     set_property(TARGET advstep_cuda APPEND PROPERTY LINK_DEPENDS ${PROJECT_SOURCE_DIR}/cmake/advstep_cuda.map)
   endif()
 endfunction()

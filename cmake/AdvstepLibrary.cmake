@@ -8,7 +8,8 @@
 # declarations are and lets internal calls bind directly. tests/abi checks what comes out.
 #
 # - advstep_core (OBJECT): src/core/*.cpp, the stateless core (plans, checks, messages, fault
-#   descriptions). Linked into libadvstep, and through the archive advstep_core_archive into the
+#   descriptions), with each variant's plan checks and fault messages (src/variants/*/*.cpp but its
+#   CPU kernel). Linked into libadvstep, and through the archive advstep_core_archive into the
 #   CUDA backend library (which so needs no symbol of libadvstep's) and into tests that call it.
 # - advstep (SHARED): the core's objects plus the runtime, the C API, the native API, the CPU kernel.
 
@@ -22,7 +23,10 @@ function(advstep_internal_target target)
 endfunction()
 
 function(advstep_add_library)
-  file(GLOB core_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/core/*.cpp)
+  # A variant's plan checks and fault messages (src/variants/<variant>/*.cpp) are part of the core;
+  # its CPU kernel (*_cpu.cpp) belongs to libadvstep, beside the host's scratch memory and threads.
+  file(GLOB core_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/core/*.cpp ${PROJECT_SOURCE_DIR}/src/variants/*/*.cpp)
+  list(FILTER core_sources EXCLUDE REGEX "_cpu\\.cpp$")
   add_library(advstep_core OBJECT ${core_sources})
   advstep_internal_target(advstep_core)
   # The same objects as an archive, for the targets that link only what they use of the core.

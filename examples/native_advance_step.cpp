@@ -19,11 +19,17 @@ int main() {
                                        4, 5, 6,
                                        1, 2, 0};
   try {
-    advstep::advance_step(advstep::view(input_tokens.data(), {num_seqs}),
-                          advstep::view(sampled_token_ids.data(), {num_queries, 1}),
-                          advstep::view(input_positions.data(), {num_seqs}),
-                          advstep::view(seq_lens.data(), {num_seqs}), advstep::view(slot_mapping.data(), {num_seqs}),
-                          advstep::view(block_tables.data(), {num_seqs, 3}), num_seqs, num_queries, block_size);
+    advstep::advance_step(advstep::DecodeStep{
+        .input_tokens = advstep::view(input_tokens.data(), {num_seqs}),
+        .sampled_token_ids = advstep::view(sampled_token_ids.data(), {num_queries, 1}),
+        .input_positions = advstep::view(input_positions.data(), {num_seqs}),
+        .seq_lens = advstep::view(seq_lens.data(), {num_seqs}),
+        .slot_mapping = advstep::view(slot_mapping.data(), {num_seqs}),
+        .block_tables = advstep::view(block_tables.data(), {num_seqs, 3}),
+        .num_seqs = num_seqs,
+        .num_queries = num_queries,
+        .block_size = block_size,
+    });
   } catch (const advstep::Error& error) {
     std::fprintf(stderr, "advance_step failed (%d): %s\n", static_cast<int>(error.code()), error.what());
     return 1;

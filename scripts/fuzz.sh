@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harness over the C API (preset fuzz: Clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer) and runs it for SECONDS (default 60) in all, over the C API's
-# semantics modes, from the seed corpus in fuzz/corpus. New inputs go to build/fuzz/corpus, a
+# Builds the libFuzzer harnesses (preset fuzz: Clang, AddressSanitizer and UndefinedBehaviorSanitizer)
+# and runs them for SECONDS (default 60) in all: four fifths to the C API's, over its semantics modes,
+# from the seed corpus in fuzz/corpus; one fifth to the FlashInfer variant's native entry
+# (build/fuzz/corpus_flashinfer). New inputs go to build/fuzz/corpus, a
 # finding to build/fuzz/findings/; the script fails on a finding. ADVSTEP_FUZZ_STATS=1 prints how
 # the inputs ended.
 #   scripts/fuzz.sh [SECONDS]
@@ -11,7 +12,9 @@ seconds=${1:-60}
 scripts/install_deps.sh
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j"$(nproc)"
-mkdir -p build/fuzz/corpus build/fuzz/findings
+mkdir -p build/fuzz/corpus build/fuzz/corpus_flashinfer build/fuzz/findings
+flashinfer=$((seconds / 5))
+seconds=$((seconds - flashinfer))
 # The C API's semantics are per process: half the time vLLM's (the default), a quarter the Ascend
 # emulation (40 cores), a quarter the row block bound; the harness asks the matching oracle.
 half=$((seconds / 2)) quarter=$((seconds / 4))
@@ -25,3 +28,9 @@ for run in "$half:" "$quarter:ADVSTEP_SEMANTICS=ascend ADVSTEP_ASCEND_CORES=40" 
     build/fuzz/fuzz/advstep_fuzz_c_api -max_total_time="$duration" -timeout=20 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix=build/fuzz/findings/ build/fuzz/corpus fuzz/corpus
 done
+if [ "$flashinfer" -gt 0 ]; then
+  echo "== fuzzing ${flashinfer} s, the FlashInfer variant"
+  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    build/fuzz/fuzz/advstep_fuzz_flashinfer -max_total_time="$flashinfer" -timeout=20 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix=build/fuzz/findings/flashinfer- build/fuzz/corpus_flashinfer
+fi

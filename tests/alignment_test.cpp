@@ -18,7 +18,9 @@ constexpr bool kV2 = true;
 constexpr int32_t kInvalid = 161002;
 
 /// @p address moved by @p bytes.
-void* shifted(void* address, int64_t bytes) { return static_cast<char*>(address) + bytes; }
+void* shifted(void* address, int64_t bytes) {
+  return static_cast<char*>(address) + bytes;
+}
 
 TEST(Alignment, Int64TensorFourBytesIntoItsBlockIsRefused) {
   CallCase c = CallCase::official_v1();
@@ -27,8 +29,9 @@ TEST(Alignment, Int64TensorFourBytesIntoItsBlockIsRefused) {
   const TensorPtr slots = make_tensor(shifted(block.address(), 4), {8, 1});
   c.use(kSlots, slots.get());
   const auto before = block.raw();
-  EXPECT_TRUE(c.refused(kV1, kInvalid, {"slotMapping must be aligned to its 8-byte elements",
-                                        "expected an address that is 0 mod 8", ", 4 mod 8)"}));
+  EXPECT_TRUE(c.refused(
+      kV1, kInvalid,
+      {"slotMapping must be aligned to its 8-byte elements", "expected an address that is 0 mod 8", ", 4 mod 8)"}));
   EXPECT_EQ(block.raw(), before);
 }
 
@@ -67,8 +70,8 @@ TEST(Alignment, NativeInt32SeqLensTwoBytesOffIsRefusedAndNothingIsWritten) {
   seq_lens.data = shifted(seq_lens_storage.data(), 2);
   const auto positions_before = positions;
   try {
-    advance_step(view(tokens.data(), {2}), view(sampled.data(), {2, 1}), view(positions.data(), {2}), seq_lens,
-                 view(slots.data(), {2}), view(tables.data(), {2, 1}), 2, 2, 16);
+    advance_step(DecodeStep{view(tokens.data(), {2}), view(sampled.data(), {2, 1}), view(positions.data(), {2}),
+                            seq_lens, view(slots.data(), {2}), view(tables.data(), {2, 1}), 2, 2, 16});
     FAIL() << "a misaligned seq_lens ran";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), StatusCode::kInvalidArgument);
@@ -79,8 +82,9 @@ TEST(Alignment, NativeInt32SeqLensTwoBytesOffIsRefusedAndNothingIsWritten) {
   EXPECT_EQ(positions, positions_before);
   EXPECT_EQ(tokens, (std::vector<int64_t>{0, 0}));
   // The same step on the aligned elements runs (tests/cuda_contracts_test.cpp repeats it on a GPU).
-  advance_step(view(tokens.data(), {2}), view(sampled.data(), {2, 1}), view(positions.data(), {2}),
-               view(seq_lens_storage.data(), {2}), view(slots.data(), {2}), view(tables.data(), {2, 1}), 2, 2, 16);
+  advance_step(DecodeStep{view(tokens.data(), {2}), view(sampled.data(), {2, 1}), view(positions.data(), {2}),
+                          view(seq_lens_storage.data(), {2}), view(slots.data(), {2}), view(tables.data(), {2, 1}), 2,
+                          2, 16});
   EXPECT_EQ(tokens, (std::vector<int64_t>{5, 6}));
 }
 

@@ -85,10 +85,12 @@ struct PlainArrays {
   int64_t num_seqs, num_queries, block_size;
 
   void run(const Options& options) {
-    advance_step(view(tokens.data(), {num_seqs}), view(sampled.data(), {num_queries, 1}),
-                 view(positions.data(), {num_seqs}), view(seq_lens.data(), {num_seqs}), view(slots.data(), {num_seqs}),
-                 view(tables.data(), {num_seqs, static_cast<int64_t>(tables.size()) / num_seqs}), num_seqs, num_queries,
-                 block_size, options);
+    advance_step(DecodeStep{view(tokens.data(), {num_seqs}), view(sampled.data(), {num_queries, 1}),
+                            view(positions.data(), {num_seqs}), view(seq_lens.data(), {num_seqs}),
+                            view(slots.data(), {num_seqs}),
+                            view(tables.data(), {num_seqs, static_cast<int64_t>(tables.size()) / num_seqs}), num_seqs,
+                            num_queries, block_size},
+                 options);
   }
 };
 
@@ -162,9 +164,10 @@ TEST(AscendSemantics, DefaultIsVllmsFormula) {
 TEST(AscendSemantics, SpeculativePositionsWrapAtThirtyTwoBits) {
   std::vector<int64_t> tokens(2, 0), sampled = {5, 6}, positions = {(int64_t{1} << 32) - 3, (int64_t{1} << 32) - 2};
   std::vector<int64_t> seq_lens(2, 0), slots(2, 0), spec = {8}, accepted = {0}, tables = {3};  // N 1, S 1, W 1
-  advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
-               view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1, 8,
-               SpeculativeInputs{view(spec.data(), {1, 1}), view(accepted.data(), {1})}, ascend(40));
+  advance_step(SpeculativeStep{view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
+                               view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1,
+                               8, view(spec.data(), {1, 1}), view(accepted.data(), {1})},
+               ascend(40));
   EXPECT_EQ(positions, (std::vector<int64_t>{-2, -1}));
   EXPECT_EQ(seq_lens, (std::vector<int64_t>{-1, 0}));
   EXPECT_EQ(slots, (std::vector<int64_t>{3 * 8 - 2, 3 * 8 - 1}));
@@ -176,9 +179,10 @@ TEST(AscendSemantics, WrappedPositionOutsideTheTableIsADataFault) {
   std::vector<int64_t> tokens(2, 0), sampled = {5, 6}, positions = {2147483647, 0}, seq_lens(2, 0), slots(2, 0);
   std::vector<int64_t> spec = {8}, accepted = {0}, tables = {3};
   try {
-    advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
-                 view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1, 8,
-                 SpeculativeInputs{view(spec.data(), {1, 1}), view(accepted.data(), {1})}, ascend(40));
+    advance_step(SpeculativeStep{view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
+                                 view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1,
+                                 8, view(spec.data(), {1, 1}), view(accepted.data(), {1})},
+                 ascend(40));
     FAIL() << "no data fault";
   } catch (const Error& error) {
     EXPECT_TRUE(error.is_data_fault()) << error.what();
@@ -195,9 +199,10 @@ std::string plain_fault_message(std::vector<int64_t> seq_lens, int64_t block_siz
   for (int64_t k = 0; k < n; ++k) tables[static_cast<size_t>(k)] = 10 * (k + 1);
   const std::vector<int64_t> before = seq_lens;
   try {
-    advance_step(view(tokens.data(), {n}), view(sampled.data(), {n - 1, 1}), view(positions.data(), {n}),
-                 view(seq_lens.data(), {n}), view(slots.data(), {n}), view(tables.data(), {n, 1}), n, n - 1,
-                 block_size, options);
+    advance_step(DecodeStep{view(tokens.data(), {n}), view(sampled.data(), {n - 1, 1}), view(positions.data(), {n}),
+                            view(seq_lens.data(), {n}), view(slots.data(), {n}), view(tables.data(), {n, 1}), n, n - 1,
+                            block_size},
+                 options);
   } catch (const Error& error) {
     EXPECT_TRUE(error.is_data_fault()) << error.what();
     EXPECT_EQ(seq_lens, before);
@@ -242,9 +247,10 @@ TEST(AscendSemantics, SpeculativeBlockIdsAndSlotsAreInt32) {
   std::vector<int64_t> tokens(2, 0), sampled = {5, -1}, positions = {(int64_t{1} << 32) + 6, 6}, seq_lens(2, 0),
                                      slots(2, 0);
   std::vector<int64_t> spec = {8}, accepted = {0}, tables = {(int64_t{1} << 32) + 5};
-  advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
-               view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1, 1000,
-               SpeculativeInputs{view(spec.data(), {1, 1}), view(accepted.data(), {1})}, ascend(40));
+  advance_step(SpeculativeStep{view(tokens.data(), {2}), view(sampled.data(), {1, 2}), view(positions.data(), {2}),
+                               view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {1, 1}), 1, 1,
+                               1000, view(spec.data(), {1, 1}), view(accepted.data(), {1})},
+               ascend(40));
   EXPECT_EQ(positions, (std::vector<int64_t>{7, 7}));
   EXPECT_EQ(seq_lens, (std::vector<int64_t>{8, 8}));
   EXPECT_EQ(slots, (std::vector<int64_t>{5007, 5007}));
@@ -256,9 +262,10 @@ TEST(AscendSemantics, SpeculativeBlockIdsAndSlotsAreInt32) {
 TEST(AscendSemantics, LastTokenIsTheArgminOfTheRow) {
   std::vector<int64_t> tokens(3, 0), sampled = {4, -1, -7}, positions = {0, 0, 0}, seq_lens(3, 0), slots(3, 0);
   std::vector<int64_t> spec = {8, 9}, accepted = {0}, tables = {0, 1};
-  advance_step(view(tokens.data(), {3}), view(sampled.data(), {1, 3}), view(positions.data(), {3}),
-               view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {1, 2}), 1, 1, 4,
-               SpeculativeInputs{view(spec.data(), {1, 2}), view(accepted.data(), {1})}, ascend(40));
+  advance_step(SpeculativeStep{view(tokens.data(), {3}), view(sampled.data(), {1, 3}), view(positions.data(), {3}),
+                               view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {1, 2}), 1, 1,
+                               4, view(spec.data(), {1, 2}), view(accepted.data(), {1})},
+               ascend(40));
   EXPECT_EQ(tokens, (std::vector<int64_t>{-1, 8, 9}));
 }
 
@@ -267,9 +274,10 @@ TEST(AscendSemantics, OneOptionalMissingTakesTheV1Path) {
   const std::vector<int64_t> counting = {0, 1, 2, 3, 4, 5, 6, 7};
   std::vector<int64_t> tokens = counting, positions = counting, seq_lens = counting, slots = counting,
                        tables = counting, sampled = {0, 1, 2, 3}, accepted(8, 1);
-  advance_step(view(tokens.data(), {8}), view(sampled.data(), {4, 1}), view(positions.data(), {8}),
-               view(seq_lens.data(), {8}), view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, 4, 2,
-               SpeculativeInputs{TensorView{}, view(accepted.data(), {8})}, ascend(40));
+  advance_step(SpeculativeStep{view(tokens.data(), {8}), view(sampled.data(), {4, 1}), view(positions.data(), {8}),
+                               view(seq_lens.data(), {8}), view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, 4,
+                               2, TensorView{}, view(accepted.data(), {8})},
+               ascend(40));
   EXPECT_EQ(slots, (std::vector<int64_t>{0, 3, 6, 9, -1, 5, 6, 7}));
 }
 
@@ -278,8 +286,10 @@ int32_t code_of_plain_call(bool int32_lengths, int64_t num_queries, const Option
   std::vector<int32_t> narrow(8, 1);
   const TensorView seq_lens = int32_lengths ? view(narrow.data(), {8}) : view(lengths.data(), {8});
   try {
-    advance_step(view(tokens.data(), {8}), view(sampled.data(), {num_queries, 1}), view(positions.data(), {8}),
-                 seq_lens, view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, num_queries, 4, options);
+    advance_step(
+        DecodeStep{view(tokens.data(), {8}), view(sampled.data(), {num_queries, 1}), view(positions.data(), {8}),
+                   seq_lens, view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, num_queries, 4},
+        options);
   } catch (const Error& error) {
     return static_cast<int32_t>(error.code());
   }
@@ -312,8 +322,9 @@ TEST(AscendSemantics, CoreCountIsCheckedUnderEverySemantics) {
   EXPECT_EQ(code_of_plain_call(false, 4, ascend(int64_t{1} << 31)), 161002);
   EXPECT_EQ(code_of_plain_call(false, 8, vllm_with(5)), 0);  // N == Q: vLLM's rules, the count unused
   std::vector<int64_t> tokens(8, 1), positions(8, 1), seq_lens(8, 1), slots(8, 1), sampled(4, 2), tables(8, 1);
-  advance_step(view(tokens.data(), {8}), view(sampled.data(), {4, 1}), view(positions.data(), {8}),
-               view(seq_lens.data(), {8}), view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, 4, 4, vllm_with(1));
+  advance_step(DecodeStep{view(tokens.data(), {8}), view(sampled.data(), {4, 1}), view(positions.data(), {8}),
+                          view(seq_lens.data(), {8}), view(slots.data(), {8}), view(tables.data(), {8, 1}), 8, 4, 4},
+               vllm_with(1));
   EXPECT_EQ(slots, (std::vector<int64_t>{5, 5, 5, 5, -1, -1, -1, -1}));  // every padding row: no core count
 }
 

@@ -57,9 +57,10 @@ TEST_F(CudaContracts, MisalignedCudaTensorIsRefusedAndTheContextSurvives) {
   TensorView seq_lens = view(seq_storage.data(), {2}, Device::kCuda);
   seq_lens.data = static_cast<char*>(seq_lens.data) + 4;  // int64 elements at 4 mod 8
   try {
-    advance_step(view(tokens.data(), {2}, Device::kCuda), view(sampled.data(), {2, 1}, Device::kCuda),
-                 view(positions.data(), {2}, Device::kCuda), seq_lens, view(slots.data(), {2}, Device::kCuda),
-                 view(tables.data(), {2, 1}, Device::kCuda), 2, 2, 16);
+    advance_step(DecodeStep{view(tokens.data(), {2}, Device::kCuda), view(sampled.data(), {2, 1}, Device::kCuda),
+                            view(positions.data(), {2}, Device::kCuda), seq_lens,
+                            view(slots.data(), {2}, Device::kCuda), view(tables.data(), {2, 1}, Device::kCuda), 2, 2,
+                            16});
     FAIL() << "a misaligned CUDA tensor ran";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), StatusCode::kInvalidArgument);
@@ -69,9 +70,10 @@ TEST_F(CudaContracts, MisalignedCudaTensorIsRefusedAndTheContextSurvives) {
   EXPECT_EQ(positions.values(), (std::vector<int64_t>{3, 4}));
   // The context is intact: the same step on aligned data runs.
   const DeviceArray<int64_t> seq_lens_aligned(std::vector<int64_t>{4, 5});
-  advance_step(view(tokens.data(), {2}, Device::kCuda), view(sampled.data(), {2, 1}, Device::kCuda),
-               view(positions.data(), {2}, Device::kCuda), view(seq_lens_aligned.data(), {2}, Device::kCuda),
-               view(slots.data(), {2}, Device::kCuda), view(tables.data(), {2, 1}, Device::kCuda), 2, 2, 16);
+  advance_step(DecodeStep{view(tokens.data(), {2}, Device::kCuda), view(sampled.data(), {2, 1}, Device::kCuda),
+                          view(positions.data(), {2}, Device::kCuda), view(seq_lens_aligned.data(), {2}, Device::kCuda),
+                          view(slots.data(), {2}, Device::kCuda), view(tables.data(), {2, 1}, Device::kCuda), 2, 2,
+                          16});
   EXPECT_EQ(tokens.values(), (std::vector<int64_t>{5, 6}));
   EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
@@ -115,9 +117,11 @@ TEST_F(CudaTwoGpus, NativeStreamOfAnotherGpuIsRefused) {
       positions(std::vector<int64_t>{3, 4}), seq_lens(std::vector<int64_t>{4, 5}), slots(std::vector<int64_t>{0, 0}),
       tables(std::vector<int64_t>{0, 1});
   try {
-    advance_step(view(tokens.data(), {2}, Device::kCuda), view(sampled.data(), {2, 1}, Device::kCuda),
-                 view(positions.data(), {2}, Device::kCuda), view(seq_lens.data(), {2}, Device::kCuda),
-                 view(slots.data(), {2}, Device::kCuda), view(tables.data(), {2, 1}, Device::kCuda), 2, 2, 16, on_1);
+    advance_step(
+        DecodeStep{view(tokens.data(), {2}, Device::kCuda), view(sampled.data(), {2, 1}, Device::kCuda),
+                   view(positions.data(), {2}, Device::kCuda), view(seq_lens.data(), {2}, Device::kCuda),
+                   view(slots.data(), {2}, Device::kCuda), view(tables.data(), {2, 1}, Device::kCuda), 2, 2, 16},
+        {}, on_1);
     FAIL() << "a stream of GPU 1 ran tensors of GPU 0";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), StatusCode::kInvalidArgument);

@@ -56,15 +56,18 @@ struct GpuStep {
   }
 
   void enqueue(cudaStream_t stream) const {
-    advance_step_async(view(tokens.data(), {8}, Device::kCuda), view(sampled.data(), {6, 1}, Device::kCuda),
-                       view(positions.data(), {8}, Device::kCuda), view(seq_lens.data(), {8}, Device::kCuda),
-                       view(slots.data(), {8}, Device::kCuda), view(tables.data(), {8, 4}, Device::kCuda), 8, 6, 4,
-                       stream);
+    advance_step_async(
+        DecodeStep{view(tokens.data(), {8}, Device::kCuda), view(sampled.data(), {6, 1}, Device::kCuda),
+                   view(positions.data(), {8}, Device::kCuda), view(seq_lens.data(), {8}, Device::kCuda),
+                   view(slots.data(), {8}, Device::kCuda), view(tables.data(), {8, 4}, Device::kCuda), 8, 6, 4},
+        {}, stream);
   }
   void run(cudaStream_t stream) const {
-    advance_step(view(tokens.data(), {8}, Device::kCuda), view(sampled.data(), {6, 1}, Device::kCuda),
-                 view(positions.data(), {8}, Device::kCuda), view(seq_lens.data(), {8}, Device::kCuda),
-                 view(slots.data(), {8}, Device::kCuda), view(tables.data(), {8, 4}, Device::kCuda), 8, 6, 4, stream);
+    advance_step(
+        DecodeStep{view(tokens.data(), {8}, Device::kCuda), view(sampled.data(), {6, 1}, Device::kCuda),
+                   view(positions.data(), {8}, Device::kCuda), view(seq_lens.data(), {8}, Device::kCuda),
+                   view(slots.data(), {8}, Device::kCuda), view(tables.data(), {8, 4}, Device::kCuda), 8, 6, 4},
+        {}, stream);
   }
 };
 

@@ -55,9 +55,13 @@ class CudaNativeRandom : public GpuTest, public ::testing::WithParamInterface<Sw
   }
 };
 
-TEST_P(CudaNativeRandom, MatchesOracleAndCpu) { run_sweep(); }
+TEST_P(CudaNativeRandom, MatchesOracleAndCpu) {
+  run_sweep();
+}
 
-std::string sweep_name(const ::testing::TestParamInfo<Sweep>& info) { return info.param.name; }
+std::string sweep_name(const ::testing::TestParamInfo<Sweep>& info) {
+  return info.param.name;
+}
 
 std::vector<Sweep> native_sweeps() {
   std::vector<Sweep> all = oracle::sweeps(false, false);
@@ -100,7 +104,9 @@ TEST_F(CudaNative, AscendSemanticsMatchesItsOracleAndTheCpu) {
   }
 }
 
-TEST_F(CudaNative, CudaIsAvailable) { EXPECT_TRUE(device_available(Device::kCuda)); }
+TEST_F(CudaNative, CudaIsAvailable) {
+  EXPECT_TRUE(device_available(Device::kCuda));
+}
 
 TEST_F(CudaNative, HostMemoryTaggedCudaIsRefused) {
   std::vector<int64_t> host = {0, 1, 2, 3};
@@ -109,7 +115,7 @@ TEST_F(CudaNative, HostMemoryTaggedCudaIsRefused) {
   const TensorView on_host = view(host.data(), {4}, Device::kCuda);
   const TensorView sampled = view(gpu.data(), {4, 1}, Device::kCuda);
   try {
-    advance_step(on_host, sampled, on_gpu, on_gpu, on_gpu, on_gpu, 4, 4, 1);
+    advance_step(DecodeStep{on_host, sampled, on_gpu, on_gpu, on_gpu, on_gpu, 4, 4, 1});
     FAIL() << "host memory was accepted as a CUDA tensor";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), StatusCode::kInvalidArgument);
@@ -123,9 +129,9 @@ TEST_F(CudaNative, MixedDevicesAreRefused) {
   std::vector<int64_t> host = {0, 1, 2, 3};
   const DeviceArray<int64_t> gpu(host);
   try {
-    advance_step(view(gpu.data(), {4}, Device::kCuda), view(host.data(), {4, 1}), view(gpu.data(), {4}, Device::kCuda),
-                 view(gpu.data(), {4}, Device::kCuda), view(gpu.data(), {4}, Device::kCuda),
-                 view(gpu.data(), {4}, Device::kCuda), 4, 4, 1);
+    advance_step(DecodeStep{view(gpu.data(), {4}, Device::kCuda), view(host.data(), {4, 1}),
+                            view(gpu.data(), {4}, Device::kCuda), view(gpu.data(), {4}, Device::kCuda),
+                            view(gpu.data(), {4}, Device::kCuda), view(gpu.data(), {4}, Device::kCuda), 4, 4, 1});
     FAIL() << "a host tensor was mixed with CUDA tensors";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), StatusCode::kInvalidArgument);

@@ -65,10 +65,11 @@ struct NativeStep {
   }
 
   void enqueue(cudaStream_t stream) const {
-    advance_step_async(view(tokens.data(), {n}, Device::kCuda), view(sampled.data(), {q, 1}, Device::kCuda),
-                       view(positions.data(), {n}, Device::kCuda), view(seq_lens.data(), {n}, Device::kCuda),
-                       view(slots.data(), {n}, Device::kCuda), view(tables.data(), {n, 4}, Device::kCuda), n, q, 4,
-                       stream);
+    advance_step_async(
+        DecodeStep{view(tokens.data(), {n}, Device::kCuda), view(sampled.data(), {q, 1}, Device::kCuda),
+                   view(positions.data(), {n}, Device::kCuda), view(seq_lens.data(), {n}, Device::kCuda),
+                   view(slots.data(), {n}, Device::kCuda), view(tables.data(), {n, 4}, Device::kCuda), n, q, 4},
+        {}, stream);
   }
 
   /// "" when every row holds one step's result (query rows advanced, padding rows token 0,

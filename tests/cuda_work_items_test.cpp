@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/plan.hpp"
@@ -51,21 +52,19 @@ class HostStep {
     set(core::TensorRole::kSeqLens, seq32 ? static_cast<void*>(seq32_.data()) : seq64_.data(), seq32);
     set(core::TensorRole::kBlockTables, table32 ? static_cast<void*>(table32_.data()) : table64_.data(), table32);
     plan_.api = "host walk";
-    plan_.path = in.speculative() ? core::Path::kSpeculative : core::Path::kPlain;
     plan_.num_seqs = in.num_seqs;
     plan_.num_queries = in.num_queries;
     plan_.block_size = in.block_size;
-    plan_.spec_num = in.spec_num;
     plan_.table_stride = in.table_width;
     plan_.table_numel = in.num_seqs * in.table_width;
-    plan_.updated_rows = in.num_queries;
     plan_.block_bound = in.row_bound ? BlockBound::kRow : BlockBound::kTable;
-    if (ascend_cores > 0) {
-      plan_.semantics = Semantics::kAscend;
-      if (!in.speculative()) {
-        plan_.updated_rows = std::min(in.num_queries, ascend_cores);
-        plan_.padding_step = ascend_cores;
-      }
+    if (ascend_cores > 0) plan_.semantics = Semantics::kAscend;
+    if (in.speculative()) {
+      plan_.shape = variants::SpeculativeShape{in.spec_num};
+    } else if (ascend_cores > 0) {
+      plan_.shape = variants::DecodeShape{std::min(in.num_queries, ascend_cores), ascend_cores};
+    } else {
+      plan_.shape = variants::DecodeShape{in.num_queries, 1};
     }
   }
 
@@ -73,11 +72,12 @@ class HostStep {
   /// nothing and the fault recomputed from that key.
   core::RowFault walk() {
     return core::with_formula(plan_, [&]<typename Formula, typename SeqLen, typename Block>() {
-      if (plan_.path == core::Path::kSpeculative) {
-        return walk(cuda::SpeculativeWork<Formula, SeqLen, Block>{core::speculative_step<SeqLen, Block>(plan_),
-                                                                  core::Divider(plan_.spec_num + 1)});
+      if (const auto* shape = std::get_if<variants::SpeculativeShape>(&plan_.shape)) {
+        return walk(cuda::SpeculativeWork<Formula, SeqLen, Block>{core::speculative_step<SeqLen, Block>(plan_, *shape),
+                                                                  core::Divider(shape->spec_num + 1)});
       }
-      return walk(cuda::PlainWork<Formula, SeqLen, Block>{core::plain_step<SeqLen, Block>(plan_)});
+      return walk(cuda::PlainWork<Formula, SeqLen, Block>{
+          core::plain_step<SeqLen, Block>(plan_, std::get<variants::DecodeShape>(plan_.shape))});
     });
   }
 

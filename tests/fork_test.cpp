@@ -18,9 +18,9 @@ constexpr int64_t kRows = 40000;  // above the threading threshold (16384 cells)
 bool large_step_advances() {
   std::vector<int64_t> tokens(kRows), positions(kRows), lens(kRows, 3), slots(kRows), table(kRows * 4, 1);
   std::vector<int64_t> sampled(kRows - 1, 5);
-  advance_step(view(tokens.data(), {kRows}), view(sampled.data(), {kRows - 1, 1}), view(positions.data(), {kRows}),
-               view(lens.data(), {kRows}), view(slots.data(), {kRows}), view(table.data(), {kRows, 4}), kRows,
-               kRows - 1, 16);
+  advance_step(DecodeStep{view(tokens.data(), {kRows}), view(sampled.data(), {kRows - 1, 1}),
+                          view(positions.data(), {kRows}), view(lens.data(), {kRows}), view(slots.data(), {kRows}),
+                          view(table.data(), {kRows, 4}), kRows, kRows - 1, 16});
   for (int64_t i = 0; i < kRows - 1; ++i) {
     if (lens[i] != 4 || positions[i] != 3 || tokens[i] != 5 || slots[i] != 16 + 3) return false;
   }

@@ -90,8 +90,8 @@ TEST(AdvanceStepNative, NumQueriesEqualToNumSeqsUpdatesEveryRow) {
   std::vector<int64_t> tokens = {9, 9, 9}, sampled = {4, 5, 6}, positions = {9, 9, 9}, slots = {9, 9, 9};
   std::vector<int32_t> seq_lens = {0, 3, 5};
   std::vector<int32_t> tables = {10, 11, 20, 21, 30, 31};  // [3, 2]
-  advance_step(view(tokens.data(), {3}), view(sampled.data(), {3, 1}), view(positions.data(), {3}),
-               view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 2}), 3, 3, 3);
+  advance_step(DecodeStep{view(tokens.data(), {3}), view(sampled.data(), {3, 1}), view(positions.data(), {3}),
+                          view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 2}), 3, 3, 3});
   EXPECT_EQ(tokens, (std::vector<int64_t>{4, 5, 6}));
   EXPECT_EQ(positions, (std::vector<int64_t>{0, 3, 5}));
   EXPECT_EQ(seq_lens, (std::vector<int32_t>{1, 4, 6}));
@@ -103,8 +103,9 @@ TEST(AdvanceStepNative, ReadsPastItsRowWithinTheTable) {
   std::vector<int64_t> tokens(4, 0), sampled = {7, 8}, positions(4, 0), slots(4, 0);
   std::vector<int64_t> seq_lens = {5, 2, 9, 9};
   std::vector<int64_t> tables = {100, 200, 300, 400};  // [4, 1]: row 0 at position 5, B 2 reads entry 2
-  advance_step(view(tokens.data(), {4, 1}), view(sampled.data(), {2, 1}), view(positions.data(), {4, 1}),
-               view(seq_lens.data(), {4, 1}), view(slots.data(), {4, 1}), view(tables.data(), {4, 1}), 4, 2, 2);
+  advance_step(DecodeStep{view(tokens.data(), {4, 1}), view(sampled.data(), {2, 1}), view(positions.data(), {4, 1}),
+                          view(seq_lens.data(), {4, 1}), view(slots.data(), {4, 1}), view(tables.data(), {4, 1}), 4, 2,
+                          2});
   EXPECT_EQ(slots, (std::vector<int64_t>{300 * 2 + 1, 300 * 2 + 0, -1, -1}));
   EXPECT_EQ(seq_lens, (std::vector<int64_t>{6, 3, 9, 9}));
   EXPECT_EQ(tokens, (std::vector<int64_t>{7, 8, 0, 0}));

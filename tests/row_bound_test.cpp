@@ -27,8 +27,9 @@ TEST(RowBound, OverrunIntoTheNextSequenceIsADataFaultNamingBoth) {
   std::vector<int64_t> tokens = {5, 5, 5}, sampled = {7, 8}, positions = {5, 5, 5}, seq_lens = {2, 0, 9},
                        slots = {5, 5, 5}, tables = {10, 20, 30};
   const auto call = [&](const Options& options) {
-    advance_step(view(tokens.data(), {3}), view(sampled.data(), {2, 1}), view(positions.data(), {3}),
-                 view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 1}), 3, 2, 2, options);
+    advance_step(DecodeStep{view(tokens.data(), {3}), view(sampled.data(), {2, 1}), view(positions.data(), {3}),
+                            view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 1}), 3, 2, 2},
+                 options);
   };
   try {
     call(row_bound());
@@ -54,12 +55,14 @@ TEST(RowBound, HugeBlockIndexInALaterRowNamesTheExactEntry) {
   const int64_t huge = std::numeric_limits<int64_t>::max() - 1;
   for (const BlockBound bound : {BlockBound::kTable, BlockBound::kRow}) {
     std::vector<int64_t> tokens(3, 5), sampled = {7, 8, 9}, positions(3, 5), seq_lens = {0, 0, huge}, slots(3, 5),
-                         tables = {10, 20, 30};
+                                       tables = {10, 20, 30};
     Options options;
     options.block_bound = bound;
     try {
-      advance_step(view(tokens.data(), {3}), view(sampled.data(), {3, 1}), view(positions.data(), {3}),
-                   view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 1}), 3, 3, 1, options);
+      advance_step(
+          DecodeStep{view(tokens.data(), {3}), view(sampled.data(), {3, 1}), view(positions.data(), {3}),
+                     view(seq_lens.data(), {3}), view(slots.data(), {3}), view(tables.data(), {3, 1}), 3, 3, 1},
+          options);
       FAIL() << "no data fault";
     } catch (const Error& error) {
       const std::string message = error.what();
@@ -81,8 +84,9 @@ TEST(RowBound, HugeBlockIndexInALaterRowNamesTheExactEntry) {
 TEST(RowBound, LastBlockOfTheRowIsAllowed) {
   std::vector<int64_t> tokens(2, 0), sampled = {7}, positions(2, 0), seq_lens = {5, 0}, slots(2, 0),
                                      tables = {10, 11, 12, 20, 21, 22};
-  advance_step(view(tokens.data(), {2}), view(sampled.data(), {1, 1}), view(positions.data(), {2}),
-               view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {2, 3}), 2, 1, 2, row_bound());
+  advance_step(DecodeStep{view(tokens.data(), {2}), view(sampled.data(), {1, 1}), view(positions.data(), {2}),
+                          view(seq_lens.data(), {2}), view(slots.data(), {2}), view(tables.data(), {2, 3}), 2, 1, 2},
+               row_bound());
   EXPECT_EQ(slots, (std::vector<int64_t>{12 * 2 + 1, -1}));
 }
 

@@ -157,10 +157,10 @@ TEST(AdvanceStepV2, PositionsBeyondTwoToThe31AreExact) {
 TEST(AdvanceStepV2, NativePositionsBeyondTwoToThe31AreExact) {
   StepInputs in = large_position_case();
   std::vector<int64_t> tables = in.block_tables, seq_lens(4, 0);
-  advance_step(view(in.input_tokens.data(), {2, 2}), view(in.sampled_token_ids.data(), {2, 2}),
-               view(in.input_positions.data(), {4}), view(seq_lens.data(), {4}), view(in.slot_mapping.data(), {4}),
-               view(tables.data(), {2, 3}), 2, 2, in.block_size,
-               SpeculativeInputs{view(in.spec_token.data(), {2, 1}), view(in.accepted_num.data(), {2})});
+  advance_step(SpeculativeStep{view(in.input_tokens.data(), {2, 2}), view(in.sampled_token_ids.data(), {2, 2}),
+                               view(in.input_positions.data(), {4}), view(seq_lens.data(), {4}),
+                               view(in.slot_mapping.data(), {4}), view(tables.data(), {2, 3}), 2, 2, in.block_size,
+                               view(in.spec_token.data(), {2, 1}), view(in.accepted_num.data(), {2})});
   expect_large_positions({in.input_tokens, in.input_positions, seq_lens, in.slot_mapping});
 }
 

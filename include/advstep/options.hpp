@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "advstep/export.hpp"
 
@@ -47,6 +48,13 @@ ADVSTEP_API int64_t ascend_cores_for_soc(const char* soc_name);
 ADVSTEP_API bool parse_semantics(const char* text, Semantics& semantics);
 /// Parses a block bound name ("table" or "row"); false when it names none.
 ADVSTEP_API bool parse_block_bound(const char* text, BlockBound& bound);
+/// Every semantics name, in the enumeration's order ("vllm", "ascend"): what parse_semantics takes.
+ADVSTEP_API std::span<const char* const> semantics_names();
+/// Every block bound name, in the enumeration's order ("table", "row"): what parse_block_bound takes.
+ADVSTEP_API std::span<const char* const> block_bound_names();
+/// The largest Options::ascend_cores (2^31 - 1); the smallest a count may be is 1 (0 asks the SoC).
+inline constexpr int64_t kMaxAscendCores = 2147483647;
+
 /// The name of @p semantics ("vllm", "ascend") and of @p bound ("table", "row").
 ADVSTEP_API const char* semantics_name(Semantics semantics);
 ADVSTEP_API const char* block_bound_name(BlockBound bound);

@@ -27,6 +27,7 @@ from typing import Any, Optional
 from . import _core
 from ._errors import INVALID_ARGUMENT, ArgumentError, DataFaultError, DeviceError, Error
 from ._launch import integer as _integer
+from ._flashinfer import advance_step_flashinfer
 from ._launch import launch as _launch
 from ._launch import options as _options
 
@@ -36,6 +37,7 @@ __all__ = [
     "DeviceError",
     "Error",
     "advance_step",
+    "advance_step_flashinfer",
     "check_cuda_faults",
     "device_available",
 ]

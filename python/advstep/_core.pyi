@@ -15,6 +15,21 @@ def advance_step(input_tokens: object | None, sampled_token_ids: object | None, 
     advanced; no array is modified when it raises.
     """
 
+def advance_step_flashinfer(num_seqs: int, num_queries: int, block_size: int, input_tokens: object | None, sampled_token_ids: object | None, input_positions: object | None, seq_lens: object | None, slot_mapping: object | None, block_tables: object | None, paged_kv_indices: object | None, paged_kv_indptr: object | None, paged_kv_last_page_len: object | None, block_table_bound: object | None, *, stream: int = 0, synchronous: bool = True) -> None:
+    """
+    Runs advstep::advance_step on an advstep::FlashInferStep (vLLM's advance_step_flashinfer), in place:
+    the low-level entry point behind advstep.advance_step_flashinfer (stream and synchronous as for
+    advance_step).
+    """
+
+SEMANTICS: tuple = ('vllm', 'ascend')
+
+BLOCK_BOUNDS: tuple = ('table', 'row')
+
+MAX_ASCEND_CORES: int = 2147483647
+
+DEFAULT_ASCEND_CORES: int = 48
+
 def check_cuda_faults(device: int) -> None:
     """
     Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls

@@ -34,38 +34,47 @@ def integer(api: str, name: str, value: Any) -> int:
     return number
 
 
-def _int64(name: str, value: Any) -> int:
+def _int64(name: str, value: Any, api: str = "advstep.advance_step") -> int:
     """``value`` as a Python int (numpy and torch integer scalars included) within int64."""
-    number = integer("advstep.advance_step", name, value)
+    number = integer(api, name, value)
     if not _INT64_MIN <= number <= _INT64_MAX:
         raise ArgumentError(
-            f"advstep.advance_step: {name} does not fit int64 (expected a value in "
+            f"{api}: {name} does not fit int64 (expected a value in "
             f"[-2^63, 2^63), got {number})",
             OUT_OF_RANGE,
         )
     return number
 
 
-SEMANTICS = ("vllm", "ascend")
-BLOCK_BOUNDS = ("table", "row")
-_INT32_MAX = 2**31 - 1
+#: The names the keywords take and the largest core count, from the library (advstep::semantics_names(),
+#: block_bound_names(), kMaxAscendCores): the rules are the library's; only the message is formed here,
+#: in plain Python, so that torch.compile traces advstep.advance_step without a graph break.
+SEMANTICS = _core.SEMANTICS
+BLOCK_BOUNDS = _core.BLOCK_BOUNDS
+_MAX_ASCEND_CORES = _core.MAX_ASCEND_CORES
+
+
+def _quoted(names: tuple[str, ...]) -> str:
+    """('vllm', 'ascend') -> "'vllm' or 'ascend'"."""
+    quoted = [repr(name) for name in names]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
 
 
 def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, int, str]:
     """The three keywords, checked: (semantics, ascend_cores with 0 for None, block_bound).
 
-    Raises ArgumentError (161002) for a semantics other than "vllm"/"ascend", a block_bound other
-    than "table"/"row", or an ascend_cores that is neither None nor an integer in [1, 2^31 - 1].
+    Raises ArgumentError (161002) for a semantics or block_bound the library does not name, or an
+    ascend_cores that is neither None nor an integer in [1, 2^31 - 1].
     """
     if not isinstance(semantics, str) or semantics not in SEMANTICS:
         raise ArgumentError(
-            f"advstep.advance_step: semantics must name a semantics (expected 'vllm' or 'ascend', "
+            f"advstep.advance_step: semantics must name a semantics (expected {_quoted(SEMANTICS)}, "
             f"got {semantics!r})",
             INVALID_ARGUMENT,
         )
     if not isinstance(block_bound, str) or block_bound not in BLOCK_BOUNDS:
         raise ArgumentError(
-            f"advstep.advance_step: block_bound must name a bound (expected 'table' or 'row', "
+            f"advstep.advance_step: block_bound must name a bound (expected {_quoted(BLOCK_BOUNDS)}, "
             f"got {block_bound!r})",
             INVALID_ARGUMENT,
         )
@@ -77,10 +86,10 @@ def options(semantics: Any, ascend_cores: Any, block_bound: Any) -> tuple[str, i
             cores = operator.index(ascend_cores)
         except Exception:  # TypeError, or whatever a hostile __index__ raises
             cores = None
-    if cores is None or not 1 <= cores <= _INT32_MAX:
+    if cores is None or not 1 <= cores <= _MAX_ASCEND_CORES:
         raise ArgumentError(
             f"advstep.advance_step: ascend_cores must be None or a vector-core count (expected an "
-            f"integer in [1, {_INT32_MAX}], got {ascend_cores!r})",
+            f"integer in [1, {_MAX_ASCEND_CORES}], got {ascend_cores!r})",
             INVALID_ARGUMENT,
         )
     return semantics, cores, block_bound
@@ -173,6 +182,30 @@ def run(
     )
 
 
+def on_current_stream(array: Any, call: Any) -> None:
+    """Calls ``call(stream=...)`` on the device and current stream of ``array``'s array library.
+
+    torch CUDA tensors run on ``torch.cuda.current_stream()`` of their device and CuPy arrays on
+    ``cupy.cuda.get_current_stream()``, both under a guard that makes their device current; other
+    CUDA producers run on the default stream. Host arrays need no stream.
+    """
+    ordinal = _cuda_ordinal(array)
+    if ordinal is None:
+        call(stream=0)
+        return
+    # The array's own class, not its module's name, says which framework's stream to use: an object
+    # that only claims a torch or CuPy module runs on the default stream like any other producer.
+    torch, cupy = sys.modules.get("torch"), sys.modules.get("cupy")
+    if torch is not None and isinstance(array, torch.Tensor):
+        with torch.cuda.device(ordinal):
+            call(stream=torch.cuda.current_stream(ordinal).cuda_stream)
+    elif cupy is not None and isinstance(array, cupy.ndarray):
+        with cupy.cuda.Device(ordinal):
+            call(stream=cupy.cuda.get_current_stream().ptr)
+    else:
+        call(stream=0)
+
+
 def launch(
     input_tokens: Any,
     sampled_token_ids: Any,
@@ -189,27 +222,22 @@ def launch(
     ascend_cores: Any = None,
     block_bound: Any = "table",
 ) -> None:
-    """Runs on the device and the current stream of ``input_tokens``'s array library.
-
-    torch CUDA tensors run on ``torch.cuda.current_stream()`` of their device and CuPy arrays on
-    ``cupy.cuda.get_current_stream()``, both under a guard that makes their device current; other
-    CUDA producers run on the default stream. Host arrays need no stream.
-    """
+    """Runs on the device and the current stream of ``input_tokens``'s array library."""
     arrays = (input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables)
     counts = (num_seqs, num_queries, block_size, spec_token, accepted_num)
     chosen = {"semantics": semantics, "ascend_cores": ascend_cores, "block_bound": block_bound}
-    ordinal = _cuda_ordinal(input_tokens)
-    if ordinal is None:
-        run(arrays, *counts, **chosen)
-        return
-    # The array's own class, not its module's name, says which framework's stream to use: an object
-    # that only claims a torch or CuPy module runs on the default stream like any other producer.
-    torch, cupy = sys.modules.get("torch"), sys.modules.get("cupy")
-    if torch is not None and isinstance(input_tokens, torch.Tensor):
-        with torch.cuda.device(ordinal):
-            run(arrays, *counts, stream=torch.cuda.current_stream(ordinal).cuda_stream, **chosen)
-    elif cupy is not None and isinstance(input_tokens, cupy.ndarray):
-        with cupy.cuda.Device(ordinal):
-            run(arrays, *counts, stream=cupy.cuda.get_current_stream().ptr, **chosen)
-    else:
-        run(arrays, *counts, **chosen)
+    on_current_stream(input_tokens, lambda stream: run(arrays, *counts, stream=stream, **chosen))
+
+
+def run_flashinfer(arrays: tuple[Any, ...], counts: tuple[Any, Any, Any], stream: int = 0,
+                   synchronous: bool = True) -> None:
+    """The extension call of the FlashInfer step: counts (num_seqs, num_queries, block_size) as int64,
+    then the ten arrays in vLLM's order."""
+    names = ("num_seqs", "num_queries", "block_size")
+    checked = [_int64(name, value, "advstep.advance_step_flashinfer") for name, value in zip(names, counts)]
+    _core.advance_step_flashinfer(*checked, *arrays, stream=stream, synchronous=synchronous)
+
+
+def launch_flashinfer(arrays: tuple[Any, ...], counts: tuple[Any, Any, Any]) -> None:
+    """The FlashInfer step on the device and current stream of ``input_tokens`` (arrays[0])."""
+    on_current_stream(arrays[0], lambda stream: run_flashinfer(arrays, counts, stream=stream))

@@ -137,3 +137,6 @@ def call(
         spec_token=spec_token, accepted_num=accepted_num,
         semantics=semantics, ascend_cores=ascend_cores, block_bound=block_bound,
     )
+
+# The FlashInfer variant's op, in a module of its own.
+from . import _torch_flashinfer  # noqa: E402,F401

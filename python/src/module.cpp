@@ -1,10 +1,11 @@
 // advstep._core: the nanobind module under the Python package advstep.
 //
-// One function does the work: it maps every argument onto advstep::TensorView and calls the native
-// advance_step with the GIL released. The public Python function (advstep/__init__.py) picks the
+// Each variant's function maps every argument onto advstep::TensorView, builds the variant's struct
+// and calls the native advance_step with the GIL released. The public Python function (advstep/__init__.py) picks the
 // CUDA stream and device; argument rules (devices and GPUs included) and their messages all come
 // from the library.
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include <nanobind/nanobind.h>
@@ -28,11 +29,8 @@ block_bound ("table" or "row") choose the semantics (advstep::Options). Raises a
 (a ValueError) for bad arguments and advstep.DataFaultError (a RuntimeError) for values that cannot be
 advanced; no array is modified when it raises.)doc";
 
-void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
-                         nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
-                         int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
-                         uintptr_t stream, bool synchronous, const std::string& semantics, int64_t ascend_cores,
-                         const std::string& block_bound) {
+/// The options as the library parses them; a bad name is refused with the library's rule.
+Options parse_options(const std::string& semantics, int64_t ascend_cores, const std::string& block_bound) {
   Options options;
   options.ascend_cores = ascend_cores;
   if (!parse_semantics(semantics.c_str(), options.semantics)) {
@@ -45,6 +43,30 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
                           block_bound + "')")
                              .c_str());
   }
+  return options;
+}
+
+/// Runs @p step with the GIL released; a library error becomes the package's exception.
+void run_step(const Step& step, const Options& options, uintptr_t stream, bool synchronous) {
+  void* const cuda_stream = reinterpret_cast<void*>(stream);
+  try {
+    nb::gil_scoped_release release;
+    if (synchronous) {
+      advance_step(step, options, cuda_stream);
+    } else {
+      advance_step_async(step, options, cuda_stream);
+    }
+  } catch (const Error& error) {  // the GIL is held again here
+    raise_status(static_cast<int32_t>(error.code()), error.what());
+  }
+}
+
+void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
+                         nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
+                         int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
+                         uintptr_t stream, bool synchronous, const std::string& semantics, int64_t ascend_cores,
+                         const std::string& block_bound) {
+  const Options options = parse_options(semantics, ascend_cores, block_bound);
   const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
   const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
   const ImportedArray positions = import_array(input_positions, "input_positions", true);
@@ -56,29 +78,42 @@ void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, 
   // "give both or neither", naming the missing one as null.
   const ImportedArray spec = import_optional_array(spec_token, "spec_token", "[N, S]");
   const ImportedArray accepted = import_optional_array(accepted_num, "accepted_num", "[N]");
-
-  void* const cuda_stream = reinterpret_cast<void*>(stream);
-  try {
-    nb::gil_scoped_release release;
-    if (speculative) {
-      const SpeculativeInputs inputs{spec.view, accepted.view};
-      if (synchronous) {
-        advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                     num_queries, block_size, inputs, options, cuda_stream);
-      } else {
-        advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                           num_queries, block_size, inputs, options, cuda_stream);
-      }
-    } else if (synchronous) {
-      advance_step(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                   num_queries, block_size, options, cuda_stream);
-    } else {
-      advance_step_async(tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                         num_queries, block_size, options, cuda_stream);
-    }
-  } catch (const Error& error) {  // the GIL is held again here
-    raise_status(static_cast<int32_t>(error.code()), error.what());
+  if (!speculative) {
+    run_step(DecodeStep{tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                        num_queries, block_size},
+             options, stream, synchronous);
+    return;
   }
+  run_step(SpeculativeStep{tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
+                           num_queries, block_size, spec.view, accepted.view},
+           options, stream, synchronous);
+}
+
+void advance_step_flashinfer_arrays(int64_t num_seqs, int64_t num_queries, int64_t block_size, nb::handle input_tokens,
+                                    nb::handle sampled_token_ids, nb::handle input_positions, nb::handle seq_lens,
+                                    nb::handle slot_mapping, nb::handle block_tables, nb::handle paged_kv_indices,
+                                    nb::handle paged_kv_indptr, nb::handle paged_kv_last_page_len,
+                                    nb::handle block_table_bound, uintptr_t stream, bool synchronous) {
+  const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
+  // vLLM passes input_tokens itself here: a read-only import of a writable array is fine.
+  const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
+  const ImportedArray positions = import_array(input_positions, "input_positions", true);
+  const ImportedArray lens = import_array(seq_lens, "seq_lens", true);
+  const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
+  const ImportedArray tables = import_array(block_tables, "block_tables", false);
+  const ImportedArray indices = import_array(paged_kv_indices, "paged_kv_indices", true);
+  const ImportedArray indptr = import_array(paged_kv_indptr, "paged_kv_indptr", true);
+  const ImportedArray last_page_len = import_array(paged_kv_last_page_len, "paged_kv_last_page_len", true);
+  const ImportedArray bound = import_array(block_table_bound, "block_table_bound", true);
+  run_step(FlashInferStep{num_seqs, num_queries, block_size, tokens.view, sampled.view, positions.view, lens.view,
+                          slots.view, tables.view, indices.view, indptr.view, last_page_len.view, bound.view},
+           Options{}, stream, synchronous);
+}
+
+nb::tuple names_tuple(std::span<const char* const> names) {
+  nb::list list;
+  for (const char* name : names) list.append(nb::str(name));
+  return nb::tuple(list);
 }
 
 void check_cuda_faults_of(int32_t device) {
@@ -93,8 +128,8 @@ void check_cuda_faults_of(int32_t device) {
 bool device_available_by_name(const std::string& device) {
   if (device == "cpu") return advstep::device_available(Device::kCpu);
   if (device == "cuda") return advstep::device_available(Device::kCuda);
-  throw nb::value_error(("advstep.device_available: unknown device (expected 'cpu' or 'cuda', got '" + device + "')")
-                            .c_str());
+  throw nb::value_error(
+      ("advstep.device_available: unknown device (expected 'cpu' or 'cuda', got '" + device + "')").c_str());
 }
 
 }  // namespace
@@ -112,6 +147,22 @@ NB_MODULE(_core, m) {
         nb::kw_only(), nb::arg("spec_token").none() = nb::none(), nb::arg("accepted_num").none() = nb::none(),
         nb::arg("stream").noconvert() = 0, nb::arg("synchronous") = true, nb::arg("semantics") = "vllm",
         nb::arg("ascend_cores").noconvert() = 0, nb::arg("block_bound") = "table", kDoc);
+  m.def("advance_step_flashinfer", &advance_step_flashinfer_arrays, nb::arg("num_seqs").noconvert(),
+        nb::arg("num_queries").noconvert(), nb::arg("block_size").noconvert(), nb::arg("input_tokens").none(),
+        nb::arg("sampled_token_ids").none(), nb::arg("input_positions").none(), nb::arg("seq_lens").none(),
+        nb::arg("slot_mapping").none(), nb::arg("block_tables").none(), nb::arg("paged_kv_indices").none(),
+        nb::arg("paged_kv_indptr").none(), nb::arg("paged_kv_last_page_len").none(),
+        nb::arg("block_table_bound").none(), nb::kw_only(), nb::arg("stream").noconvert() = 0,
+        nb::arg("synchronous") = true,
+        "Runs advstep::advance_step on an advstep::FlashInferStep (vLLM's advance_step_flashinfer), in place:\n"
+        "the low-level entry point behind advstep.advance_step_flashinfer (stream and synchronous as for\n"
+        "advance_step).");
+  // The names the options take, from the library: the command's choices come from here.
+  m.attr("SEMANTICS") = names_tuple(advstep::semantics_names());
+  m.attr("BLOCK_BOUNDS") = names_tuple(advstep::block_bound_names());
+  m.attr("MAX_ASCEND_CORES") = advstep::kMaxAscendCores;
+  // What ascend_cores=None means off an NPU: the library's count for a host or GPU (no Ascend SoC name).
+  m.attr("DEFAULT_ASCEND_CORES") = advstep::ascend_cores_for_soc("");
   m.def("check_cuda_faults", &check_cuda_faults_of, nb::arg("device").noconvert(),
         "Waits for CUDA device `device` and raises advstep.DataFaultError for the first data fault of calls\n"
         "made with synchronous=False there since the last check (later ones counted in the message).");

@@ -78,7 +78,7 @@ V2 = (SN, SN, B)
 
 DTYPE_CASES = [
     ("input_tokens", "float32", "input_tokens has an unsupported dtype (expected int64, got float32)"),
-    ("sampled_token_ids", "int32", "sampled_token_ids has an unsupported dtype (expected int64, got int32)"),
+    ("sampled_token_ids", "int16", "sampled_token_ids has an unsupported dtype (expected int32 or int64, got int16)"),
     ("input_positions", "uint64", "input_positions has an unsupported dtype (expected int64, got uint64)"),
     ("seq_lens", "float64", "seq_lens has an unsupported dtype (expected int32 or int64, got float64)"),
     ("seq_lens", "uint32", "seq_lens has an unsupported dtype (expected int32 or int64, got uint32)"),
@@ -99,7 +99,7 @@ def test_v1_dtype(name: str, dtype: str, match: str) -> None:
     expect_error(arrays, advstep.ArgumentError, ARGUMENT, match, V1)
 
 
-@pytest.mark.parametrize("name,dtype", [("spec_token", "int32"), ("accepted_num", "float64"),
+@pytest.mark.parametrize("name,dtype", [("spec_token", "uint32"), ("accepted_num", "float64"),
                                         ("input_tokens", "int32"), ("sampled_token_ids", "uint64")])
 def test_v2_dtype(name: str, dtype: str) -> None:
     arrays = v2_arrays()
@@ -113,6 +113,35 @@ def test_int32_seq_lens_and_block_tables_are_accepted() -> None:
     arrays["block_tables"] = arrays["block_tables"].astype(np.int32)
     call(arrays, *V1)
     assert arrays["seq_lens"].tolist() == [1, 4, 6, 12, 2, 2]
+
+
+def test_int32_index_tensors_are_accepted() -> None:
+    """Every index tensor of the native contract may be int32, as engines hold them (issue 19)."""
+    expected = v2_arrays()
+    call(expected, *V2)
+    arrays = v2_arrays()
+    for name in ("sampled_token_ids", "spec_token", "accepted_num", "seq_lens", "block_tables"):
+        arrays[name] = arrays[name].astype(np.int32)
+    call(arrays, *V2)
+    for name in ("input_tokens", "input_positions", "seq_lens", "slot_mapping"):
+        assert arrays[name].tolist() == expected[name].tolist(), name
+    one = v1_arrays()
+    call(one, *V1)
+    narrow = v1_arrays()
+    narrow["sampled_token_ids"] = narrow["sampled_token_ids"].astype(np.int32)
+    call(narrow, *V1)
+    assert narrow["input_tokens"].tolist() == one["input_tokens"].tolist()
+
+
+def test_ascend_semantics_keeps_int64_indices() -> None:
+    arrays = v1_arrays()
+    arrays["sampled_token_ids"] = arrays["sampled_token_ids"].astype(np.int32)
+    with pytest.raises(advstep.ArgumentError) as raised:
+        advstep.advance_step(arrays["input_tokens"], arrays["sampled_token_ids"], arrays["input_positions"],
+                             arrays["seq_lens"], arrays["slot_mapping"], arrays["block_tables"], *V1,
+                             semantics="ascend", ascend_cores=40)
+    assert ("sampled_token_ids has an unsupported dtype (expected int64 (the Ascend kernels compute on int64 "
+            "only), got int32)") in str(raised.value)
 
 
 SHAPE_CASES = [
@@ -318,6 +347,27 @@ V2_FAULTS = [
 @pytest.mark.parametrize("changes,match", V2_FAULTS)
 def test_v2_data_faults(changes: dict[str, Any], match: str) -> None:
     expect_error(with_(v2_arrays, **changes), advstep.DataFaultError, FAULT, match, V2)
+
+
+def test_a_row_without_a_last_token_says_nothing_of_the_table() -> None:
+    """The fault reads no block table, so its message ends without the table's shape (issue 19)."""
+    arrays = with_(v2_arrays, sampled_token_ids=np.array([[1, 2, -1], [-1, 3, -1], [4, 5, 6]], np.int64))
+    with pytest.raises(advstep.DataFaultError) as raised:
+        call(arrays, *V2)
+    message = str(raised.value)
+    assert message.endswith("sampled_token_ids row 1 starts with -1, so it has no last token (expected a token id "
+                            "in column 0, got -1); no tensor was written"), message
+
+
+def test_ascend_needs_a_padding_row_and_says_so() -> None:
+    arrays = v1_arrays()
+    arrays["sampled_token_ids"] = np.zeros((N, 1), np.int64)
+    with pytest.raises(advstep.ArgumentError) as raised:
+        advstep.advance_step(arrays["input_tokens"], arrays["sampled_token_ids"], arrays["input_positions"],
+                             arrays["seq_lens"], arrays["slot_mapping"], arrays["block_tables"], N, N, B,
+                             semantics="ascend", ascend_cores=40)
+    assert ("num_seqs must be greater than num_queries (Ascend semantics: its V1 kernel needs N > Q) "
+            f"(expected > {N}, got {N})") in str(raised.value)
 
 
 def test_accepted_num_is_an_offset() -> None:

@@ -298,3 +298,75 @@ def test_synchronous_form_refuses_a_capturing_stream() -> None:
                 tuple(kwargs[n] for n in REQUIRED), kwargs["num_seqs"], kwargs["num_queries"],
                 kwargs["block_size"], None, None, stream=torch.cuda.current_stream().cuda_stream,
             )
+
+
+# ---- torch.ops.advstep.advance_step_flashinfer --------------------------------------------------
+
+FLASHINFER_SCHEMA = (
+    "advstep::advance_step_flashinfer(int num_seqs, int num_queries, int block_size, Tensor(a!) input_tokens, "
+    "Tensor sampled_token_ids, Tensor(b!) input_positions, Tensor(c!) seq_lens, Tensor(d!) slot_mapping, "
+    "Tensor block_tables, Tensor(e!) paged_kv_indices, Tensor(f!) paged_kv_indptr, "
+    "Tensor(g!) paged_kv_last_page_len, Tensor(h!) block_table_bound) -> ()"
+)
+
+
+def flashinfer_case(seed: int) -> tuple[tuple[int, int, int], list[Any], dict[str, list[int]]]:
+    """A seeded valid case as torch CPU tensors (int32 metadata, as vLLM), and the oracle's outputs."""
+    from oracle_flashinfer import advance_flashinfer
+    from test_flashinfer import ORDER, make_case
+
+    for attempt in range(seed * 100, seed * 100 + 100):
+        n, q, b, w, bits, lists, alias, plant = make_case(attempt)
+        if plant == "none" and not alias:
+            break
+    expected = advance_flashinfer(n, q, b, lists, w, bits)
+    tensors = []
+    for name in ORDER:
+        dtype = torch.int32 if bits.get(name) == 32 else torch.int64
+        tensor = torch.tensor(lists[name], dtype=dtype)
+        tensors.append(tensor.reshape(n, w) if name == "block_tables" else tensor)
+    return (n, q, b), tensors, expected
+
+
+def test_flashinfer_schema_has_vllms_names_and_mutation_annotations() -> None:
+    assert str(torch.ops.advstep.advance_step_flashinfer.default._schema) == FLASHINFER_SCHEMA
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_flashinfer_op_matches_the_oracle(seed: int) -> None:
+    from test_flashinfer import ORDER
+
+    counts, tensors, expected = flashinfer_case(seed)
+    assert torch.ops.advstep.advance_step_flashinfer(*counts, *tensors) is None
+    for name, tensor in zip(ORDER, tensors):
+        if name in expected:
+            assert tensor.reshape(-1).tolist() == expected[name], name
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_flashinfer_opcheck(seed: int) -> None:
+    counts, tensors, _ = flashinfer_case(seed)
+    torch.library.opcheck(torch.ops.advstep.advance_step_flashinfer.default, (*counts, *tensors))
+
+
+def test_flashinfer_errors_are_advsteps() -> None:
+    counts, tensors, _ = flashinfer_case(6)
+    tensors[7] = tensors[7][:-1]  # paged_kv_indptr [N]
+    before = [t.clone() for t in tensors]
+    with pytest.raises(advstep.ArgumentError, match="paged_kv_indptr dim 0 must equal num_seqs \\+ 1") as raised:
+        advstep.advance_step_flashinfer(*counts, *tensors)
+    assert raised.value.code == 561002
+    assert all(torch.equal(a, b) for a, b in zip(tensors, before))
+
+
+def test_flashinfer_compiles_fullgraph() -> None:
+    counts, tensors, expected = flashinfer_case(7)
+    eager = [t.clone() for t in tensors]
+    torch.ops.advstep.advance_step_flashinfer(*counts, *eager)
+
+    @torch.compile(fullgraph=True, backend="eager")
+    def step(*ts: Any) -> None:
+        torch.ops.advstep.advance_step_flashinfer(*counts, *ts)
+
+    step(*tensors)
+    assert all(torch.equal(a, b) for a, b in zip(tensors, eager))

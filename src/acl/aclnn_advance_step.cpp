@@ -57,7 +57,7 @@ Status plan_operator(const char* api, bool v2, const std::array<const aclTensor*
   }
   planned->run_api = api;
   planned->device = device;
-  planned->input_count = v2 ? core::kRoleCount : core::kRequiredRoleCount;
+  planned->input_count = static_cast<int32_t>(v2 ? core::kSpeculativeRoles.size() : core::kDecodeRoles.size());
   planned->workspace_size = planned->plan.workspace_size;  // none, or CANN's 32 MiB (Ascend semantics; never touched)
   *workspace_size = planned->workspace_size;
   *executor = planned;

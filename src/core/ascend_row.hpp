@@ -15,6 +15,8 @@
 
 #include "core/host_device.hpp"
 #include "core/row.hpp"
+#include "variants/decode/decode_row.hpp"
+#include "variants/speculative/speculative_cell.hpp"
 
 namespace advstep::core {
 
@@ -84,19 +86,19 @@ template <typename SeqLen, typename Block>
 ADVSTEP_HOST_DEVICE inline RowFault ascend_last_token(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
                                                       int64_t& token) {
   const int64_t width = step.spec_num + 1;
-  const int64_t* sampled = step.sampled_token_ids + i * width;
+  const int64_t row = i * width;
   int64_t m = 0;
-  float least = static_cast<float>(sampled[0]);
+  float least = static_cast<float>(step.sampled_token_ids[row]);
   for (int64_t c = 1; c < width; ++c) {
-    const auto value = static_cast<float>(sampled[c]);
+    const auto value = static_cast<float>(step.sampled_token_ids[row + c]);
     if (value < least) {
       least = value;
       m = c;
     }
   }
   if (-1.0f < least) m = width;  // the appended -1
-  if (m == 0) return {FaultKind::kSampledRowStartsEmpty, i, 0, sampled[0], 0};
-  token = sampled[m - 1];
+  if (m == 0) return {FaultKind::kSampledRowStartsEmpty, i, 0, step.sampled_token_ids[row], 0};
+  token = step.sampled_token_ids[row + m - 1];
   return {};
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "advstep/detail/checked_arithmetic.hpp"
@@ -17,8 +18,7 @@ namespace {
 /// @p numel: tensor.numel(), computed once by the caller.
 Status check_layout(const char* api, const char* name, const TensorDesc& tensor, int64_t numel) {
   if (tensor.offset < 0) {
-    return fail(StatusCode::kInvalidArgument, api, concat(name, " offset must not be negative"), ">= 0",
-                tensor.offset);
+    return fail(StatusCode::kInvalidArgument, api, concat(name, " offset must not be negative"), ">= 0", tensor.offset);
   }
   // The shape checks passed, so the element count, and with it every stride product, fits.
   std::array<int64_t, kMaxRank> row_major;  // the first rank entries are written, and only they are read
@@ -26,7 +26,8 @@ Status check_layout(const char* api, const char* name, const TensorDesc& tensor,
     return fail(StatusCode::kInvalidArgument, api, concat(name, " must hold fewer than 2^63 elements"),
                 "a shape whose element count fits in int64", shape_string(tensor));
   }
-  for (int32_t d = tensor.rank - 1; d >= 0; --d) {
+  // A tensor with no element has no layout to keep (DLPack may give it any strides).
+  for (int32_t d = numel == 0 ? -1 : tensor.rank - 1; d >= 0; --d) {
     if (tensor.dim(d) != 1 && tensor.strides[static_cast<size_t>(d)] != row_major[static_cast<size_t>(d)]) {
       TensorDesc contiguous = tensor;
       std::copy_n(row_major.begin(), tensor.rank, contiguous.strides.begin());
@@ -69,15 +70,28 @@ ByteRange byte_range(const TensorDesc& tensor, int64_t numel) {
   return {begin, begin + static_cast<uintptr_t>(numel * tensor.element_size())};
 }
 
+/// Spec section 9: the FlashInfer variant reads sampled_token_ids from input_tokens itself (vLLM's
+/// backend passes the one tensor twice). Only that exact alias: the same first element and dtype,
+/// so each row reads the element it then writes, and every value is read before any is written.
+bool allowed_alias(const Plan& plan, TensorRole a, TensorRole b) {
+  if (plan.path() != Path::kFlashInfer || a != TensorRole::kInputTokens || b != TensorRole::kSampledTokenIds) {
+    return false;
+  }
+  const TensorDesc& tokens = plan.tensor(a);
+  const TensorDesc& sampled = plan.tensor(b);
+  return tokens.first() == sampled.first() && tokens.type == sampled.type;
+}
+
 }  // namespace
 
 Status check_memory(const Plan& plan, const MemoryDomain* memory) {
-  const int32_t count = plan.role_count();
+  const std::span<const TensorRole> roles = plan.roles();
+  const auto count = static_cast<int32_t>(roles.size());
   // Each tensor's extent once: this runs on every call, and the pairs below would recompute them.
   std::array<ByteRange, kRoleCount> ranges{};
   std::array<bool, kRoleCount> written{};
   for (int32_t r = 0; r < count; ++r) {
-    const auto role = static_cast<TensorRole>(r);
+    const TensorRole role = roles[static_cast<size_t>(r)];
     const TensorDesc& tensor = plan.tensor(role);
     const char* name = role_name(role, plan.contract);
     const int64_t numel = tensor.numel();
@@ -85,18 +99,19 @@ Status check_memory(const Plan& plan, const MemoryDomain* memory) {
     ranges[static_cast<size_t>(r)] = byte_range(tensor, numel);
     written[static_cast<size_t>(r)] = is_written(role);
     if (memory != nullptr) {
-      const auto bytes = static_cast<int64_t>(ranges[static_cast<size_t>(r)].end - ranges[static_cast<size_t>(r)].begin);
+      const auto bytes =
+          static_cast<int64_t>(ranges[static_cast<size_t>(r)].end - ranges[static_cast<size_t>(r)].begin);
       if (Status s = memory->check(plan.api, name, tensor, bytes); !s.ok()) return s;
     }
   }
   for (int32_t a = 0; a < count; ++a) {
     for (int32_t b = a + 1; b < count; ++b) {
-      const auto role_a = static_cast<TensorRole>(a);
-      const auto role_b = static_cast<TensorRole>(b);
+      const TensorRole role_a = roles[static_cast<size_t>(a)];
+      const TensorRole role_b = roles[static_cast<size_t>(b)];
       if (!written[static_cast<size_t>(a)] && !written[static_cast<size_t>(b)]) continue;
       const ByteRange x = ranges[static_cast<size_t>(a)];
       const ByteRange y = ranges[static_cast<size_t>(b)];
-      if (x.begin < y.end && y.begin < x.end) {
+      if (x.begin < y.end && y.begin < x.end && !allowed_alias(plan, role_a, role_b)) {
         return fail(StatusCode::kInvalidArgument, plan.api,
                     concat(role_name(role_a, plan.contract), " overlaps ", role_name(role_b, plan.contract)),
                     "disjoint memory",

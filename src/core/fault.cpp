@@ -31,21 +31,15 @@ std::string wide_string(Wide value) {
 /// The largest value a seqLens element holds: int32 or int64 (the native API accepts both).
 int64_t seq_len_max(const Plan& plan) {
   return plan.tensor(TensorRole::kSeqLens).type == ElementType::kInt32 ? std::numeric_limits<int32_t>::max()
-                                                                      : kInt64Max;
+                                                                       : kInt64Max;
 }
-
-/// What a message says about a fault: the rule broken with its values, the bound, the value.
-struct Explanation {
-  std::string what;
-  std::string expected;
-  std::string got;
-};
 
 class FaultText {
  public:
   FaultText(const Plan& plan, const RowFault& fault) : plan_(plan), fault_(fault) {}
 
   [[nodiscard]] Explanation explain() const {
+    if (Explanation own; explain_flashinfer_fault(plan_, fault_, own)) return own;
     switch (fault_.kind) {
       case FaultKind::kNone:
         break;
@@ -57,8 +51,7 @@ class FaultText {
                        " does not fit ", name(TensorRole::kSeqLens)),
                 concat("a new length at most ", seq_len_max(plan_)), wide_string(Wide{fault_.value} + 1)};
       case FaultKind::kNegativePosition:
-        return {concat("the new position ", new_position_terms(), " is negative"), ">= 0",
-                wide_string(new_position())};
+        return {concat("the new position ", new_position_terms(), " is negative"), ">= 0", wide_string(new_position())};
       case FaultKind::kPositionOverflow:
         return {concat("the new position ", new_position_terms(), " exceeds 2^63 - 1"),
                 "a new position at most 2^63 - 1 = 9223372036854775807", wide_string(new_position())};
@@ -82,31 +75,32 @@ class FaultText {
                        fault_.sequence, " * W + index stays below the table's ", plan_.table_numel, " entries"),
                 std::to_string(fault_.value)};
       case FaultKind::kNegativeBlockId:
-        return {concat(entry(), " (block index = position ", fault_.extra, " / ", block_size(),
-                       ") is a negative block id"),
-                ">= 0", std::to_string(fault_.value)};
+        return {
+            concat(entry(), " (block index = position ", fault_.extra, " / ", block_size(), ") is a negative block id"),
+            ">= 0", std::to_string(fault_.value)};
       case FaultKind::kSlotOverflow: {
         const int64_t offset = fault_.extra % plan_.block_size;
         return {concat("slot = block id ", fault_.value, " * ", block_size(), " + offset ", offset, " = ",
-                       wide_string(Wide{fault_.value} * plan_.block_size + offset), " exceeds 2^63 - 1 (",
-                       entry(), ", position ", fault_.extra, ")"),
+                       wide_string(Wide{fault_.value} * plan_.block_size + offset), " exceeds 2^63 - 1 (", entry(),
+                       ", position ", fault_.extra, ")"),
                 concat("a block id at most (2^63 - 1 - ", offset, ") / ", plan_.block_size, " = ",
                        (kInt64Max - offset) / plan_.block_size),
                 std::to_string(fault_.value)};
       }
       case FaultKind::kBlockIndexOutOfRow: {
-        const std::string outside = concat("block index = position ", fault_.extra, " / ", block_size(), " = ",
-                                           fault_.value, " of sequence ", fault_.sequence,
-                                           " is outside its row of W = ", plan_.table_stride, " blocks");
+        const std::string outside =
+            concat("block index = position ", fault_.extra, " / ", block_size(), " = ", fault_.value, " of sequence ",
+                   fault_.sequence, " is outside its row of W = ", plan_.table_stride, " blocks");
         const std::string expected = concat("a block index in [0, ", plan_.table_stride, ")");
         if (reads_row_zero()) {  // the entry is in row 0's reckoning; the kernel then adds sequence * W
           return {concat(outside, "; the Ascend V1 kernel would read entry ", wide_string(entry_read()),
-                         " (row 0), which lies in ", row_of_entry(), ", and add ", fault_.sequence, " * W = ",
-                         wide_string(Wide{fault_.sequence} * plan_.table_stride), " to the block id found there (row bound)"),
+                         " (row 0), which lies in ", row_of_entry(), ", and add ", fault_.sequence,
+                         " * W = ", wide_string(Wide{fault_.sequence} * plan_.table_stride),
+                         " to the block id found there (row bound)"),
                   expected, std::to_string(fault_.value)};
         }
-        return {concat(outside, ", so its slot would be in ", owner_of_entry(), " (entry ",
-                       wide_string(entry_read()), "; row bound)"),
+        return {concat(outside, ", so its slot would be in ", owner_of_entry(), " (entry ", wide_string(entry_read()),
+                       "; row bound)"),
                 expected, std::to_string(fault_.value)};
       }
       case FaultKind::kSampledRowStartsEmpty:
@@ -118,13 +112,15 @@ class FaultText {
         return {concat(name(TensorRole::kSampledTokenIds), " row ", fault_.sequence,
                        " starts with -1, so it has no last token"),
                 "a token id in column 0", "-1"};
+      default:  // the FlashInfer variant's, explained above
+        break;
     }
     return {};
   }
 
   /// "sequence 3" or "sequence 1, column 2 (element 5)".
   [[nodiscard]] std::string where() const {
-    if (plan_.path != Path::kSpeculative) return concat("sequence ", fault_.sequence);
+    if (plan_.path() != Path::kSpeculative) return concat("sequence ", fault_.sequence);
     return concat("sequence ", fault_.sequence, ", column ", fault_.column, " (element ", element(), ")");
   }
 
@@ -144,7 +140,7 @@ class FaultText {
   }
   /// The Ascend V1 kernel: its block index counts from row 0 whatever the sequence.
   [[nodiscard]] bool reads_row_zero() const {
-    return plan_.semantics == Semantics::kAscend && plan_.path == Path::kPlain;
+    return plan_.semantics == Semantics::kAscend && plan_.path() == Path::kPlain;
   }
   /// The flat entry a block-index fault would read, exact: a huge block index overflows 64 bits.
   [[nodiscard]] Wide entry_read() const { return Wide{fault_.row_start} + fault_.value; }
@@ -160,7 +156,7 @@ class FaultText {
     if (entry < 0 || entry >= plan_.table_numel) return "no sequence's blocks (outside the table)";
     return concat("sequence ", static_cast<int64_t>(entry / plan_.table_stride), "'s blocks");
   }
-  [[nodiscard]] int64_t element() const { return fault_.sequence * (plan_.spec_num + 1) + fault_.column; }
+  [[nodiscard]] int64_t element() const { return fault_.sequence * (plan_.spec_num() + 1) + fault_.column; }
   [[nodiscard]] Wide new_position() const { return Wide{fault_.value} + fault_.extra + 1; }
   /// "inputPositions[4] + acceptedNum[1] + 1 = -5 + 2 + 1"
   [[nodiscard]] std::string new_position_terms() const {
@@ -171,8 +167,8 @@ class FaultText {
   /// "blockTables[3 * W + 5] = blockTables[8]"
   [[nodiscard]] std::string entry() const {
     const int64_t index = plan_.block_size > 0 ? fault_.extra / plan_.block_size : 0;
-    return concat(name(TensorRole::kBlockTables), "[", fault_.sequence, " * W + ", index, "] = ",
-                  name(TensorRole::kBlockTables), "[",
+    return concat(name(TensorRole::kBlockTables), "[", fault_.sequence, " * W + ", index,
+                  "] = ", name(TensorRole::kBlockTables), "[",
                   wide_string(Wide{fault_.sequence} * plan_.table_stride + index), "]");
   }
 
@@ -186,9 +182,11 @@ Status describe_fault(const Plan& plan, const RowFault& fault) {
   if (fault.ok()) return {};
   const FaultText text(plan, fault);
   const Explanation explanation = text.explain();
+  // The table's shape explains faults that read it; a sampled row without a last token reads none.
+  const std::string table = fault.kind == FaultKind::kSampledRowStartsEmpty ? "" : text.table() + "; ";
   return {StatusCode::kDataFault,
           concat(plan.api, ": data fault in ", text.where(), ": ", explanation.what, " (expected ",
-                 explanation.expected, ", got ", explanation.got, "); ", text.table(), "; no tensor was written")};
+                 explanation.expected, ", got ", explanation.got, "); ", table, "no tensor was written")};
 }
 
 }  // namespace advstep::core

@@ -4,8 +4,11 @@
 
 #include <cstdint>
 
+#include "core/ascend_row.hpp"
 #include "core/host_device.hpp"
 #include "core/row.hpp"
+#include "variants/decode/decode_row.hpp"
+#include "variants/speculative/speculative_cell.hpp"
 
 namespace advstep::core {
 

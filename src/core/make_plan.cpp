@@ -6,28 +6,26 @@
 #include <string>
 
 #include "advstep/detail/checked_arithmetic.hpp"
+#include "core/check_rules.hpp"
 #include "core/message.hpp"
 #include "core/plan.hpp"
+#include "variants/flashinfer/flashinfer_plan.hpp"
 
 namespace advstep::core {
-namespace {
-
-constexpr int64_t kMaxNumSeqs = 200000000;  // CANN's limit (ops-nn issue 439)
-/// What CANN's tiling reserves on both paths (RESERVED_WORKSPACE_SIZE); its kernels never use it.
-constexpr uint64_t kAscendWorkspaceBytes = uint64_t{32} << 20;
-
-struct Names {
-  const char* num_seqs;
-  const char* num_queries;
-  const char* block_size;
-};
 
 Names attribute_names(Contract contract) {
   if (contract == Contract::kVllm) return {"num_seqs", "num_queries", "block_size"};
   return {"numSeqs", "numQueries", "blockSize"};
 }
 
-bool present(const TensorDesc* tensor) { return tensor != nullptr && tensor->numel() != 0; }
+namespace {
+
+/// What CANN's tiling reserves on both paths (RESERVED_WORKSPACE_SIZE); its kernels never use it.
+constexpr uint64_t kAscendWorkspaceBytes = uint64_t{32} << 20;
+
+bool present(const TensorDesc* tensor) {
+  return tensor != nullptr && tensor->numel() != 0;
+}
 
 // ---- step 1: null pointers --------------------------------------------------------------------
 
@@ -36,8 +34,8 @@ Status check_nulls(const Request& request, Path& path) {
   for (int32_t r = 0; r < kRequiredRoleCount; ++r) {
     if (request.tensors[static_cast<size_t>(r)] == nullptr) {
       return fail(StatusCode::kNullPointer, api,
-                  concat(role_name(static_cast<TensorRole>(r), request.contract), " must not be null"),
-                  "a tensor", "nullptr");
+                  concat(role_name(static_cast<TensorRole>(r), request.contract), " must not be null"), "a tensor",
+                  "nullptr");
     }
   }
   path = Path::kPlain;
@@ -49,11 +47,10 @@ Status check_nulls(const Request& request, Path& path) {
     const bool ascend = request.options.semantics == Semantics::kAscend;
     if (has_spec != has_accepted && !ascend) {
       const char* given = role_name(has_spec ? TensorRole::kSpecToken : TensorRole::kAcceptedNum, request.contract);
-      const char* missing =
-          role_name(has_spec ? TensorRole::kAcceptedNum : TensorRole::kSpecToken, request.contract);
+      const char* missing = role_name(has_spec ? TensorRole::kAcceptedNum : TensorRole::kSpecToken, request.contract);
       // Say which state the other one is in: null, or given with no element (a [N, 0] specToken).
-      const TensorDesc* other = request.tensors[static_cast<size_t>(has_spec ? TensorRole::kAcceptedNum
-                                                                             : TensorRole::kSpecToken)];
+      const TensorDesc* other =
+          request.tensors[static_cast<size_t>(has_spec ? TensorRole::kAcceptedNum : TensorRole::kSpecToken)];
       const std::string state =
           other == nullptr ? concat(missing, " null") : concat(missing, " empty, shape ", shape_string(*other));
       return fail(StatusCode::kNullPointer, api, concat(missing, " must be given together with ", given),
@@ -72,28 +69,35 @@ Status check_nulls(const Request& request, Path& path) {
 
 // ---- step 2: dtypes ---------------------------------------------------------------------------
 
-/// vLLM's contract takes int32 lengths and tables; the Ascend kernels compute on INT64 only.
-bool allows_int32(const Request& request, TensorRole role) {
-  return request.contract == Contract::kVllm && request.options.semantics == Semantics::kVllm &&
-         (role == TensorRole::kSeqLens || role == TensorRole::kBlockTables);
+}  // namespace
+
+bool index_role(TensorRole role) {
+  return role != TensorRole::kInputTokens && role != TensorRole::kInputPositions && role != TensorRole::kSlotMapping;
 }
+
+bool allows_int32(const Request& request, TensorRole role) {
+  return request.contract == Contract::kVllm && request.options.semantics == Semantics::kVllm && index_role(role);
+}
+
+namespace {
 
 Status check_dtypes(const Request& request, int32_t role_count) {
   // Under Ascend semantics an optional input given to a V2 call that takes the V1 path is still
   // checked, as CANN's generated wrapper checks every tensor it is given.
   const bool ascend = request.options.semantics == Semantics::kAscend;
-  for (int32_t r = 0; r < kRoleCount; ++r) {
+  for (int32_t r = 0; r < static_cast<int32_t>(kSpeculativeRoles.size()); ++r) {
     const auto role = static_cast<TensorRole>(r);
     if (r >= role_count && !(ascend && request.tensors[static_cast<size_t>(r)] != nullptr)) continue;
     const TensorDesc& tensor = *request.tensors[static_cast<size_t>(r)];
-    const bool ok = tensor.type == ElementType::kInt64 || (tensor.type == ElementType::kInt32 && allows_int32(request, role));
+    const bool ok =
+        tensor.type == ElementType::kInt64 || (tensor.type == ElementType::kInt32 && allows_int32(request, role));
     if (!ok) {
-      const bool ascend_only = request.contract == Contract::kVllm && tensor.type == ElementType::kInt32 &&
-                               (role == TensorRole::kSeqLens || role == TensorRole::kBlockTables);
-      const char* expected = allows_int32(request, role)                ? "int32 or int64"
-                             : ascend_only                              ? "int64 (the Ascend kernels compute on int64 only)"
-                             : request.contract == Contract::kVllm      ? "int64"
-                                                                        : "INT64";
+      const bool ascend_only =
+          request.contract == Contract::kVllm && tensor.type == ElementType::kInt32 && index_role(role);
+      const char* expected = allows_int32(request, role)           ? "int32 or int64"
+                             : ascend_only                         ? "int64 (the Ascend kernels compute on int64 only)"
+                             : request.contract == Contract::kVllm ? "int64"
+                                                                   : "INT64";
       return fail(StatusCode::kInvalidArgument, request.api,
                   concat(role_name(role, request.contract), " has an unsupported dtype"), expected, tensor.type_name);
     }
@@ -124,7 +128,8 @@ Status check_optionals_before_fallback(const Request& request) {
   return {};
 }
 
-/// The options are attributes too: a value outside its enumeration, or a core count below one.
+}  // namespace
+
 Status check_options(const Request& request) {
   const Options& options = request.options;
   const char* api = request.api;
@@ -140,12 +145,14 @@ Status check_options(const Request& request) {
   // has none), so a bad one is never silently ignored. 0 asks the SoC; the entry points resolve it
   // before planning under ascend semantics, so only vllm semantics brings a 0 here.
   const int64_t fewest = options.semantics == Semantics::kAscend ? 1 : 0;
-  if (options.ascend_cores < fewest || options.ascend_cores > std::numeric_limits<int32_t>::max()) {
+  if (options.ascend_cores < fewest || options.ascend_cores > kMaxAscendCores) {
     return fail(StatusCode::kInvalidArgument, api, "ascend_cores must be 0 (the SoC's count) or a vector-core count",
-                concat(fewest, "..", std::numeric_limits<int32_t>::max()), options.ascend_cores);
+                concat(fewest, "..", kMaxAscendCores), options.ascend_cores);
   }
   return {};
 }
+
+namespace {
 
 Status check_attributes(const Request& request, Path path) {
   const Names names = attribute_names(request.contract);
@@ -181,9 +188,10 @@ Status check_attributes(const Request& request, Path path) {
     }
   } else if (request.contract == Contract::kCann || ascend) {
     if (request.num_seqs <= request.num_queries) {
-      const char* rule = request.contract == Contract::kCann ? " must be greater than "
-                                                             : " must be greater than (Ascend semantics) ";
-      return fail(StatusCode::kOutOfRange, api, concat(names.num_seqs, rule, names.num_queries),
+      // The native contract allows N == Q; the Ascend V1 kernel (and CANN) need a padding row.
+      const char* why = request.contract == Contract::kCann ? "" : " (Ascend semantics: its V1 kernel needs N > Q)";
+      return fail(StatusCode::kOutOfRange, api,
+                  concat(names.num_seqs, " must be greater than ", names.num_queries, why),
                   concat("> ", request.num_queries), request.num_seqs);
     }
   } else if (request.num_seqs < request.num_queries) {
@@ -195,29 +203,18 @@ Status check_attributes(const Request& request, Path path) {
 
 // ---- step 4: shapes ---------------------------------------------------------------------------
 
-// The layouts a tensor may take: [rows * columns] flat and/or [rows, columns].
-struct ShapeRule {
-  const char* shape_name;  ///< how the rule reads in a message: "[N] or [N, 1]"
-  const char* rows_name;   ///< "numSeqs" or "numQueries"
-  int64_t rows;
-  int64_t columns;      ///< required dim 1; -1: any >= 1 (block tables)
-  bool flat_allowed;    ///< [rows * columns] accepted as rank 1
-  bool matrix_allowed;  ///< [rows, columns] accepted as rank 2
-  const char* any_columns = "W";  ///< how a free dim 1 (columns -1) reads: "W" for tables, "S" for specToken
-  bool columns_are_e = false;  ///< the columns are E = S + 1, S from specToken's shape (said in messages)
-};
-
 std::string expected_shape(const ShapeRule& rule) {
   std::string text;
   if (rule.flat_allowed) text = concat("[", rule.columns < 0 ? rule.rows : rule.rows * rule.columns, "]");
   if (rule.flat_allowed && rule.matrix_allowed) text += " or ";
   if (rule.matrix_allowed) {
-    const std::string columns =
-        rule.columns < 0 ? concat(rule.any_columns, " >= 1") : std::to_string(rule.columns);
+    const std::string columns = rule.columns < 0 ? concat(rule.any_columns, " >= 1") : std::to_string(rule.columns);
     text += concat("[", rule.rows, ", ", columns, "]");
   }
   return text;
 }
+
+}  // namespace
 
 Status check_shape(const Request& request, TensorRole role, const ShapeRule& rule) {
   const TensorDesc& tensor = *request.tensors[static_cast<size_t>(role)];
@@ -231,17 +228,16 @@ Status check_shape(const Request& request, TensorRole role, const ShapeRule& rul
   const int64_t rows = flat_holds_columns ? rule.rows * rule.columns : rule.rows;
   if (tensor.dim(0) != rows) {
     // On the speculative path the columns are E = S + 1, S being what specToken's shape says.
-    const std::string rows_name =
-        !flat_holds_columns ? std::string(rule.rows_name)
-        : rule.columns_are_e
-            ? concat(rule.rows_name, " * E (E = S + 1 = ", rule.columns, ", S from dim 1 of ",
-                     role_name(TensorRole::kSpecToken, request.contract), ")")
-            : concat(rule.rows_name, " * ", rule.columns);
+    const std::string rows_name = !flat_holds_columns ? std::string(rule.rows_name)
+                                  : rule.columns_are_e
+                                      ? concat(rule.rows_name, " * E (E = S + 1 = ", rule.columns, ", S from dim 1 of ",
+                                               role_name(TensorRole::kSpecToken, request.contract), ")")
+                                      : concat(rule.rows_name, " * ", rule.columns);
     return fail(StatusCode::kOutOfRange, api, concat(name, " dim 0 must equal ", rows_name), rows, tensor.dim(0));
   }
   if (tensor.rank == 2 && rule.columns >= 0 && tensor.dim(1) != rule.columns) {
-    return fail(StatusCode::kOutOfRange, api, concat(name, " must be ", rule.shape_name),
-                expected_shape(rule), shape_string(tensor));
+    return fail(StatusCode::kOutOfRange, api, concat(name, " must be ", rule.shape_name), expected_shape(rule),
+                shape_string(tensor));
   }
   if (tensor.rank == 2 && rule.columns < 0 && tensor.dim(1) < 1) {
     return fail(StatusCode::kOutOfRange, api, concat(name, " must hold at least one block per sequence"),
@@ -249,6 +245,8 @@ Status check_shape(const Request& request, TensorRole role, const ShapeRule& rul
   }
   return {};
 }
+
+namespace {
 
 Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
   const Names names = attribute_names(request.contract);
@@ -263,8 +261,8 @@ Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
     int64_t tokens = 0;
     if (!detail::checked_add(spec_num, int64_t{1}, width) || !detail::checked_mul(n, width, tokens)) {
       return fail(StatusCode::kOutOfRange, request.api,
-                  concat(role_name(TensorRole::kSpecToken, request.contract), " dim 1 (S) must leave ",
-                         names.num_seqs, " * (S + 1) tokens within int64"),
+                  concat(role_name(TensorRole::kSpecToken, request.contract), " dim 1 (S) must leave ", names.num_seqs,
+                         " * (S + 1) tokens within int64"),
                   concat("S <= ", std::numeric_limits<int64_t>::max() / n - 1), spec_num);
     }
     const ShapeRule accepted{"[N]", names.num_seqs, n, 1, true, false};
@@ -274,39 +272,61 @@ Status check_shapes(const Request& request, Path path, int64_t& spec_num) {
   const bool speculative = path == Path::kSpeculative;
   // The Ascend V2 tiling takes the per-token tensors 1-D only ([N*E], so all four alike).
   const bool ascend = request.options.semantics == Semantics::kAscend;
-  const ShapeRule per_token =
-      !speculative ? ShapeRule{"[N] or [N, 1]", names.num_seqs, n, 1, true, true}
-      : ascend     ? ShapeRule{"[N*E] (Ascend semantics: 1-D, as its tiling requires)", names.num_seqs, n, width,
-                               true, false, "W", true}
-                   : ShapeRule{"[N*E] or [N, E]", names.num_seqs, n, width, true, true, "W", true};
+  const ShapeRule per_token = !speculative ? ShapeRule{"[N] or [N, 1]", names.num_seqs, n, 1, true, true}
+                              : ascend     ? ShapeRule{"[N*E] (Ascend semantics: 1-D, as its tiling requires)",
+                                                   names.num_seqs,
+                                                   n,
+                                                   width,
+                                                   true,
+                                                   false,
+                                                   "W",
+                                                   true}
+                                       : ShapeRule{"[N*E] or [N, E]", names.num_seqs, n, width, true, true, "W", true};
   for (TensorRole role : kInOutRoles) {
     if (Status s = check_shape(request, role, per_token); !s.ok()) return s;
   }
   const ShapeRule table = speculative ? ShapeRule{"[N, W]", names.num_seqs, n, -1, false, true}
                                       : ShapeRule{"[N, W] or [N]", names.num_seqs, n, -1, true, true};
   if (Status s = check_shape(request, TensorRole::kBlockTables, table); !s.ok()) return s;
-  const ShapeRule sampled = speculative
-                                ? ShapeRule{"[N, E]", names.num_seqs, n, width, false, true}
-                                : ShapeRule{"[Q, 1]", names.num_queries, request.num_queries, 1, false, true};
+  const ShapeRule sampled = speculative ? ShapeRule{"[N, E]", names.num_seqs, n, width, false, true}
+                                        : ShapeRule{"[Q, 1]", names.num_queries, request.num_queries, 1, false, true};
   return check_shape(request, TensorRole::kSampledTokenIds, sampled);
 }
 
 }  // namespace
 
 const char* role_name(TensorRole role, Contract contract) {
+  // The FlashInfer tensors have no CANN name (CANN has no such operator): vLLM's on both contracts.
   static constexpr std::array<const char*, kRoleCount> kCann = {
-      "inputTokens", "sampledTokenIds", "inputPositions",    "seqLens",
-      "slotMapping", "blockTables",     "specTokenOptional", "acceptedNumOptional"};
+      "inputTokens",      "sampledTokenIds", "inputPositions",         "seqLens",
+      "slotMapping",      "blockTables",     "specTokenOptional",      "acceptedNumOptional",
+      "paged_kv_indices", "paged_kv_indptr", "paged_kv_last_page_len", "block_table_bound"};
   static constexpr std::array<const char*, kRoleCount> kVllm = {
-      "input_tokens", "sampled_token_ids", "input_positions", "seq_lens",
-      "slot_mapping", "block_tables",      "spec_token",      "accepted_num"};
+      "input_tokens",           "sampled_token_ids", "input_positions", "seq_lens",         "slot_mapping",
+      "block_tables",           "spec_token",        "accepted_num",    "paged_kv_indices", "paged_kv_indptr",
+      "paged_kv_last_page_len", "block_table_bound"};
   return (contract == Contract::kCann ? kCann : kVllm)[static_cast<size_t>(role)];
 }
 
+void fill_common(const Request& request, Plan& plan) {
+  plan.api = request.api;
+  plan.contract = request.contract;
+  plan.num_seqs = request.num_seqs;
+  plan.num_queries = request.num_queries;
+  plan.block_size = request.block_size;
+  const TensorDesc& table = plan.tensor(TensorRole::kBlockTables);
+  plan.table_numel = table.numel();
+  plan.table_stride = plan.table_numel / table.dim(0);
+  plan.semantics = request.options.semantics;
+  plan.block_bound = request.options.block_bound;
+}
+
 Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan) {
+  if (request.flashinfer) return variants::make_flashinfer_plan(request, memory, plan);
   Path path = Path::kPlain;
   if (Status s = check_nulls(request, path); !s.ok()) return s;
-  const int32_t role_count = path == Path::kSpeculative ? kRoleCount : kRequiredRoleCount;
+  const auto role_count =
+      static_cast<int32_t>(path == Path::kSpeculative ? kSpeculativeRoles.size() : kDecodeRoles.size());
   if (Status s = check_dtypes(request, role_count); !s.ok()) return s;
   if (Status s = check_options(request); !s.ok()) return s;
   if (Status s = check_attributes(request, path); !s.ok()) return s;
@@ -314,26 +334,20 @@ Status make_plan(const Request& request, const MemoryDomain* memory, Plan& plan)
   if (Status s = check_shapes(request, path, spec_num); !s.ok()) return s;
 
   // Filled in place: the plan is large, and a caller drops it when a check fails.
-  plan.api = request.api;
-  plan.contract = request.contract;
-  plan.path = path;
   for (int32_t r = 0; r < role_count; ++r) {
     const TensorDesc* given = request.tensors[static_cast<size_t>(r)];
     if (given != &plan.tensors[static_cast<size_t>(r)]) plan.tensors[static_cast<size_t>(r)] = *given;
   }
-  plan.num_seqs = request.num_seqs;
-  plan.num_queries = request.num_queries;
-  plan.block_size = request.block_size;
-  plan.spec_num = spec_num;
-  const TensorDesc& table = plan.tensor(TensorRole::kBlockTables);
-  plan.table_numel = table.numel();
-  plan.table_stride = plan.table_numel / table.dim(0);
-  plan.semantics = request.options.semantics;
-  plan.block_bound = request.options.block_bound;
+  fill_common(request, plan);
   const bool ascend = plan.semantics == Semantics::kAscend;
-  const bool ascend_plain = ascend && path == Path::kPlain;
-  plan.updated_rows = ascend_plain ? std::min(plan.num_queries, request.options.ascend_cores) : plan.num_queries;
-  plan.padding_step = ascend_plain ? request.options.ascend_cores : 1;
+  if (path == Path::kSpeculative) {
+    plan.shape = variants::SpeculativeShape{spec_num};
+  } else {
+    // The Ascend V1 kernel stops at min(Q, cores) rows and pads every cores-th row.
+    plan.shape =
+        variants::DecodeShape{ascend ? std::min(plan.num_queries, request.options.ascend_cores) : plan.num_queries,
+                              ascend ? request.options.ascend_cores : 1};
+  }
   plan.workspace_size = ascend ? kAscendWorkspaceBytes : 0;
   if (Status s = check_memory(plan, memory); !s.ok()) return s;
   return {};

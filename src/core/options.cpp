@@ -1,4 +1,5 @@
 // Names of the semantics options and the vector-core count of each Ascend part.
+#include <array>
 #include <cstring>
 
 #include "advstep/options.hpp"
@@ -18,38 +19,47 @@ int64_t ascend_cores_for_soc(const char* soc_name) {
   return 48;
 }
 
-bool parse_semantics(const char* text, Semantics& semantics) {
+namespace {
+
+// The names, indexed by the enumerations' values: parsing and naming read the same table.
+constexpr std::array<const char*, 2> kSemanticsNames = {"vllm", "ascend"};
+constexpr std::array<const char*, 2> kBlockBoundNames = {"table", "row"};
+
+template <typename Enum, size_t kCount>
+bool parse_name(const char* text, const std::array<const char*, kCount>& names, Enum& value) {
   if (text == nullptr) return false;
-  if (std::strcmp(text, "vllm") == 0) {
-    semantics = Semantics::kVllm;
-    return true;
-  }
-  if (std::strcmp(text, "ascend") == 0) {
-    semantics = Semantics::kAscend;
-    return true;
+  for (size_t i = 0; i < kCount; ++i) {
+    if (std::strcmp(text, names[i]) == 0) {
+      value = static_cast<Enum>(i);
+      return true;
+    }
   }
   return false;
+}
+
+}  // namespace
+
+std::span<const char* const> semantics_names() {
+  return kSemanticsNames;
+}
+std::span<const char* const> block_bound_names() {
+  return kBlockBoundNames;
+}
+
+bool parse_semantics(const char* text, Semantics& semantics) {
+  return parse_name(text, kSemanticsNames, semantics);
 }
 
 bool parse_block_bound(const char* text, BlockBound& bound) {
-  if (text == nullptr) return false;
-  if (std::strcmp(text, "table") == 0) {
-    bound = BlockBound::kTable;
-    return true;
-  }
-  if (std::strcmp(text, "row") == 0) {
-    bound = BlockBound::kRow;
-    return true;
-  }
-  return false;
+  return parse_name(text, kBlockBoundNames, bound);
 }
 
 const char* semantics_name(Semantics semantics) {
-  return semantics == Semantics::kAscend ? "ascend" : "vllm";
+  return semantics == Semantics::kAscend ? kSemanticsNames[1] : kSemanticsNames[0];
 }
 
 const char* block_bound_name(BlockBound bound) {
-  return bound == BlockBound::kRow ? "row" : "table";
+  return bound == BlockBound::kRow ? kBlockBoundNames[1] : kBlockBoundNames[0];
 }
 
 }  // namespace advstep

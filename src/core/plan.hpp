@@ -3,10 +3,12 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "advstep/options.hpp"
 #include "advstep/status.hpp"
 #include "core/tensor_desc.hpp"
+#include "variants/variants.hpp"
 
 namespace advstep::core {
 
@@ -20,26 +22,55 @@ enum class TensorRole : int32_t {
   kBlockTables,
   kSpecToken,
   kAcceptedNum,
+  kPagedKvIndices,  ///< FlashInfer: the CSR page list it writes
+  kPagedKvIndptr,
+  kPagedKvLastPageLen,
+  kBlockTableBound,
 };
-inline constexpr int32_t kRoleCount = 8;
+inline constexpr int32_t kRoleCount = 12;
+/// The tensors every variant takes (the decode step's), first in the operator's input order.
 inline constexpr int32_t kRequiredRoleCount = 6;
 
-/// The four tensors advance_step writes in place (the others are only read).
+/// The four tensors every variant writes in place.
 inline constexpr std::array<TensorRole, 4> kInOutRoles = {TensorRole::kInputTokens, TensorRole::kInputPositions,
                                                           TensorRole::kSeqLens, TensorRole::kSlotMapping};
 
+/// Whether a variant writes tensors of @p role (the others are only read).
 inline constexpr bool is_written(TensorRole role) {
   for (const TensorRole written : kInOutRoles) {
     if (written == role) return true;
   }
-  return false;
+  return role >= TensorRole::kPagedKvIndices;
 }
+
+/// The roles each variant takes, in its order (Path is the index into variants::Shape).
+inline constexpr std::array<TensorRole, 6> kDecodeRoles = {TensorRole::kInputTokens,    TensorRole::kSampledTokenIds,
+                                                           TensorRole::kInputPositions, TensorRole::kSeqLens,
+                                                           TensorRole::kSlotMapping,    TensorRole::kBlockTables};
+inline constexpr std::array<TensorRole, 8> kSpeculativeRoles = {
+    TensorRole::kInputTokens, TensorRole::kSampledTokenIds, TensorRole::kInputPositions, TensorRole::kSeqLens,
+    TensorRole::kSlotMapping, TensorRole::kBlockTables,     TensorRole::kSpecToken,      TensorRole::kAcceptedNum};
+inline constexpr std::array<TensorRole, 10> kFlashInferRoles = {
+    TensorRole::kInputTokens,    TensorRole::kSampledTokenIds, TensorRole::kInputPositions,
+    TensorRole::kSeqLens,        TensorRole::kSlotMapping,     TensorRole::kBlockTables,
+    TensorRole::kPagedKvIndices, TensorRole::kPagedKvIndptr,   TensorRole::kPagedKvLastPageLen,
+    TensorRole::kBlockTableBound};
 
 /// Whose rules apply: CANN's (INT64 only, numSeqs > numQueries, camelCase names) or vLLM's
 /// (int32 seq_lens/block_tables allowed, num_seqs >= num_queries, snake_case names).
 enum class Contract : int32_t { kCann, kVllm };
 
-enum class Path : int32_t { kPlain, kSpeculative };
+/// Lambdas as one visitor: std::visit(Overloaded{[](const A&) {...}, [](const B&) {...}}, value).
+template <typename... Arms>
+struct Overloaded : Arms... {
+  using Arms::operator()...;
+};
+/// Spelled out: Clang before 17 deduces no aggregate's template arguments by itself.
+template <typename... Arms>
+Overloaded(Arms...) -> Overloaded<Arms...>;
+
+/// Which variant a plan runs: the index of its shape in variants::Shape (variants/variants.hpp).
+enum class Path : int32_t { kPlain = 0, kSpeculative = 1, kFlashInfer = 2 };
 
 /// Pre-check arguments. A null tensor pointer means "not given"; a pointer may point into the very
 /// plan make_plan fills (the C API describes its tensors there), and is then kept where it is.
@@ -47,6 +78,7 @@ struct Request {
   const char* api = "advance_step";
   Contract contract = Contract::kCann;
   bool accepts_speculative = false;  ///< the V2 entry point: specToken/acceptedNum are considered
+  bool flashinfer = false;           ///< the FlashInfer variant (variants/flashinfer/)
   std::array<const TensorDesc*, kRoleCount> tensors{};
   int64_t num_seqs = 0;
   int64_t num_queries = 0;
@@ -61,29 +93,42 @@ struct Request {
 struct Plan {
   const char* api = "advance_step";
   Contract contract = Contract::kCann;
-  Path path = Path::kPlain;
+  /// The variant, as a value the kernels visit, with what it alone needs (rows written, S, ...).
+  variants::Shape shape;
   std::array<TensorDesc, kRoleCount> tensors{};
   int64_t num_seqs = 0;
   int64_t num_queries = 0;
   int64_t block_size = 1;
-  int64_t spec_num = 0;      ///< S; 0 on the plain path
   int64_t table_stride = 0;  ///< numel(blockTables) / dim0
   int64_t table_numel = 0;
   /// Whose formula the kernels run (core/formula.hpp dispatches on it once per call).
   Semantics semantics = Semantics::kVllm;
   BlockBound block_bound = BlockBound::kTable;
-  /// Query rows updated: Q, or min(Q, cores) under Ascend semantics (its V1 kernel stops there).
-  int64_t updated_rows = 0;
-  /// Padding rows written: Q, Q + step, Q + 2 * step, ...; 1, or the core count under Ascend V1.
-  int64_t padding_step = 1;
   /// The workspace phase 1 reports: none on the host, CANN's 32 MiB under Ascend semantics.
   uint64_t workspace_size = 0;
 
-  [[nodiscard]] const TensorDesc& tensor(TensorRole role) const {
-    return tensors[static_cast<size_t>(role)];
-  }
+  [[nodiscard]] const TensorDesc& tensor(TensorRole role) const { return tensors[static_cast<size_t>(role)]; }
   [[nodiscard]] TensorDesc& tensor(TensorRole role) { return tensors[static_cast<size_t>(role)]; }
-  [[nodiscard]] int32_t role_count() const { return path == Path::kSpeculative ? kRoleCount : kRequiredRoleCount; }
+  [[nodiscard]] Path path() const { return static_cast<Path>(shape.index()); }
+  /// S on the speculative path, else 0.
+  [[nodiscard]] int64_t spec_num() const {
+    const auto* speculative = std::get_if<variants::SpeculativeShape>(&shape);
+    return speculative != nullptr ? speculative->spec_num : 0;
+  }
+  /// The roles this plan's variant takes, in its order.
+  [[nodiscard]] std::span<const TensorRole> roles() const {
+    switch (path()) {
+      case Path::kSpeculative:
+        return kSpeculativeRoles;
+      case Path::kFlashInfer:
+        return kFlashInferRoles;
+      case Path::kPlain:
+        break;
+    }
+    return kDecodeRoles;
+  }
+  /// The C API's input count (its executor address setters index the roles): 6 (V1) or 8 (V2).
+  [[nodiscard]] int32_t role_count() const { return static_cast<int32_t>(roles().size()); }
 };
 
 /// Decides whether a tensor's memory may be used: device memory of the runtime, large enough.

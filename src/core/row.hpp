@@ -1,6 +1,8 @@
-// THE per-row formula of advance_step (spec sections 2 and 3), shared by every kernel.
+// What every variant's row formula is built on (spec sections 2 to 4): faults, index reads, the
+// block table and THE slot formula, shared by every kernel. Each variant's own rows are in its
+// folder (variants/decode/decode_row.hpp, variants/speculative/speculative_cell.hpp, ...).
 //
-// Each function reads one row and either reports a fault or says what the row becomes; the store
+// Each row function reads one row and either reports a fault or says what the row becomes; the store
 // functions write it. Kernels run a check pass over every row before a write pass, so a fault
 // leaves every tensor as it was. All arithmetic is 64-bit; division only sees non-negative values.
 #pragma once
@@ -24,6 +26,14 @@ enum class FaultKind : int32_t {
   kSlotOverflow,           ///< blockId * blockSize + offset overflows int64
   kSampledRowStartsEmpty,  ///< V2: sampledTokenIds[i, 0] == -1, so the row has no last token
   kBlockIndexOutOfRow,     ///< row bound (spec 4.1): position / blockSize >= W, another sequence's block
+  // The FlashInfer variant's own (variants/flashinfer/flashinfer_row.hpp explains them).
+  kPagesPastRow,         ///< block_table_bound = position / B + 1 > W: pages are copied from the row
+  kNegativePageId,       ///< a page id copied into paged_kv_indices is negative
+  kPageIdOverflow,       ///< a page id does not fit paged_kv_indices' dtype
+  kBoundOverflow,        ///< block_table_bound does not fit its dtype
+  kLastPageLenOverflow,  ///< paged_kv_last_page_len does not fit its dtype
+  kIndptrOverflow,       ///< a prefix sum does not fit paged_kv_indptr's dtype
+  kIndicesCapacity,      ///< paged_kv_indptr[Q] > numel(paged_kv_indices): the pages do not fit
 };
 
 /// Where and why a row could not be advanced. value/extra carry the values for the message.
@@ -42,6 +52,17 @@ struct RowFault {
   int64_t row_start = 0;
 
   [[nodiscard]] ADVSTEP_HOST_DEVICE bool ok() const { return kind == FaultKind::kNone; }
+};
+
+/// An index tensor read as int64 whatever its dtype (int32 or int64, chosen per call): engines hold
+/// token ids and counts in either, and one branch per read costs less than a kernel per dtype pair.
+struct IndexArray {
+  const void* data = nullptr;
+  bool narrow = false;  ///< int32 elements
+
+  [[nodiscard]] ADVSTEP_HOST_DEVICE int64_t operator[](int64_t i) const {
+    return narrow ? static_cast<int64_t>(static_cast<const int32_t*>(data)[i]) : static_cast<const int64_t*>(data)[i];
+  }
 };
 
 /// The paged block table, row-major, with W = stride entries per sequence.
@@ -63,7 +84,7 @@ struct BlockTable {
 /// bound. The entry row_start + block is never formed: with a huge block it would overflow.
 template <typename Block>
 ADVSTEP_HOST_DEVICE inline RowFault block_index_fault(const BlockTable<Block>& table, int64_t seq, int64_t column,
-                                                     int64_t block, int64_t row_start, int64_t pos) {
+                                                      int64_t block, int64_t row_start, int64_t pos) {
   if (table.row_bound && (block < 0 || block >= table.stride)) {
     return {FaultKind::kBlockIndexOutOfRow, seq, column, block, pos, row_start};
   }
@@ -75,8 +96,8 @@ ADVSTEP_HOST_DEVICE inline RowFault block_index_fault(const BlockTable<Block>& t
 
 /// The KV-cache slot of position @p pos of sequence @p seq: bt[seq*stride + pos/B] * B + pos % B.
 template <typename Block>
-ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int64_t seq, int64_t column,
-                                            int64_t pos, int64_t& slot) {
+ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int64_t seq, int64_t column, int64_t pos,
+                                            int64_t& slot) {
   const int64_t block_size = table.block_size.divisor();
   const int64_t block = table.block_size.quotient(pos);
   const int64_t offset = pos - block * block_size;
@@ -102,145 +123,4 @@ ADVSTEP_HOST_DEVICE inline bool next_length_fits(int64_t len) {
   return len < static_cast<int64_t>(std::numeric_limits<SeqLen>::max());
 }
 
-// ---- V1: one row per sequence ---------------------------------------------------------------
-
-template <typename SeqLen, typename Block>
-struct PlainStep {
-  int64_t* input_tokens;
-  const int64_t* sampled_token_ids;  ///< [Q, 1]
-  int64_t* input_positions;
-  SeqLen* seq_lens;
-  int64_t* slot_mapping;
-  BlockTable<Block> table;
-  int64_t num_queries;
-  int64_t num_seqs;
-  int64_t updated_rows = 0;  ///< query rows advanced: Q, or min(Q, cores) (Ascend V1)
-  int64_t padding_step = 1;  ///< padding rows written: Q + k * padding_step (Ascend V1: the core count)
-};
-
-/// Padding rows written, Q <= j < N with (j - Q) % padding_step == 0.
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline int64_t padding_rows(const PlainStep<SeqLen, Block>& step) {
-  return (step.num_seqs - step.num_queries + step.padding_step - 1) / step.padding_step;
-}
-
-/// The row written by item @p k of the write pass: query rows first, then the padding rows.
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline int64_t padding_row(const PlainStep<SeqLen, Block>& step, int64_t k) {
-  return step.num_queries + (k - step.updated_rows) * step.padding_step;
-}
-
-struct PlainRow {
-  int64_t token;
-  int64_t position;
-  int64_t slot;
-};
-
-/// Query row i < Q: what it becomes, from values read before any write.
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline RowFault plain_row(const PlainStep<SeqLen, Block>& step, int64_t i, PlainRow& row) {
-  const auto pos = static_cast<int64_t>(step.seq_lens[i]);
-  if (pos < 0) return {FaultKind::kNegativeSeqLen, i, 0, pos, 0};
-  if (!next_length_fits<SeqLen>(pos)) return {FaultKind::kSeqLenOverflow, i, 0, pos, 0};
-  row.position = pos;
-  row.token = step.sampled_token_ids[i];
-  return slot_of(step.table, i, 0, pos, row.slot);
-}
-
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline void store_plain_row(const PlainStep<SeqLen, Block>& step, int64_t i,
-                                                const PlainRow& row) {
-  step.input_tokens[i] = row.token;
-  step.input_positions[i] = row.position;
-  // Unsigned: Ascend semantics wraps a length of 2^63 - 1 as its kernel does; vLLM's never gets there.
-  step.seq_lens[i] = static_cast<SeqLen>(static_cast<int64_t>(static_cast<uint64_t>(row.position) + 1));
-  step.slot_mapping[i] = row.slot;
-}
-
-/// Padding row Q <= j < N, added so a CUDA-graph batch keeps its size: no token, no slot.
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline void store_padding_row(const PlainStep<SeqLen, Block>& step, int64_t j) {
-  step.input_tokens[j] = 0;
-  step.input_positions[j] = 0;
-  step.slot_mapping[j] = -1;
-}
-
-// ---- V2: E = S + 1 cells per sequence -------------------------------------------------------
-
-template <typename SeqLen, typename Block>
-struct SpeculativeStep {
-  int64_t* input_tokens;             ///< [N*E]
-  const int64_t* sampled_token_ids;  ///< [N, E]
-  int64_t* input_positions;          ///< [N*E]
-  SeqLen* seq_lens;                  ///< [N*E], written only
-  int64_t* slot_mapping;             ///< [N*E]
-  const int64_t* spec_token;         ///< [N, S]
-  const int64_t* accepted_num;       ///< [N]
-  BlockTable<Block> table;
-  int64_t num_seqs;
-  int64_t spec_num;  ///< S
-};
-
-/// Cell (i, j): its new position, from which seqLens is position + 1.
-struct SpeculativeCell {
-  int64_t position;
-  int64_t slot;
-};
-
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline RowFault speculative_cell(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
-                                                     int64_t j, SpeculativeCell& cell) {
-  // acceptedNum is an offset, as CANN's kernel adds it (its examples pass values above S): only the
-  // position it leads to is checked. Each bound is tested before the addition can overflow.
-  const int64_t accepted = step.accepted_num[i];
-  const int64_t k = i * (step.spec_num + 1) + j;
-  const int64_t old_pos = step.input_positions[k];
-  if (accepted >= 0 && old_pos > std::numeric_limits<int64_t>::max() - 1 - accepted) {
-    return {FaultKind::kPositionOverflow, i, j, old_pos, accepted};
-  }
-  if (old_pos < -1 - accepted) return {FaultKind::kNegativePosition, i, j, old_pos, accepted};
-  cell.position = old_pos + accepted + 1;
-  if (!next_length_fits<SeqLen>(cell.position)) return {FaultKind::kSeqLenOverflow, i, j, cell.position, 0};
-  return slot_of(step.table, i, j, cell.position, cell.slot);
-}
-
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline void store_speculative_cell(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
-                                                       int64_t j, const SpeculativeCell& cell) {
-  const int64_t k = i * (step.spec_num + 1) + j;
-  step.input_positions[k] = cell.position;
-  step.seq_lens[k] = static_cast<SeqLen>(cell.position + 1);
-  step.slot_mapping[k] = cell.slot;
-}
-
-/// The token sequence i continues from: the one before the first -1 of its sampled row (the last
-/// column when the row has none). A row that starts with -1 has no such token.
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline RowFault last_token(const SpeculativeStep<SeqLen, Block>& step, int64_t i,
-                                               int64_t& token) {
-  const int64_t width = step.spec_num + 1;
-  const int64_t* sampled = step.sampled_token_ids + i * width;
-  int64_t m = 0;
-  while (m < width && sampled[m] != -1) ++m;
-  if (m == 0) return {FaultKind::kSampledRowStartsEmpty, i, 0, -1, 0};
-  token = sampled[m - 1];
-  return {};
-}
-
-/// Column 0 takes the last accepted token, columns 1..S the new drafts.
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline int64_t next_token(const SpeculativeStep<SeqLen, Block>& step, int64_t i, int64_t j,
-                                              int64_t last) {
-  return j == 0 ? last : step.spec_token[i * step.spec_num + (j - 1)];
-}
-
-template <typename SeqLen, typename Block>
-ADVSTEP_HOST_DEVICE inline void store_token(const SpeculativeStep<SeqLen, Block>& step, int64_t i, int64_t j,
-                                            int64_t token) {
-  step.input_tokens[i * (step.spec_num + 1) + j] = token;
-}
-
 }  // namespace advstep::core
-
-// The Ascend kernels' formulas, beside these and built on the same steps.
-#include "core/ascend_row.hpp"

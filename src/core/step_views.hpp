@@ -15,40 +15,52 @@ T* element_pointer(const Plan& plan, TensorRole role) {
   return static_cast<T*>(plan.tensor(role).first());
 }
 
+/// An index tensor of the plan (int32 or int64, as make_plan allowed it), read as int64.
+inline IndexArray index_array(const Plan& plan, TensorRole role) {
+  const TensorDesc& tensor = plan.tensor(role);
+  return {tensor.first(), tensor.type == ElementType::kInt32};
+}
+
 template <typename Block>
 BlockTable<Block> block_table(const Plan& plan) {
   const Divider divider(plan.block_size);
   const int64_t always_fits = divider.quotient(std::numeric_limits<int64_t>::max() - (plan.block_size - 1));
-  return {element_pointer<const Block>(plan, TensorRole::kBlockTables), plan.table_stride, plan.table_numel, divider,
-          always_fits, plan.block_bound == BlockBound::kRow};
+  return {element_pointer<const Block>(plan, TensorRole::kBlockTables),
+          plan.table_stride,
+          plan.table_numel,
+          divider,
+          always_fits,
+          plan.block_bound == BlockBound::kRow};
 }
 
+/// The decode rows of @p plan (the decode variant's, or those the FlashInfer variant starts from):
+/// @p shape says which rows are written.
 template <typename SeqLen, typename Block>
-PlainStep<SeqLen, Block> plain_step(const Plan& plan) {
+PlainStep<SeqLen, Block> plain_step(const Plan& plan, const variants::DecodeShape& shape) {
   return {element_pointer<int64_t>(plan, TensorRole::kInputTokens),
-          element_pointer<const int64_t>(plan, TensorRole::kSampledTokenIds),
+          index_array(plan, TensorRole::kSampledTokenIds),
           element_pointer<int64_t>(plan, TensorRole::kInputPositions),
           element_pointer<SeqLen>(plan, TensorRole::kSeqLens),
           element_pointer<int64_t>(plan, TensorRole::kSlotMapping),
           block_table<Block>(plan),
           plan.num_queries,
           plan.num_seqs,
-          plan.updated_rows,
-          plan.padding_step};
+          shape.updated_rows,
+          shape.padding_step};
 }
 
 template <typename SeqLen, typename Block>
-SpeculativeStep<SeqLen, Block> speculative_step(const Plan& plan) {
+SpeculativeStep<SeqLen, Block> speculative_step(const Plan& plan, const variants::SpeculativeShape& shape) {
   return {element_pointer<int64_t>(plan, TensorRole::kInputTokens),
-          element_pointer<const int64_t>(plan, TensorRole::kSampledTokenIds),
+          index_array(plan, TensorRole::kSampledTokenIds),
           element_pointer<int64_t>(plan, TensorRole::kInputPositions),
           element_pointer<SeqLen>(plan, TensorRole::kSeqLens),
           element_pointer<int64_t>(plan, TensorRole::kSlotMapping),
-          element_pointer<const int64_t>(plan, TensorRole::kSpecToken),
-          element_pointer<const int64_t>(plan, TensorRole::kAcceptedNum),
+          index_array(plan, TensorRole::kSpecToken),
+          index_array(plan, TensorRole::kAcceptedNum),
           block_table<Block>(plan),
           plan.num_seqs,
-          plan.spec_num};
+          shape.spec_num};
 }
 
 /// Calls @p body.template operator()<SeqLen, Block>() with the plan's index types.

@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <array>
+#include <variant>
 
 #include "core/step_views.hpp"
 #include "cpu/scratch.hpp"
 #include "cpu/workers.hpp"
+#include "variants/flashinfer/flashinfer_cpu.hpp"
 
 namespace advstep::cpu {
 namespace {
@@ -116,11 +118,16 @@ struct SpeculativeKernel {
   template <typename Body>
   decltype(auto) with_spec_num(Body&& body) const {
     switch (step.spec_num) {
-      case 1: return body.template operator()<1>();
-      case 2: return body.template operator()<2>();
-      case 3: return body.template operator()<3>();
-      case 4: return body.template operator()<4>();
-      default: return body.template operator()<0>();
+      case 1:
+        return body.template operator()<1>();
+      case 2:
+        return body.template operator()<2>();
+      case 3:
+        return body.template operator()<3>();
+      case 4:
+        return body.template operator()<4>();
+      default:
+        return body.template operator()<0>();
     }
   }
 
@@ -237,12 +244,22 @@ RowFault run_kernel(const Kernel& kernel) {
 }  // namespace
 
 RowFault run(const core::Plan& plan) {
-  return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() {
-    if (plan.path == core::Path::kSpeculative) {
-      return run_kernel(speculative_kernel<Formula>(core::speculative_step<SeqLen, Block>(plan)));
-    }
-    return run_kernel(plain_kernel<Formula>(core::plain_step<SeqLen, Block>(plan)));
-  });
+  // One arm per variant (variants/variants.hpp): a variant without one does not compile.
+  return std::visit(
+      core::Overloaded{
+          [&](const variants::DecodeShape& shape) {
+            return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() {
+              return run_kernel(plain_kernel<Formula>(core::plain_step<SeqLen, Block>(plan, shape)));
+            });
+          },
+          [&](const variants::SpeculativeShape& shape) {
+            return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() {
+              return run_kernel(speculative_kernel<Formula>(core::speculative_step<SeqLen, Block>(plan, shape)));
+            });
+          },
+          [&](const variants::FlashInferShape& shape) { return variants::run_flashinfer_cpu(plan, shape); },
+      },
+      plan.shape);
 }
 
 }  // namespace advstep::cpu

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <string>
+#include <variant>
 
 #include "core/row.hpp"
 #include "core/step_views.hpp"
@@ -161,15 +162,24 @@ cudaError_t probe_kernel_image() {
 }
 
 Status launch(const core::Plan& plan, const LaunchTarget& target) {
-  return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() -> Status {
-    if (plan.path == core::Path::kSpeculative) {
-      const SpeculativeWork<Formula, SeqLen, Block> work{core::speculative_step<SeqLen, Block>(plan),
-                                                         core::Divider(plan.spec_num + 1)};
-      return launch_work(plan, work, target);
-    }
-    const PlainWork<Formula, SeqLen, Block> work{core::plain_step<SeqLen, Block>(plan)};
-    return launch_work(plan, work, target);
-  });
+  return std::visit(
+      core::Overloaded{
+          [&](const variants::DecodeShape& shape) {
+            return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() -> Status {
+              const PlainWork<Formula, SeqLen, Block> work{core::plain_step<SeqLen, Block>(plan, shape)};
+              return launch_work(plan, work, target);
+            });
+          },
+          [&](const variants::SpeculativeShape& shape) {
+            return core::with_formula(plan, [&]<typename Formula, typename SeqLen, typename Block>() -> Status {
+              const SpeculativeWork<Formula, SeqLen, Block> work{core::speculative_step<SeqLen, Block>(plan, shape),
+                                                                 core::Divider(shape.spec_num + 1)};
+              return launch_work(plan, work, target);
+            });
+          },
+          [&](const variants::FlashInferShape& shape) { return launch_flashinfer(plan, shape, target); },
+      },
+      plan.shape);
 }
 
 }  // namespace advstep::cuda

@@ -11,8 +11,12 @@ Status describe(const FaultReport& report) {
   core::Plan plan;
   plan.api = report.context.api;
   plan.contract = report.context.contract;
-  plan.path = report.context.path;
-  plan.spec_num = report.context.spec_num;
+  // The variant as the launch's context names it: what the message reads is its path and S.
+  switch (report.context.path) {
+    case core::Path::kSpeculative: plan.shape = variants::SpeculativeShape{report.context.spec_num}; break;
+    case core::Path::kFlashInfer: plan.shape = variants::FlashInferShape{}; break;
+    case core::Path::kPlain: plan.shape = variants::DecodeShape{}; break;
+  }
   plan.block_size = report.context.block_size;
   plan.table_stride = report.context.table_stride;
   plan.table_numel = report.context.table_numel;

@@ -67,7 +67,7 @@ inline FaultRecord initial_fault_record() {
 
 /// The context of @p plan's launches.
 inline FaultContext fault_context(const core::Plan& plan) {
-  return {plan.api,       plan.contract,   plan.path,        plan.spec_num,
+  return {plan.api,       plan.contract,   plan.path(),      plan.spec_num(),
           plan.block_size, plan.table_stride, plan.table_numel};
 }
 

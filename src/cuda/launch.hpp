@@ -26,6 +26,9 @@ struct LaunchTarget {
 /// @return ok, or kRuntimeError when a launch was refused (the message names the CUDA error).
 Status launch(const core::Plan& plan, const LaunchTarget& target);
 
+/// The FlashInfer step (variants/flashinfer/flashinfer_cuda.cu): the same contract as launch().
+Status launch_flashinfer(const core::Plan& plan, const variants::FlashInferShape& shape, const LaunchTarget& target);
+
 /// cudaSuccess when the current GPU can run this build's kernels; cudaErrorNoKernelImageForDevice
 /// when the library holds no code for its architecture (neither its SASS nor PTX it can compile).
 cudaError_t probe_kernel_image();

@@ -2,9 +2,8 @@
 
 #include "advstep/advance_step.hpp"
 
-#include "core/fault.hpp"
+#include "backends/backend.hpp"
 #include "core/message.hpp"
-#include "cpu/cpu_kernel.hpp"
 #include "runtime/cuda_plugin.hpp"
 
 namespace advstep::native {
@@ -25,6 +24,8 @@ Status NativeMemory::check(const char* api, const char* name, const core::Tensor
                       core::concat(name, " is on a device this build or machine cannot run"), "cpu",
                       device_name(tensor.device));
   }
+  // A tensor with no element (paged_kv_indices of a batch without pages) is never read or written.
+  if (tensor.numel() == 0) return {};
   if (tensor.data == nullptr) {
     return core::fail(StatusCode::kNullPointer, api, core::concat(name, " data must not be null"), "an address",
                       "nullptr");
@@ -34,10 +35,7 @@ Status NativeMemory::check(const char* api, const char* name, const core::Tensor
 }
 
 Status execute(const core::Plan& plan, const NativeMemory& memory, Device device, void* stream, bool synchronous) {
-  if (device == Device::kCuda) return runtime::cuda_plugin().run_native(plan, memory.gpu(), stream, synchronous);
-  const core::RowFault fault = cpu::run(plan);
-  if (!fault.ok()) return core::describe_fault(plan, fault);
-  return {};
+  return backends::run_supported(backends::backend_for(device), plan, {memory.gpu(), stream, synchronous});
 }
 
 }  // namespace advstep::native

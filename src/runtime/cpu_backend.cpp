@@ -7,8 +7,7 @@
 #include <cstring>
 
 #include "advstep/detail/checked_arithmetic.hpp"
-#include "core/fault.hpp"
-#include "cpu/cpu_kernel.hpp"
+#include "backends/backend.hpp"
 #include "runtime/device_arena.hpp"
 
 namespace advstep::runtime {
@@ -37,8 +36,7 @@ class CpuQueue final : public DeviceQueue {
   }
 
   Status run(const core::Plan& plan) override {
-    const core::RowFault fault = cpu::run(plan);
-    return fault.ok() ? Status() : core::describe_fault(plan, fault);
+    return backends::run_supported(backends::backend_for(Device::kCpu), plan, {});
   }
 
   Status wait() override { return {}; }

@@ -42,16 +42,16 @@ Status RecordingDeviceDomain::check(const char* api, const char* name, const cor
 
 Status check_held_blocks(const core::Plan& plan, int32_t device, PlanBlocks& held, const char* freed_after,
                          const char* kept_until) {
-  const int32_t count = plan.role_count();
-  if (held.all_held(count)) return {};
+  const std::span<const core::TensorRole> roles = plan.roles();
+  if (held.all_held(roles)) return {};
   PlanBlocks now;
   const RecordingDeviceDomain memory(device, plan, now);
   if (Status s = core::check_memory(plan, &memory); !s.ok()) return s;
-  for (int32_t role = 0; role < count; ++role) {
+  for (const core::TensorRole role : roles) {
     const BlockHandle& then = held.handles[static_cast<size_t>(role)];
     if (then.empty() || then.id() == now.handles[static_cast<size_t>(role)].id()) continue;
-    const core::TensorDesc& tensor = plan.tensors[static_cast<size_t>(role)];
-    const char* name = core::role_name(static_cast<core::TensorRole>(role), plan.contract);
+    const core::TensorDesc& tensor = plan.tensor(role);
+    const char* name = core::role_name(role, plan.contract);
     return core::fail(StatusCode::kInvalidArgument, plan.api,
                       core::concat(name, "'s aclrtMalloc block was freed after ", freed_after),
                       core::concat("the block to stay allocated until ", kept_until),

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <span>
 
 #include "advstep/status.hpp"
 #include "core/plan.hpp"
@@ -35,10 +36,10 @@ class BlockHandle {
 struct PlanBlocks {
   std::array<BlockHandle, core::kRoleCount> handles{};
 
-  /// Whether the first @p count roles' blocks are all recorded and still allocated.
-  [[nodiscard]] bool all_held(int32_t count) const {
-    for (int32_t r = 0; r < count; ++r) {
-      if (!handles[static_cast<size_t>(r)].held()) return false;
+  /// Whether the blocks of @p roles are all recorded and still allocated.
+  [[nodiscard]] bool all_held(std::span<const core::TensorRole> roles) const {
+    for (const core::TensorRole role : roles) {
+      if (!handles[static_cast<size_t>(role)].held()) return false;
     }
     return true;
   }

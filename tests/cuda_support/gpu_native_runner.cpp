@@ -47,22 +47,26 @@ class GpuArray {
 
 NativeResult run_native_on_gpu(const StepInputs& in, bool matrix_layout, cudaStream_t stream, const Options& options) {
   const GpuArray tokens(in.input_tokens), sampled(in.sampled_token_ids), positions(in.input_positions),
-      slots(in.slot_mapping), spec(in.spec_token), accepted(in.accepted_num),
-      seq_lens(in.seq_lens, in.seq_lens_type), tables(in.block_tables, in.block_tables_type);
+      slots(in.slot_mapping), spec(in.spec_token), accepted(in.accepted_num), seq_lens(in.seq_lens, in.seq_lens_type),
+      tables(in.block_tables, in.block_tables_type);
   const int64_t n = in.num_seqs;
   const int64_t e = in.spec_num + 1;
-  const auto per_token = [&](const GpuArray& array) { return matrix_layout ? array.view({n, e}) : array.view({n * e}); };
+  const auto per_token = [&](const GpuArray& array) {
+    return matrix_layout ? array.view({n, e}) : array.view({n * e});
+  };
 
   NativeResult result;
   try {
     if (in.speculative()) {
-      const SpeculativeInputs speculative{spec.view({n, in.spec_num}), accepted.view({n})};
-      advance_step(per_token(tokens), sampled.view({n, e}), per_token(positions), per_token(seq_lens), per_token(slots),
-                   tables.view({n, in.table_width}), n, in.num_queries, in.block_size, speculative, options, stream);
+      advance_step(SpeculativeStep{per_token(tokens), sampled.view({n, e}), per_token(positions), per_token(seq_lens),
+                                   per_token(slots), tables.view({n, in.table_width}), n, in.num_queries, in.block_size,
+                                   spec.view({n, in.spec_num}), accepted.view({n})},
+                   options, stream);
     } else {
-      advance_step(per_token(tokens), sampled.view({in.num_queries, 1}), per_token(positions), per_token(seq_lens),
-                   per_token(slots), tables.view({n, in.table_width}), n, in.num_queries, in.block_size, options,
-                   stream);
+      advance_step(
+          DecodeStep{per_token(tokens), sampled.view({in.num_queries, 1}), per_token(positions), per_token(seq_lens),
+                     per_token(slots), tables.view({n, in.table_width}), n, in.num_queries, in.block_size},
+          options, stream);
     }
   } catch (const Error& error) {
     result.error = error.code();

@@ -75,13 +75,22 @@ NativeResult run_native(const StepInputs& in, bool matrix_layout, const Options&
   NativeResult result;
   try {
     if (in.speculative()) {
-      const SpeculativeInputs speculative{view(arrays.spec.data(), {n, in.spec_num}),
-                                          view(arrays.accepted.data(), {n})};
-      advance_step(tokens, view(arrays.sampled.data(), {n, e}), positions, seq_lens, slots, tables, n, in.num_queries,
-                   in.block_size, speculative, options);
+      advance_step(SpeculativeStep{.input_tokens = tokens,
+                                   .sampled_token_ids = view(arrays.sampled.data(), {n, e}),
+                                   .input_positions = positions,
+                                   .seq_lens = seq_lens,
+                                   .slot_mapping = slots,
+                                   .block_tables = tables,
+                                   .num_seqs = n,
+                                   .num_queries = in.num_queries,
+                                   .block_size = in.block_size,
+                                   .spec_token = view(arrays.spec.data(), {n, in.spec_num}),
+                                   .accepted_num = view(arrays.accepted.data(), {n})},
+                   options);
     } else {
-      advance_step(tokens, view(arrays.sampled.data(), {in.num_queries, 1}), positions, seq_lens, slots, tables, n,
-                   in.num_queries, in.block_size, options);
+      advance_step(DecodeStep{tokens, view(arrays.sampled.data(), {in.num_queries, 1}), positions, seq_lens, slots,
+                              tables, n, in.num_queries, in.block_size},
+                   options);
     }
   } catch (const Error& error) {
     result.error = error.code();

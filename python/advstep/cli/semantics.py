@@ -13,8 +13,9 @@ from typing import Any, Optional
 from .errors import UsageError
 from .json_files import integer
 
-MODES = ("vllm", "ascend")
-BOUNDS = ("table", "row")
+from .. import _core
+from .._core import BLOCK_BOUNDS as BOUNDS  # the names come from the library's option rules
+from .._core import SEMANTICS as MODES
 
 #: The vector-core counts of the Ascend parts whose kernels the ascend mode emulates (what the V1
 #: kernel's loop step and row cap are). Atlas A2 parts with 20 AI cores have 40 vector cores (the
@@ -31,7 +32,7 @@ KNOWN_SOCS = {
 #: (ascend_cores_for_soc) off an NPU, where the runtime names no Ascend part, so that the command,
 #: advstep.advance_step and the C API compute the same thing. Huawei's Atlas A2 unit and system
 #: tests use 40 (`--ascend-cores 40`).
-DEFAULT_ASCEND_CORES = 48
+DEFAULT_ASCEND_CORES = _core.DEFAULT_ASCEND_CORES
 #: explain tries every core count in 1..MAX_TRIED_CORES, and the known SoCs' counts beyond it.
 MAX_TRIED_CORES = 64
 
