@@ -147,6 +147,26 @@ def test_an_npy_of_another_dtype(tmp_path, gold, capsys, descr) -> None:
     _refused_everywhere(_folder_verbs(gold, tmp_path), capsys, "seqLens.npy", "dtype")
 
 
+@pytest.mark.parametrize("tensor, reshape", [("blockTables", lambda a: a.T.copy()),
+                                             ("blockTables", lambda a: a.reshape(-1, 2)),
+                                             ("seqLens", lambda a: a.reshape(2, -1))])
+def test_an_npy_of_the_right_size_but_another_shape(tmp_path, gold, capsys, tensor, reshape) -> None:
+    """A transposed or reshaped table holds the right number of elements in the wrong rows: refused,
+    naming the file and both shapes, rather than read as if it were row-major [N, W]."""
+    folder = gold / "aclnnAdvanceStep_0000" / "inputs"
+    np.save(folder / f"{tensor}.npy", reshape(np.load(folder / f"{tensor}.npy")))
+    (folder / f"{tensor}.bin").unlink()
+    _refused_everywhere(_folder_verbs(gold, tmp_path), capsys, f"{tensor}.npy", "shape", "expected")
+
+
+@pytest.mark.parametrize("reshape", [lambda a: a.reshape(-1), lambda a: a[:, None, :], lambda a: a.copy(order="F")])
+def test_an_npy_flat_or_with_extra_unit_dims_or_fortran_ordered_is_read(tmp_path, gold, reshape) -> None:
+    folder = gold / "aclnnAdvanceStep_0000" / "inputs"
+    np.save(folder / "blockTables.npy", reshape(np.load(folder / "blockTables.npy")))
+    assert advstep("check", gold, gold) == 0
+    assert advstep("run", gold) == 0
+
+
 # ---- manifests ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cases, rule", [(5, "cases must be a list"), ("abc", "cases must be a list"),
