@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import cli_fixtures
-from advstep.cli import case_files, limits
+from advstep.cli import case_files, json_files, limits
 from cli_sandbox import advstep
 
 
@@ -253,3 +253,23 @@ def test_as_a_process_a_bad_file_is_one_line_on_stderr_and_status_2(tmp_path) ->
                                 text=True, check=False)
         assert result.returncode == 2, result
         assert len(result.stderr.strip().splitlines()) == 1 and name in result.stderr, result.stderr
+
+
+# ---- inputs without end -------------------------------------------------------------------------
+
+def test_a_case_file_that_never_ends_is_refused_at_a_bound(tmp_path, capsys, monkeypatch) -> None:
+    """/dev/zero (or an endless pipe) as a case file: read up to a bound, then one line, exit 2,
+    rather than reading until memory runs out."""
+    monkeypatch.setattr(json_files, "MAX_BYTES", 1 << 16)
+    _refused_everywhere(_every_verb("/dev/zero", tmp_path), capsys, "/dev/zero", "larger than")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("verb", ["golden", "run"])
+def test_a_count_of_billions_is_refused_before_any_work(tmp_path, capsys, verb) -> None:
+    """Every draw is named before the first is computed: --count 10^12 must be refused, not hang."""
+    own = cli_fixtures.own(tmp_path / "cases.json", [{"name": "x", "numSeqs": 8, "numQueries": 4, "blockSize": 4}])
+    argv = [verb, own, "--count", str(10**12)] + (["--out", tmp_path / "out"] if verb == "golden" else [])
+    assert advstep(*argv) == 2
+    one_line_error(capsys, "--count", "at most")
+    assert not (tmp_path / "out").exists()
