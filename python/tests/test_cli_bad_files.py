@@ -273,3 +273,12 @@ def test_a_count_of_billions_is_refused_before_any_work(tmp_path, capsys, verb) 
     assert advstep(*argv) == 2
     one_line_error(capsys, "--count", "at most")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_where_a_folder_is_read_is_named_as_not_a_folder(tmp_path, gold, capsys) -> None:
+    own = cli_fixtures.own(tmp_path / "cases.json", [{"name": "x", "numSeqs": 8, "numQueries": 4, "blockSize": 4}])
+    for argv in (["check", own, gold], ["check", gold, own], ["explain", own, gold]):
+        assert advstep(*argv) == 2, argv
+        one_line_error(capsys, "cases.json: not a folder")
+    assert advstep("check", tmp_path / "missing", gold) == 2
+    one_line_error(capsys, "missing: no such folder")
