@@ -122,8 +122,7 @@ def _report(stored: tensor_files.StoredCase, found: list[tuple[str, Difference]]
 def main(args: argparse.Namespace, _: Semantics) -> int:
     formats = tensor_io.chosen(args.format)
     cases = tensor_files.read_cases(args.expected, formats)
-    if not os.path.isdir(args.actual):
-        raise UsageError(f"{args.actual}: no such folder")
+    tensor_files.require_folder(args.actual)
     differing = 0
     for stored in sources.progress(cases, len(cases), "check"):
         expected = expected_outputs(stored, formats)

@@ -82,20 +82,50 @@ def open_folder(out: str, force: bool) -> Optional[str]:
     existing = nearest_existing(out)
     created = None
     if not os.path.isdir(out):
+        made = []
         try:
-            os.makedirs(out)
+            _make_folders(out, existing, made)
         except OSError as error:
+            _remove_chain(made)
             raise UsageError(f"--out {out}: the folder cannot be created ({error.strerror or error})") from None
-        created = os.path.join(existing, os.path.relpath(os.path.abspath(out), existing).split(os.sep)[0])
+        created = made[0]
     try:
         handle, probe = tempfile.mkstemp(prefix=".advstep-write-probe-", dir=out)
         os.close(handle)
         os.remove(probe)
     except OSError as error:
         if created:
-            shutil.rmtree(created, ignore_errors=True)
+            _remove_created(out, created)
         raise UsageError(f"--out {out}: the folder cannot be written ({error.strerror or error})") from None
     return created
+
+
+def _make_folders(out: str, existing: str, made: list[str]) -> None:
+    """Creates --out's missing folders below ``existing`` one level at a time, appending each to
+    ``made``. (``os.makedirs`` recurses once per level: a path thousands of folders deep would
+    exhaust Python's recursion limit instead of getting the file system's own answer.)"""
+    path = existing
+    for part in os.path.relpath(os.path.abspath(out), existing).split(os.sep):
+        path = os.path.join(path, part)
+        os.mkdir(path)
+        made.append(path)
+
+
+def _remove_chain(made: list[str]) -> None:
+    """Removes the (empty) folders ``_make_folders`` made, deepest first."""
+    for path in reversed(made):
+        _remove_folder_if_empty(path)
+
+
+def _remove_created(out: str, created: str) -> None:
+    """Removes --out with what is in it, then the folders above it up to ``created``, the topmost
+    one this command made (one level at a time, as they were made)."""
+    shutil.rmtree(out, ignore_errors=True)
+    path = os.path.abspath(out)
+    top = os.path.abspath(created)
+    while path != top and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+        _remove_folder_if_empty(path)
 
 
 def _manifest_format(path: str) -> Optional[str]:
@@ -215,6 +245,6 @@ def clear(out: str, names: list[str]) -> None:
 def discard(out: str, created: Optional[str]) -> str:
     """After a failure: removes what ``open_folder`` created; says what became of --out."""
     if created:
-        shutil.rmtree(created, ignore_errors=True)
+        _remove_created(out, created)
         return f"{out} removed"
     return f"{out} left unfinished (no manifest.json)"

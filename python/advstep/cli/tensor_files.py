@@ -85,10 +85,16 @@ class StoredCase:
         return {name: tuple(self.manifest["inputs"][name]["shape"]) for name in OUTPUTS}
 
 
+def require_folder(folder: str) -> None:
+    """Refuses, in one line, a path that is not a folder: missing, or a file (a case file given
+    where a golden folder is read)."""
+    if not os.path.isdir(folder):
+        raise UsageError(f"{folder}: {'not a folder' if os.path.lexists(folder) else 'no such folder'}")
+
+
 def _read_manifest(folder: str) -> dict[str, Any]:
     path = os.path.join(folder, "manifest.json")
-    if not os.path.isdir(folder):
-        raise UsageError(f"{folder}: no such folder")
+    require_folder(folder)
     if not os.path.exists(path):
         raise UsageError(f"{folder}: not a golden folder (no manifest.json)")
     data = read_json(path, "manifest")
@@ -207,14 +213,12 @@ def locate_results(root: str, stored: StoredCase, single: bool, formats: tuple[s
 def read_results(folder: str, shapes: dict[str, tuple[int, ...]],
                  formats: tuple[str, ...] = BOTH) -> dict[str, np.ndarray]:
     """The four outputs in ``folder``, each of the shape given (``.npy`` and ``.bin`` must agree)."""
-    if not os.path.isdir(folder):
-        raise UsageError(f"{folder}: no such folder")
+    require_folder(folder)
     return {name: read_tensor(os.path.join(folder, name), shape, formats) for name, shape in shapes.items()}
 
 
 def read_result_copies(folder: str, shapes: dict[str, tuple[int, ...]],
                        formats: tuple[str, ...] = BOTH) -> dict[str, list[tuple[str, np.ndarray]]]:
     """Every copy of each of the four outputs in ``folder`` (``.npy`` and ``.bin``), with its path."""
-    if not os.path.isdir(folder):
-        raise UsageError(f"{folder}: no such folder")
+    require_folder(folder)
     return {name: read_tensor_copies(os.path.join(folder, name), shape, formats) for name, shape in shapes.items()}
