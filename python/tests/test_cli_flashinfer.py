@@ -114,7 +114,7 @@ def random_case(seed: int) -> tuple[Case, dict[str, int]]:
     pages = sum(max(0, pos) // b + 1 for pos in lens[:q])
     capacity = max(0, pages + rng.randint(-1 if rng.random() < 0.2 else 0, 3))
     high = 2**31 + 5 if dtypes["pagedKvIndices"] == "int32" and rng.random() < 0.1 else 10**5
-    table = [rng.randint(-1 if rng.random() < 0.05 else 0, high) for _ in range(n * w)]
+    table = [-1 if rng.random() < 0.02 else rng.randint(0, high) for _ in range(n * w)]
     tensors = {
         "inputTokens": [rng.randint(0, 50000) for _ in range(n)],
         "sampledTokenIds": [rng.randint(0, 50000) for _ in range(q)],
@@ -136,7 +136,7 @@ ORACLE_NAMES = {"inputTokens": "input_tokens", "sampledTokenIds": "sampled_token
                 "blockTableBound": "block_table_bound"}
 
 
-@pytest.mark.parametrize("seed", range(60))
+@pytest.mark.parametrize("seed", range(200))
 def test_the_reference_agrees_with_the_oracle_and_the_library(seed) -> None:
     case, extra = random_case(seed)
     arrays = {ORACLE_NAMES[name]: array.reshape(-1).tolist() for name, array in case.tensors.items()}
@@ -181,6 +181,26 @@ def test_capacity_and_row_bound_faults_are_golden_faults(tmp_path, capsys, overr
     out = capsys.readouterr().out
     assert "data fault, as the reference finds" in out
     assert advstep("check", tmp_path / "gold", tmp_path / "gold" / "fi64" / "inputs") == 0  # nothing written
+
+
+@pytest.mark.parametrize("page, dtype, words", [
+    (-1, "int64", "page blockTables[1][0] = -1 is negative"),
+    (2**31, "int32", "page blockTables[1][0] = 2147483648 does not fit pagedKvIndices (int32)"),
+])
+def test_every_copied_page_is_checked_not_only_the_slots(page, dtype, words) -> None:
+    """Row 1 reads its slot from column 1; its page in column 0 is copied too, and checked."""
+    tables = np.arange(6, dtype=np.int64).reshape(3, 2)
+    tables[1, 0] = page
+    tensors = {"inputTokens": np.zeros(3, np.int64), "sampledTokenIds": np.ones((2, 1), np.int64),
+               "inputPositions": np.zeros(3, np.int64), "seqLens": np.array([0, 5, 9], np.int64),
+               "slotMapping": np.zeros(3, np.int64), "blockTables": tables,
+               "pagedKvIndices": np.zeros(8, np.int64), "pagedKvIndptr": np.zeros(4, np.int64),
+               "pagedKvLastPageLen": np.zeros(3, np.int64), "blockTableBound": np.zeros(3, np.int64)}
+    case = Case("pages", 3, 2, 4, tensors, FLASHINFER, {"pagedKvIndices": dtype})
+    with pytest.raises(reference.Fault, match=re.escape(words)):
+        reference.advance(case, verify.Semantics())
+    result = verify.verify(case, verify.Semantics(), library.Device("cpu"))
+    assert result.agree and result.library_fault is not None
 
 
 def test_the_ascend_semantics_is_refused_for_a_flashinfer_case(tmp_path, capsys) -> None:

@@ -161,17 +161,16 @@ def _check_op_fields(spec: CaseSpec, entry: dict[str, Any], where: str) -> None:
     """The fields that belong to one operator only: speculation to advance_step, the metadata, C and
     int32 to advance_step_flashinfer (which speculates not)."""
     tensors = entry.get("tensors", {})
+    wrong = [n for n, t in tensors.items() if t.get("dtype") == "int32" and n not in METADATA]
+    if wrong:
+        raise UsageError(f"{where}.tensors.{wrong[0]}.dtype: int32 is for the metadata tensors of an {FLASHINFER} "
+                         f"case ({', '.join(METADATA)}); {wrong[0]} is int64")
     if spec.op == FLASHINFER:
         extra = [f for f in ("specNum",) if entry.get(f)] + [n for n in OPTIONAL_INPUTS if n in tensors]
         if extra:
             raise UsageError(f"{where}: {extra[0]} is advance_step's speculative path; {FLASHINFER} has none")
-        wrong = [n for n, t in tensors.items() if t.get("dtype") == "int32" and n not in METADATA]
-        if wrong:
-            raise UsageError(f"{where}.tensors.{wrong[0]}.dtype: int32 is for the metadata tensors "
-                             f"({', '.join(METADATA)}); {wrong[0]} is int64")
         return
     extra = (["indicesCapacity"] if "indicesCapacity" in entry else []) + [n for n in METADATA if n in tensors]
-    extra += [f"tensors.{n}.dtype int32" for n, t in tensors.items() if t.get("dtype") == "int32"]
     if extra:
         raise UsageError(f"{where}: {extra[0]} belongs to an {FLASHINFER} case (\"op\": \"{FLASHINFER}\")")
 
