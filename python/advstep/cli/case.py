@@ -111,7 +111,7 @@ class Case:
         text = f"N={self.num_seqs} Q={self.num_queries} B={self.block_size} W={width}"
         if self.is_flashinfer:
             int32 = [name for name in METADATA if self.dtype(name) == "int32"]
-            return text + f" C={self.tensors['pagedKvIndices'].size}" + (f" int32 {','.join(int32)}" if int32 else "")
+            return text + f" C={self.tensors['pagedKvIndices'].size}" + (f" (int32 {' '.join(int32)})" if int32 else "")
         return text + (f" S={self.spec_num}" if self.has_speculation() else "")
 
     def refusal(self) -> Optional[str]:
