@@ -257,3 +257,60 @@ def test_a_hostile_manifest_dtype_is_refused(gold, capsys) -> None:
         manifest["inputs"]["pagedKvIndptr"]["dtype"] = "int32"
         manifest["inputs"]["seqLens"]["dtype"] = "int64"
         manifest_path.write_text(json.dumps(manifest))
+
+
+def test_a_mixed_golden_is_checked_explained_and_forced_over(gold, tmp_path, capsys) -> None:
+    """A FlashInfer case beside an advance_step one: both verbs judge each by its own outputs, and
+    --force removes the metadata files advstep wrote."""
+    plain = {"name": "plain", "numSeqs": 6, "numQueries": 3, "blockSize": 4}
+    path = cli_fixtures.own(tmp_path / "mixed.json", [plain] + flashinfer_cases())
+    assert advstep("golden", path, "--out", gold, "--force") == 0
+    assert "golden: 3 cases written" in capsys.readouterr().out
+    assert not any((gold / "plain" / "expected").glob("pagedKv*"))
+    assert advstep("check", gold, gold) == 0
+    assert "check: all 3 cases match (4 or 8 tensors each)" in capsys.readouterr().out
+    assert advstep("explain", gold, gold) == 0
+    assert "explain: reproduced by vllm, row bound" in capsys.readouterr().out
+    assert advstep("run", path) == 0
+    assert "fi64: advance_step_flashinfer N=7 Q=4 B=4 W=5 C=20, vllm, row bound" in capsys.readouterr().out
+    assert advstep("golden", cli_fixtures.own(tmp_path / "one.json", [plain]), "--out", gold, "--force") == 0
+    assert sorted(p.name for p in gold.iterdir()) == ["manifest.json", "plain"]
+
+
+def test_an_int32_tensor_file_holding_a_wider_value_is_refused(gold, capsys) -> None:
+    stem = gold / "fi32" / "inputs" / "pagedKvIndptr"
+    values = np.load(f"{stem}.npy")
+    values[2] = 2**31
+    for ext in (".npy", ".bin"):
+        (gold / "fi32" / "inputs" / f"pagedKvIndptr{ext}").unlink()
+    np.save(f"{stem}.npy", values)
+    values.astype("<i8").tofile(f"{stem}.bin")
+    for argv in (["check", gold, gold], ["explain", gold, gold], ["run", gold]):
+        assert advstep(*argv) == 2, argv
+        one_line_error(capsys, "pagedKvIndptr", "2147483648 does not fit its dtype int32")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_values_near_the_limits_never_crash(tmp_path, capsys, seed) -> None:
+    """Seeded values at the int32 and int64 edges in every field of a FlashInfer case: exit 0, 1 or
+    2, one line on a refusal, and no traceback."""
+    rng = random.Random(seed)
+    edges = [0, 1, -1, 2**31 - 1, 2**31, -2**31, 2**63 - 1, -2**63, 2**64, 199999999, 200000000]
+    case = flashinfer_cases()[0]
+    field = rng.choice(["numSeqs", "numQueries", "blockSize", "blockTableWidth", "indicesCapacity", "tensor"])
+    if field == "tensor":
+        name = rng.choice(EIGHT + ("sampledTokenIds", "blockTables"))
+        tensor = {"range": sorted(rng.choice(edges) for _ in range(2))}
+        if name in METADATA and rng.random() < 0.5:
+            tensor["dtype"] = "int32"
+        case["tensors"] = {**case["tensors"], name: tensor}
+    else:
+        case[field] = rng.choice(edges)
+    path = cli_fixtures.own(tmp_path / "edge.json", [case])
+    status = advstep("golden", path, "--out", tmp_path / "out")
+    captured = capsys.readouterr()
+    assert status in (0, 1, 2), (case, captured)
+    assert "Traceback" not in captured.err
+    if status == 2:
+        one_line_error_text = captured.err.strip()
+        assert len(one_line_error_text.splitlines()) == 1, one_line_error_text

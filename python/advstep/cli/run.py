@@ -80,7 +80,8 @@ def _run(args: argparse.Namespace, semantics: Semantics, device: library.Device,
     for case in sources.progress(cases, total, "run"):
         count += 1
         result = verify(case, semantics, device)
-        print(f"{case.name}: {case.api} {case.summary()}")
+        own = result.semantics.resolved().label()  # FlashInfer's: vllm, row bound
+        print(f"{case.name}: {case.api} {case.summary()}" + (f", {own}" if result.semantics != semantics else ""))
         if not result.agree:
             failed += 1
             for problem in result.problems:
