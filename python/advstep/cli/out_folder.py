@@ -20,7 +20,7 @@ import stat
 import tempfile
 from typing import Iterable, Optional
 
-from .case import ALL_INPUTS
+from .case import FILE_TENSORS
 from .errors import UsageError
 from .json_files import read_json
 from .tensor_files import CASE_FORMAT, SET_FORMAT, WRITTEN_FOLDERS
@@ -172,7 +172,7 @@ def _remove_case_files(folder: str) -> None:
         path = os.path.join(folder, sub)
         if not _is_real_folder(path):
             continue
-        for name in ALL_INPUTS:
+        for name in FILE_TENSORS:
             for extension in (".npy", ".bin"):
                 _remove_if_file(os.path.join(path, name + extension))
         _remove_folder_if_empty(path)
@@ -223,7 +223,7 @@ def _blockers(out: str, names: list[str]) -> list[str]:
             if os.path.islink(sub_folder) or (os.path.lexists(sub_folder) and not os.path.isdir(sub_folder)):
                 found.append(f"{sub_folder} ({'a symbolic link' if os.path.islink(sub_folder) else 'not a folder'})")
                 continue
-            paths += [os.path.join(sub_folder, tensor + ext) for tensor in ALL_INPUTS for ext in (".npy", ".bin")]
+            paths += [os.path.join(sub_folder, tensor + ext) for tensor in FILE_TENSORS for ext in (".npy", ".bin")]
         found += [f"{path} ({why})" for path in paths for why in [_in_the_way(path, ours)] if why]
     return found
 
