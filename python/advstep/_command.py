@@ -23,6 +23,12 @@ def missing_packages() -> list[str]:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # the version needs none of the command's packages
+        from . import __version__
+
+        print(f"advstep {__version__}")
+        return 0
     missing = missing_packages()
     if missing:
         print(f"advstep: the command needs {', '.join(missing)} (the extra 'cli'): {INSTALL_COMMAND}",

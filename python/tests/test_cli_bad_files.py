@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import cli_fixtures
-from advstep.cli import case_files, limits
+from advstep.cli import case_files, json_files, limits
 from cli_sandbox import advstep
 
 
@@ -147,6 +147,26 @@ def test_an_npy_of_another_dtype(tmp_path, gold, capsys, descr) -> None:
     _refused_everywhere(_folder_verbs(gold, tmp_path), capsys, "seqLens.npy", "dtype")
 
 
+@pytest.mark.parametrize("tensor, reshape", [("blockTables", lambda a: a.T.copy()),
+                                             ("blockTables", lambda a: a.reshape(-1, 2)),
+                                             ("seqLens", lambda a: a.reshape(2, -1))])
+def test_an_npy_of_the_right_size_but_another_shape(tmp_path, gold, capsys, tensor, reshape) -> None:
+    """A transposed or reshaped table holds the right number of elements in the wrong rows: refused,
+    naming the file and both shapes, rather than read as if it were row-major [N, W]."""
+    folder = gold / "aclnnAdvanceStep_0000" / "inputs"
+    np.save(folder / f"{tensor}.npy", reshape(np.load(folder / f"{tensor}.npy")))
+    (folder / f"{tensor}.bin").unlink()
+    _refused_everywhere(_folder_verbs(gold, tmp_path), capsys, f"{tensor}.npy", "shape", "expected")
+
+
+@pytest.mark.parametrize("reshape", [lambda a: a.reshape(-1), lambda a: a[:, None, :], lambda a: a.copy(order="F")])
+def test_an_npy_flat_or_with_extra_unit_dims_or_fortran_ordered_is_read(tmp_path, gold, reshape) -> None:
+    folder = gold / "aclnnAdvanceStep_0000" / "inputs"
+    np.save(folder / "blockTables.npy", reshape(np.load(folder / "blockTables.npy")))
+    assert advstep("check", gold, gold) == 0
+    assert advstep("run", gold) == 0
+
+
 # ---- manifests ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cases, rule", [(5, "cases must be a list"), ("abc", "cases must be a list"),
@@ -233,3 +253,32 @@ def test_as_a_process_a_bad_file_is_one_line_on_stderr_and_status_2(tmp_path) ->
                                 text=True, check=False)
         assert result.returncode == 2, result
         assert len(result.stderr.strip().splitlines()) == 1 and name in result.stderr, result.stderr
+
+
+# ---- inputs without end -------------------------------------------------------------------------
+
+def test_a_case_file_that_never_ends_is_refused_at_a_bound(tmp_path, capsys, monkeypatch) -> None:
+    """/dev/zero (or an endless pipe) as a case file: read up to a bound, then one line, exit 2,
+    rather than reading until memory runs out."""
+    monkeypatch.setattr(json_files, "MAX_BYTES", 1 << 16)
+    _refused_everywhere(_every_verb("/dev/zero", tmp_path), capsys, "/dev/zero", "larger than")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("verb", ["golden", "run"])
+def test_a_count_of_billions_is_refused_before_any_work(tmp_path, capsys, verb) -> None:
+    """Every draw is named before the first is computed: --count 10^12 must be refused, not hang."""
+    own = cli_fixtures.own(tmp_path / "cases.json", [{"name": "x", "numSeqs": 8, "numQueries": 4, "blockSize": 4}])
+    argv = [verb, own, "--count", str(10**12)] + (["--out", tmp_path / "out"] if verb == "golden" else [])
+    assert advstep(*argv) == 2
+    one_line_error(capsys, "--count", "at most")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_where_a_folder_is_read_is_named_as_not_a_folder(tmp_path, gold, capsys) -> None:
+    own = cli_fixtures.own(tmp_path / "cases.json", [{"name": "x", "numSeqs": 8, "numQueries": 4, "blockSize": 4}])
+    for argv in (["check", own, gold], ["check", gold, own], ["explain", own, gold]):
+        assert advstep(*argv) == 2, argv
+        one_line_error(capsys, "cases.json: not a folder")
+    assert advstep("check", tmp_path / "missing", gold) == 2
+    one_line_error(capsys, "missing: no such folder")

@@ -271,3 +271,16 @@ def test_npy_written_by_golden_reads_back(tmp_path) -> None:
     assert advstep("golden", case_file, "--out", tmp_path / "gold") == 0
     written = np.load(tmp_path / "gold" / "aclnnAdvanceStep_0000" / "expected" / "slotMapping.npy")
     assert written.dtype == np.int64 and written.shape == (6,)
+
+
+def test_an_out_thousands_of_folders_deep_is_one_line_and_leaves_nothing(tmp_path, capsys) -> None:
+    """os.makedirs recurses once per level: a path of 2,000 levels ran out of Python's recursion
+    (an internal error, exit 3). It gets the file system's answer instead, and the levels made
+    before the path grew too long are removed."""
+    cases = cli_fixtures.own(tmp_path / "cases.json", [{"name": "x", "numSeqs": 8, "numQueries": 4, "blockSize": 4}])
+    out = tmp_path / "deep" / ("ab/" * 2000)
+    for argv in (["golden", cases, "--out", out], ["run", cases, "--out", out]):
+        assert advstep(*argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "cannot be created" in err, err
+        assert sorted(os.listdir(tmp_path)) == ["cases.json"]

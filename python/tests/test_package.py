@@ -131,6 +131,17 @@ def test_command_without_its_extra_names_the_install_command(tmp_path: os.PathLi
                                "pip install 'advstep[cli]'\n")
 
 
+def test_version_needs_none_of_the_command_s_packages(capsys, monkeypatch) -> None:
+    """`advstep --version` after a plain `pip install .` prints the version rather than the install hint."""
+    from advstep import _command
+
+    monkeypatch.setattr(_command, "missing_packages", lambda: list(_command.CLI_PACKAGES))
+    assert _command.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"advstep {advstep.__version__}\n"
+    assert _command.main(["run"]) == 2
+    assert "pip install 'advstep[cli]'" in capsys.readouterr().err
+
+
 def test_metadata_requires_nothing_outside_extras() -> None:
     from importlib.metadata import requires
 

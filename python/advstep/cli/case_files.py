@@ -16,7 +16,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .case import ALL_INPUTS, OPTIONAL_INPUTS, REQUIRED_INPUTS, Case, cann_refusal
+from .case import (ADVANCE_STEP, ALL_INPUTS, FILE_TENSORS, FLASHINFER, METADATA, OPTIONAL_INPUTS, REQUIRED_INPUTS, Case,
+                   cann_refusal, flashinfer_refusal)
 from .errors import UsageError
 from .json_files import integer, is_integer, read_json
 from .limits import element_count
@@ -26,6 +27,9 @@ from .names import plain_name
 TOKEN_RANGE = (0, 31999)
 POSITION_RANGE = (0, 1000)
 BLOCK_ID_RANGE = (0, 4095)
+#: What the metadata tensors hold before a FlashInfer step (rows and pages it leaves are kept).
+METADATA_RANGE = (0, 99)
+INT32_RANGE = (-2**31, 2**31 - 1)
 
 
 @dataclass
@@ -51,15 +55,23 @@ class CaseSpec:
     tensors: dict[str, TensorSpec] = field(default_factory=dict)
     #: The V2 API with its optional inputs left out (CANN ST files may do so).
     v2_without_speculation: bool = False
+    #: ADVANCE_STEP or FLASHINFER; for FlashInfer, the metadata dtypes not int64 and C (None: Q * W).
+    op: str = ADVANCE_STEP
+    dtypes: dict[str, str] = field(default_factory=dict)
+    capacity: Optional[int] = None
 
     @property
     def api(self) -> str:
-        """The CANN entry point the drawn case calls (as Case.api)."""
+        """The entry point the drawn case calls (as Case.api)."""
+        if self.op == FLASHINFER:
+            return FLASHINFER
         v2 = self.spec_num > 0 or self.v2_without_speculation or any(n in self.tensors for n in OPTIONAL_INPUTS)
         return "aclnnAdvanceStepV2" if v2 else "aclnnAdvanceStep"
 
     def refusal(self) -> Optional[str]:
-        """Why CANN would refuse every draw of this case (case.cann_refusal), or None."""
+        """Why CANN (or, for FlashInfer, the native contract) would refuse every draw of this case, or None."""
+        if self.op == FLASHINFER:
+            return flashinfer_refusal(self.num_seqs, self.num_queries)
         return cann_refusal(self.api, self._speculative(), self.num_seqs, self.num_queries)
 
     def _speculative(self) -> bool:
@@ -117,8 +129,13 @@ def load(path: str) -> list[CaseSpec]:
 
 def _from_own(entry: dict[str, Any], where: str) -> CaseSpec:
     spec = CaseSpec(plain_name(entry["name"], f"{where}.name"), entry["numSeqs"], entry["numQueries"],
-                    entry["blockSize"], entry.get("specNum", 0), entry.get("blockTableWidth"))
+                    entry["blockSize"], entry.get("specNum", 0), entry.get("blockTableWidth"),
+                    op=entry.get("op", ADVANCE_STEP), capacity=entry.get("indicesCapacity"))
+    _check_op_fields(spec, entry, where)
     for name, tensor in entry.get("tensors", {}).items():
+        if tensor.get("dtype") == "int32":
+            spec.dtypes[name] = "int32"
+        _check_int32(tensor, spec.dtypes.get(name, "int64"), f"{where}.tensors.{name}")
         shape = tuple(tensor["shape"]) if "shape" in tensor else None
         if shape is not None:
             element_count(shape, f"{where}.tensors.{name}.shape")
@@ -138,6 +155,35 @@ def _from_own(entry: dict[str, Any], where: str) -> CaseSpec:
                 raise UsageError(f"{where}.tensors.{name}.range: low {low} is above high {high}")
             spec.tensors[name] = TensorSpec(shape, None, low, high)
     return spec
+
+
+def _check_op_fields(spec: CaseSpec, entry: dict[str, Any], where: str) -> None:
+    """The fields that belong to one operator only: speculation to advance_step, the metadata, C and
+    int32 to advance_step_flashinfer (which speculates not)."""
+    tensors = entry.get("tensors", {})
+    wrong = [n for n, t in tensors.items() if t.get("dtype") == "int32" and n not in METADATA]
+    if wrong:
+        raise UsageError(f"{where}.tensors.{wrong[0]}.dtype: int32 is for the metadata tensors of an {FLASHINFER} "
+                         f"case ({', '.join(METADATA)}); {wrong[0]} is int64")
+    if spec.op == FLASHINFER:
+        extra = [f for f in ("specNum",) if entry.get(f)] + [n for n in OPTIONAL_INPUTS if n in tensors]
+        if extra:
+            raise UsageError(f"{where}: {extra[0]} is advance_step's speculative path; {FLASHINFER} has none")
+        return
+    extra = (["indicesCapacity"] if "indicesCapacity" in entry else []) + [n for n in METADATA if n in tensors]
+    if extra:
+        raise UsageError(f"{where}: {extra[0]} belongs to an {FLASHINFER} case (\"op\": \"{FLASHINFER}\")")
+
+
+def _check_int32(tensor: dict[str, Any], dtype: str, where: str) -> None:
+    """An int32 tensor's values or range must fit int32."""
+    if dtype != "int32":
+        return
+    low, high = INT32_RANGE
+    given = tensor.get("range") or np.array(tensor.get("values", []), dtype=object).reshape(-1).tolist()
+    outside = [v for v in given if isinstance(v, int) and not low <= v <= high]
+    if outside:
+        raise UsageError(f"{where}: {outside[0]} does not fit its dtype int32 ([{low}, {high}])")
 
 
 def _cann_name(name: str) -> str:
@@ -198,6 +244,11 @@ def _from_atk(entry: dict[str, Any], index: int, stem: str, path: str) -> CaseSp
 
 def _default_shapes(spec: CaseSpec, width: int) -> dict[str, tuple[int, ...]]:
     n, q, s = spec.num_seqs, spec.num_queries, spec.spec_num
+    if spec.op == FLASHINFER:
+        capacity = q * width if spec.capacity is None else spec.capacity
+        return {"inputTokens": (n,), "sampledTokenIds": (q, 1), "inputPositions": (n,), "seqLens": (n,),
+                "slotMapping": (n,), "blockTables": (n, width), "pagedKvIndices": (capacity,),
+                "pagedKvIndptr": (n + 1,), "pagedKvLastPageLen": (n,), "blockTableBound": (n,)}
     if s > 0:
         e = s + 1
         return {"inputTokens": (n * e,), "sampledTokenIds": (n, e), "inputPositions": (n * e,), "seqLens": (n * e,),
@@ -210,7 +261,7 @@ def _default_ranges(spec: CaseSpec) -> dict[str, tuple[int, int]]:
     s = spec.spec_num
     return {"inputTokens": TOKEN_RANGE, "sampledTokenIds": TOKEN_RANGE, "inputPositions": POSITION_RANGE,
             "seqLens": (1, POSITION_RANGE[1]), "slotMapping": (0, 0), "blockTables": BLOCK_ID_RANGE,
-            "specToken": TOKEN_RANGE, "acceptedNum": (0, s)}
+            "specToken": TOKEN_RANGE, "acceptedNum": (0, s), **{name: METADATA_RANGE for name in METADATA}}
 
 
 def _highest_position(spec: CaseSpec, ranges: dict[str, tuple[int, int]]) -> int:
@@ -233,7 +284,7 @@ def _plan(spec: CaseSpec) -> tuple[list[str], dict[str, tuple[int, ...]], dict[s
     ranges = _default_ranges(spec)
     width = spec.table_width or min(1 << 20, max(1, _highest_position(spec, ranges) // spec.block_size + 1))
     shapes = _default_shapes(spec, width)
-    names = [n for n in ALL_INPUTS if n in shapes or n in spec.tensors]
+    names = [n for n in FILE_TENSORS if n in shapes or n in spec.tensors]
     for tensor_name in names:
         tensor = spec.tensors.get(tensor_name, TensorSpec())
         if tensor.values is not None:
@@ -267,4 +318,4 @@ def generate(spec: CaseSpec, seed: int, index: int, copy: int, name: str) -> Cas
     if spec.v2_without_speculation:
         for optional in ("specToken", "acceptedNum"):
             tensors.setdefault(optional, np.zeros((0,), dtype=np.int64))
-    return Case(name, spec.num_seqs, spec.num_queries, spec.block_size, tensors)
+    return Case(name, spec.num_seqs, spec.num_queries, spec.block_size, tensors, spec.op, dict(spec.dtypes))

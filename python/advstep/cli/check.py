@@ -16,8 +16,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import sources, tensor_files, tensor_io
-from .case import OUTPUTS
+from . import sources, tensor_files, tensor_io, terms_flashinfer
 from .compare import Difference, differences
 from .errors import UsageError
 from .json_files import is_integer, read_json
@@ -26,9 +25,10 @@ from .terms import row_terms
 
 
 def expected_outputs(stored: tensor_files.StoredCase, formats: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The golden's four outputs; for a case expected to fault, its unchanged inputs."""
+    """The golden's outputs (four, or eight for FlashInfer); for a case expected to fault, its
+    unchanged inputs."""
     if "expected" not in stored.manifest and stored.manifest.get("fault"):
-        return {name: stored.case.tensors[name] for name in OUTPUTS}
+        return {name: stored.case.tensors[name] for name in stored.case.outputs}
     if "expected" not in stored.manifest and "outputs" in stored.manifest:
         raise UsageError(f"{stored.folder}: written by `advstep run --out` (its outputs/ are what the library "
                          f"computed, not a golden's expected/): give it as ACTUAL, and a golden folder as EXPECTED")
@@ -110,20 +110,25 @@ def _seed_hint(stored: tensor_files.StoredCase, results_folder: str) -> str:
 
 
 def _report(stored: tensor_files.StoredCase, found: list[tuple[str, Difference]], rows: int) -> None:
-    label = "element" if stored.case.has_speculation() else "row"
+    label = "element" if stored.case.has_speculation() or stored.case.is_flashinfer else "row"
     for files, difference in found:
         print(f"  {difference.tensor}: {difference.count} of {difference.size} elements differ ({files})")
         for k in difference.indices[:rows].tolist():
             want = int(np.asarray(difference.expected).reshape(-1)[k])
             got = int(np.asarray(difference.actual).reshape(-1)[k])
-            print(f"    {label} {k}: expected {want}, got {got}; {row_terms(stored.case, stored.semantics, k)}")
+            print(f"    {label} {k}: expected {want}, got {got}; {_terms(stored, difference.tensor, k)}")
+
+
+def _terms(stored: tensor_files.StoredCase, tensor: str, index: int) -> str:
+    if stored.case.is_flashinfer:
+        return terms_flashinfer.element_terms(stored.case, tensor, index)
+    return row_terms(stored.case, stored.semantics, index)
 
 
 def main(args: argparse.Namespace, _: Semantics) -> int:
     formats = tensor_io.chosen(args.format)
     cases = tensor_files.read_cases(args.expected, formats)
-    if not os.path.isdir(args.actual):
-        raise UsageError(f"{args.actual}: no such folder")
+    tensor_files.require_folder(args.actual)
     differing = 0
     for stored in sources.progress(cases, len(cases), "check"):
         expected = expected_outputs(stored, formats)
@@ -132,10 +137,10 @@ def main(args: argparse.Namespace, _: Semantics) -> int:
         found: list[tuple[str, Difference]] = []
         if not inputs:
             copies = tensor_files.read_result_copies(folder, stored.results_shapes(), formats)
-            found = [item for name in OUTPUTS for item in _differing(name, expected[name], copies[name])]
+            found = [item for name in stored.case.outputs for item in _differing(name, expected[name], copies[name])]
         if not found and not inputs:
             if args.verbose:
-                print(f"{stored.case.name}: all {len(OUTPUTS)} tensors match")
+                print(f"{stored.case.name}: all {len(stored.case.outputs)} tensors match")
             continue
         differing += 1
         print(f"{stored.case.name}: {stored.case.api} {stored.case.summary()}, {stored.semantics.resolved().label()}")
@@ -149,5 +154,6 @@ def main(args: argparse.Namespace, _: Semantics) -> int:
         verb = "differs" if differing == 1 else "differ"
         print(f"check: {differing} of {len(cases)} case{'s' if len(cases) != 1 else ''} {verb}")
         return 1
-    print(f"check: all {len(cases)} case{'s' if len(cases) != 1 else ''} match ({len(OUTPUTS)} tensors each)")
+    counts = " or ".join(str(c) for c in sorted({len(stored.case.outputs) for stored in cases}))
+    print(f"check: all {len(cases)} case{'s' if len(cases) != 1 else ''} match ({counts} tensors each)")
     return 0

@@ -16,13 +16,16 @@ from typing import Optional
 
 import numpy as np
 
-from . import reference, sources, tensor_files, tensor_io
-from .case import OUTPUTS, Case
-from .compare import differences, total_mismatches
+from . import reference, sources, tensor_files, tensor_io, terms_flashinfer
+from .case import Case
+from .compare import Difference, differences, total_mismatches
 from .semantics import BOUNDS, Semantics, candidate_core_counts, socs_with_cores
 
 
-def candidates() -> list[Semantics]:
+def candidates(case: Optional[Case] = None) -> list[Semantics]:
+    """The semantics tried: for a FlashInfer case only vLLM's with the row bound (spec section 9)."""
+    if case is not None and case.is_flashinfer:
+        return [terms_flashinfer.ROW_BOUND_VLLM]
     found = [Semantics("vllm", None, bound) for bound in BOUNDS]
     found += [Semantics("ascend", cores, bound) for cores in candidate_core_counts() for bound in BOUNDS]
     return found
@@ -49,6 +52,7 @@ class Group:
     fault: Optional[str]
     mismatches: int = 0
     first: str = ""
+    found: list[Difference] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
 
 
@@ -97,20 +101,21 @@ def explain_case(case: Case, observed: dict[str, np.ndarray]) -> list[Group]:
     """Every candidate's group, best first."""
     computed: dict[Semantics, tuple[dict[str, np.ndarray], Optional[str]]] = {}
     groups: dict[bytes, Group] = {}
-    for candidate in candidates():
+    for candidate in candidates(case):
         key = _effective(case, candidate)
         if key not in computed:
             try:
                 computed[key] = (reference.advance(case, key), None)
             except reference.Fault as fault:
-                computed[key] = ({name: np.asarray(case.tensors[name]) for name in OUTPUTS}, str(fault))
+                computed[key] = ({name: np.asarray(case.tensors[name]) for name in case.outputs}, str(fault))
         outputs, fault = computed[key]
-        fingerprint = b"".join(np.ascontiguousarray(outputs[n], dtype=np.int64).tobytes() for n in OUTPUTS)
+        fingerprint = b"".join(np.ascontiguousarray(outputs[n], dtype=np.int64).tobytes() for n in case.outputs)
         fingerprint += (fault is not None).to_bytes(1, "little")
         group = groups.setdefault(fingerprint, Group([], outputs, fault))
         group.members.append(candidate)
     for group in groups.values():
-        found = differences(group.outputs, observed)
+        found = differences(group.outputs, observed, case.outputs)
+        group.found = found
         group.mismatches = total_mismatches(found)
         if found:
             group.first = found[0].first("predicted", "observed")
@@ -127,20 +132,31 @@ class _Line:
     fault: str
     mismatches: int
     first: str
+    tensors: int = 4
+    #: For a FlashInfer case, the per-row account of what differs (terms_flashinfer.row_account).
+    account: tuple[str, ...] = ()
 
 
-def _verdict(ranked: list[Group], show: int) -> list[_Line]:
+def _verdict(case: Case, ranked: list[Group], show: int) -> list[_Line]:
     """The ranked lines of one case: the first ``show`` groups, and vLLM's always."""
-    return [_Line(rank, label(group.members),
+    def what(group: Group) -> str:
+        if case.is_flashinfer:
+            return f"{case.api} (vLLM's semantics, row bound)"
+        return label(group.members)
+
+    def account(group: Group) -> tuple[str, ...]:
+        return tuple(terms_flashinfer.row_account(case, group.found, show)) if case.is_flashinfer else ()
+
+    return [_Line(rank, what(group),
                   f" (a data fault: {group.fault}; nothing written)" if group.fault else "",
-                  group.mismatches, group.first)
+                  group.mismatches, group.first, len(case.outputs), account(group))
             for rank, group in enumerate(ranked, start=1)
             if rank <= show or any(m.mode == "vllm" for m in group.members)]
 
 
 def _key(lines: list[_Line], hidden: int) -> tuple[object, ...]:
     """What makes two cases' verdicts the same: the same candidates, ranked alike, reproducing alike."""
-    return tuple((line.rank, line.what, line.fault, line.mismatches == 0) for line in lines) + (hidden,)
+    return tuple((line.rank, line.what, line.fault, line.mismatches == 0, line.account) for line in lines) + (hidden,)
 
 
 def _names(names: list[str]) -> str:
@@ -155,17 +171,19 @@ def _print_verdict(verdicts: list[tuple[str, list[_Line], int]], hidden: int, to
         print(header)
         for line in lines:
             if line.mismatches == 0:
-                print(f"  {line.rank}. {line.what}: reproduces all {len(OUTPUTS)} tensors{line.fault}")
+                print(f"  {line.rank}. {line.what}: reproduces all {line.tensors} tensors{line.fault}")
             else:
                 print(f"  {line.rank}. {line.what}: {line.mismatches} of {size} elements differ, "
                       f"first at {line.first}{line.fault}")
+                for text in line.account:
+                    print(text)
     else:
         names = [header[: -len(suffix) - 2] for header, _, _ in verdicts
                  for suffix in [header.split(": ")[-1]]]
         print(f"{len(verdicts)} cases with the same verdict: {_names(names)}")
         for k, line in enumerate(verdicts[0][1]):
             if line.mismatches == 0:
-                print(f"  {line.rank}. {line.what}: reproduces all {len(OUTPUTS)} tensors in each{line.fault}")
+                print(f"  {line.rank}. {line.what}: reproduces all {line.tensors} tensors in each{line.fault}")
                 continue
             counts = [lines[k].mismatches for _, lines, _ in verdicts]
             low, high = min(counts), max(counts)
@@ -185,8 +203,8 @@ def main(args: argparse.Namespace, _: Semantics) -> int:
         folder = tensor_files.locate_results(args.actual, stored, single=len(cases) == 1, formats=formats)
         observed = tensor_files.read_results(folder, stored.results_shapes(), formats)
         ranked = explain_case(stored.case, observed)
-        size = sum(int(np.asarray(observed[n]).size) for n in OUTPUTS)
-        lines = _verdict(ranked, args.show)
+        size = sum(int(np.asarray(observed[n]).size) for n in stored.case.outputs)
+        lines = _verdict(stored.case, ranked, args.show)
         key = _key(lines, len(ranked) - len(lines))
         header = f"{stored.case.name}: {stored.case.api} {stored.case.summary()}"
         verdicts.setdefault(key, []).append((header, lines, size))

@@ -14,7 +14,7 @@ import argparse
 import os
 
 from . import case_files, library, out_folder, sources, tensor_files, tensor_io
-from .case import OUTPUTS
+from .case import METADATA, OUTPUTS
 from .errors import Interrupted, UsageError
 from .limits import size_text
 from .semantics import Semantics
@@ -26,11 +26,11 @@ CASE_OVERHEAD_BYTES = 64 * 1024
 
 def estimated_bytes(selected: list[tuple[int, case_files.CaseSpec]], count: int, formats: int = 2) -> int:
     """The bytes the golden files of ``count`` draws of each selected case take: every input and
-    the four outputs, in each of ``formats`` formats (8 bytes an element), plus the manifests."""
+    the outputs (four, or eight for FlashInfer), in each of ``formats`` formats (8 bytes an element), plus the manifests."""
     total = 0
     for _, spec in selected:
         elements = case_files.elements(spec)
-        per_copy = sum(elements.values()) + sum(elements.get(name, 0) for name in OUTPUTS)
+        per_copy = sum(elements.values()) + sum(elements.get(name, 0) for name in OUTPUTS + METADATA)
         total += count * (8 * formats * per_copy + CASE_OVERHEAD_BYTES)
     return total
 
@@ -73,6 +73,7 @@ def main(args: argparse.Namespace, semantics: Semantics) -> int:
 def _write(args: argparse.Namespace, semantics: Semantics, selected: list[tuple[int, case_files.CaseSpec]],
            device: library.Device, formats: tuple[str, ...]) -> int:
     names: list[str] = []
+    labels: list[str] = []  # the semantics each case was computed with (FlashInfer's is its own)
     faults = 0
     extra = {"source": os.path.basename(args.case), "seed": args.seed, "count": args.count}
     total = len(selected) * args.count
@@ -83,11 +84,13 @@ def _write(args: argparse.Namespace, semantics: Semantics, selected: list[tuple[
                   f"{result.problems[0]}")
             return 1
         faults += result.library_fault is not None
-        tensor_files.write_case(os.path.join(args.out, case.name), case, result.library, semantics,
+        tensor_files.write_case(os.path.join(args.out, case.name), case, result.library, result.semantics,
                                 {**extra, "fault": result.library_fault}, formats=formats)
         names.append(case.name)
+        label = result.semantics.resolved().label()
+        labels += [] if label in labels else [label]
     tensor_files.write_set(args.out, names, {**extra, **semantics.to_json()})
     note = f" ({faults} with an expected data fault: inputs only)" if faults else ""
     print(f"golden: {len(names)} case{'s' if len(names) != 1 else ''} written to {args.out}{note}, "
-          f"{semantics.resolved().label()}, seed {args.seed}")
+          f"{'; '.join(labels) or semantics.resolved().label()}, seed {args.seed}")
     return 0

@@ -16,6 +16,9 @@ from .errors import UsageError
 #: The deepest nesting any file of the command has (a case file's values of an 8-d tensor: 13).
 MAX_DEPTH = 32
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: The largest JSON file read: far above CANN's ST files and advstep's manifests, and a bound on what
+#: a file that never ends (a device, a pipe) can make the command allocate.
+MAX_BYTES = 256 << 20
 
 
 def _no_constant(name: str) -> Any:
@@ -39,8 +42,11 @@ def read_json(path: str, what: str) -> Any:
     """The JSON value in ``path``; a UsageError (``path: not a JSON WHAT (reason)``) for a file that
     cannot be read, is not JSON, or nests deeper than MAX_DEPTH."""
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        with open(path, "rb") as file:
+            raw = file.read(MAX_BYTES + 1)  # bounded: /dev/zero or an endless pipe must not fill memory
+        if len(raw) > MAX_BYTES:
+            raise UsageError(f"{path}: not a JSON {what} (larger than {MAX_BYTES >> 20} MiB)")
+        text = raw.decode("utf-8")
     except OSError as error:
         raise UsageError(f"{path}: cannot read the {what} ({error.strerror or error})") from None
     except UnicodeDecodeError as error:

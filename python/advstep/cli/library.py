@@ -1,4 +1,4 @@
-"""Calls advstep.advance_step on a case, on the CPU (numpy) or a GPU (CuPy or torch), and times it."""
+"""Calls advstep.advance_step (or advance_step_flashinfer) on a case, on the CPU (numpy) or a GPU (CuPy or torch), and times it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import advance_step, device_available
-from .case import OUTPUTS, PYTHON_NAMES, Case
+from .. import advance_step, advance_step_flashinfer, device_available
+from .case import PYTHON_NAMES, Case
 from .errors import UsageError
 from .semantics import Semantics
 
@@ -43,15 +43,20 @@ class Device:
 
 
 def _arguments(case: Case, device: Device, read_only: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Fresh copies of the four mutated inputs; the read-only ones from ``read_only`` when given."""
+    """Fresh copies of the mutated inputs (each in its case's dtype); the read-only ones from
+    ``read_only`` when given."""
     arrays = dict(read_only) if read_only is not None else {}
     for name, array in case.tensors.items():
-        if name in OUTPUTS or read_only is None:
-            arrays[PYTHON_NAMES[name]] = device.to_device(np.array(array, dtype=np.int64, order="C", copy=True))
+        if name in case.outputs or read_only is None:
+            values = np.array(array, dtype=case.dtype(name), order="C", copy=True)
+            arrays[PYTHON_NAMES[name]] = device.to_device(values)
     return arrays
 
 
 def _call(case: Case, semantics: Semantics, arrays: dict[str, Any]) -> None:
+    if case.is_flashinfer:  # vLLM's semantics only: no semantics keywords
+        advance_step_flashinfer(case.num_seqs, case.num_queries, case.block_size, **arrays)
+        return
     advance_step(num_seqs=case.num_seqs, num_queries=case.num_queries, block_size=case.block_size,
                  **arrays, **semantics.library_keywords())
 
@@ -62,14 +67,14 @@ def compute(case: Case, semantics: Semantics, device: Device) -> dict[str, np.nd
     arrays = _arguments(case, device)
     _call(case, semantics, arrays)
     device.synchronize()
-    return {name: np.asarray(device.to_host(arrays[PYTHON_NAMES[name]])) for name in OUTPUTS}
+    return {name: np.asarray(device.to_host(arrays[PYTHON_NAMES[name]])).astype(np.int64) for name in case.outputs}
 
 
 def time_per_call(case: Case, semantics: Semantics, device: Device, budget_s: float = 0.2) -> float:
     """The median time of one call in seconds (fresh inputs each call, synchronised), over up to
     ``budget_s`` seconds of calls."""
     read_only = {key: value for key, value in _arguments(case, device).items()
-                 if key not in {PYTHON_NAMES[name] for name in OUTPUTS}}
+                 if key not in {PYTHON_NAMES[name] for name in case.outputs}}
     samples: list[float] = []
     deadline = time.perf_counter() + budget_s
     while len(samples) < 3 or (time.perf_counter() < deadline and len(samples) < 1000):

@@ -48,6 +48,18 @@ def _positive(text: str) -> int:
     return value
 
 
+#: The most draws --count asks per case: every draw is named (and, for golden, weighed) before the
+#: first is computed, so a count of billions would hang before any check could answer.
+MAX_COUNT = 1 << 20
+
+
+def _count(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_COUNT} draws per case, got {value}")
+    return value
+
+
 def _cores(text: str) -> int:
     value = _positive(text)
     if value > 2**31 - 1:
@@ -117,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "torch); the reference always runs on the CPU")
     run.add_argument("--seed", type=_seed, metavar="S", help="seed of the values drawn from a case file (default 0), "
                      "as golden --seed: the run draws the golden's inputs")
-    run.add_argument("--count", type=_positive, default=1, metavar="K",
+    run.add_argument("--count", type=_count, default=1, metavar="K",
                      help="cases drawn per case of the file (default 1), as golden --count")
     _semantics_flags(run)
     run.add_argument("--out", metavar="DIR", help="write each case's inputs and outputs here (an empty or new folder)")
@@ -129,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     golden.add_argument("case", metavar="CASE", help="a case file: advstep JSON or CANN's atk_aclnnAdvanceStep*.json")
     golden.add_argument("--out", metavar="DIR", required=True, help="the folder to write, one sub-folder per case")
     golden.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the drawn values (default 0)")
-    golden.add_argument("--count", type=_positive, default=1, metavar="K", help="cases drawn per case of the file (default 1)")
+    golden.add_argument("--count", type=_count, default=1, metavar="K", help="cases drawn per case of the file (default 1)")
     golden.add_argument("--cases", type=_positions, metavar="LIST",
                         help="only the file's cases at these positions, counting from 0 (e.g. 0,3,5-9)")
     golden.add_argument("--first", type=_positive, metavar="K", help="only the first K (selected) cases of the file")

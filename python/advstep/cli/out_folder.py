@@ -20,7 +20,7 @@ import stat
 import tempfile
 from typing import Iterable, Optional
 
-from .case import ALL_INPUTS
+from .case import FILE_TENSORS
 from .errors import UsageError
 from .json_files import read_json
 from .tensor_files import CASE_FORMAT, SET_FORMAT, WRITTEN_FOLDERS
@@ -82,20 +82,50 @@ def open_folder(out: str, force: bool) -> Optional[str]:
     existing = nearest_existing(out)
     created = None
     if not os.path.isdir(out):
+        made = []
         try:
-            os.makedirs(out)
+            _make_folders(out, existing, made)
         except OSError as error:
+            _remove_chain(made)
             raise UsageError(f"--out {out}: the folder cannot be created ({error.strerror or error})") from None
-        created = os.path.join(existing, os.path.relpath(os.path.abspath(out), existing).split(os.sep)[0])
+        created = made[0]
     try:
         handle, probe = tempfile.mkstemp(prefix=".advstep-write-probe-", dir=out)
         os.close(handle)
         os.remove(probe)
     except OSError as error:
         if created:
-            shutil.rmtree(created, ignore_errors=True)
+            _remove_created(out, created)
         raise UsageError(f"--out {out}: the folder cannot be written ({error.strerror or error})") from None
     return created
+
+
+def _make_folders(out: str, existing: str, made: list[str]) -> None:
+    """Creates --out's missing folders below ``existing`` one level at a time, appending each to
+    ``made``. (``os.makedirs`` recurses once per level: a path thousands of folders deep would
+    exhaust Python's recursion limit instead of getting the file system's own answer.)"""
+    path = existing
+    for part in os.path.relpath(os.path.abspath(out), existing).split(os.sep):
+        path = os.path.join(path, part)
+        os.mkdir(path)
+        made.append(path)
+
+
+def _remove_chain(made: list[str]) -> None:
+    """Removes the (empty) folders ``_make_folders`` made, deepest first."""
+    for path in reversed(made):
+        _remove_folder_if_empty(path)
+
+
+def _remove_created(out: str, created: str) -> None:
+    """Removes --out with what is in it, then the folders above it up to ``created``, the topmost
+    one this command made (one level at a time, as they were made)."""
+    shutil.rmtree(out, ignore_errors=True)
+    path = os.path.abspath(out)
+    top = os.path.abspath(created)
+    while path != top and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+        _remove_folder_if_empty(path)
 
 
 def _manifest_format(path: str) -> Optional[str]:
@@ -142,7 +172,7 @@ def _remove_case_files(folder: str) -> None:
         path = os.path.join(folder, sub)
         if not _is_real_folder(path):
             continue
-        for name in ALL_INPUTS:
+        for name in FILE_TENSORS:
             for extension in (".npy", ".bin"):
                 _remove_if_file(os.path.join(path, name + extension))
         _remove_folder_if_empty(path)
@@ -193,7 +223,7 @@ def _blockers(out: str, names: list[str]) -> list[str]:
             if os.path.islink(sub_folder) or (os.path.lexists(sub_folder) and not os.path.isdir(sub_folder)):
                 found.append(f"{sub_folder} ({'a symbolic link' if os.path.islink(sub_folder) else 'not a folder'})")
                 continue
-            paths += [os.path.join(sub_folder, tensor + ext) for tensor in ALL_INPUTS for ext in (".npy", ".bin")]
+            paths += [os.path.join(sub_folder, tensor + ext) for tensor in FILE_TENSORS for ext in (".npy", ".bin")]
         found += [f"{path} ({why})" for path in paths for why in [_in_the_way(path, ours)] if why]
     return found
 
@@ -215,6 +245,6 @@ def clear(out: str, names: list[str]) -> None:
 def discard(out: str, created: Optional[str]) -> str:
     """After a failure: removes what ``open_folder`` created; says what became of --out."""
     if created:
-        shutil.rmtree(created, ignore_errors=True)
+        _remove_created(out, created)
         return f"{out} removed"
     return f"{out} left unfinished (no manifest.json)"

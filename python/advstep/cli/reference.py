@@ -28,7 +28,12 @@ class Fault(Exception):
 
 
 def advance(case: Case, semantics: Semantics) -> dict[str, np.ndarray]:
-    """The four updated tensors (shapes as given) for ``case`` under ``semantics``."""
+    """The four updated tensors (shapes as given) for ``case`` under ``semantics``; for a FlashInfer
+    case the eight of reference_flashinfer.py (vLLM's semantics and the row bound, whatever ``semantics``)."""
+    if case.is_flashinfer:
+        from . import reference_flashinfer
+
+        return reference_flashinfer.advance(case)
     mode = semantics.resolved()
     if mode.mode == "ascend":
         return _ascend_speculative(case, mode) if case.has_speculation() else _ascend_plain(case, mode)

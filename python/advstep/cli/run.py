@@ -13,7 +13,7 @@ import os
 from typing import Any, Iterator, Optional
 
 from . import builtin, library, out_folder, sources, tensor_files, tensor_io
-from .case import OUTPUTS, Case
+from .case import Case
 from .errors import Interrupted, UsageError
 from .semantics import Semantics
 from .verify import verify
@@ -80,7 +80,8 @@ def _run(args: argparse.Namespace, semantics: Semantics, device: library.Device,
     for case in sources.progress(cases, total, "run"):
         count += 1
         result = verify(case, semantics, device)
-        print(f"{case.name}: {case.api} {case.summary()}")
+        own = result.semantics.resolved().label()  # FlashInfer's: vllm, row bound
+        print(f"{case.name}: {case.api} {case.summary()}" + (f", {own}" if result.semantics != semantics else ""))
         if not result.agree:
             failed += 1
             for problem in result.problems:
@@ -89,10 +90,10 @@ def _run(args: argparse.Namespace, semantics: Semantics, device: library.Device,
             print(f"  data fault, as the reference finds: {result.library_fault}")
         else:
             timing = _format_time(library.time_per_call(case, semantics, device))
-            print("  " + ", ".join(f"{name} ok" for name in OUTPUTS) + f"; {timing}")
+            print("  " + ", ".join(f"{name} ok" for name in case.outputs) + f"; {timing}")
         if args.out is not None:
             extra = {**source, "device": device.name, "fault": result.library_fault}
-            tensor_files.write_case(os.path.join(args.out, case.name), case, result.library, semantics, extra,
+            tensor_files.write_case(os.path.join(args.out, case.name), case, result.library, result.semantics, extra,
                                     results_name="outputs", formats=tensor_io.chosen(args.format))
             written.append(case.name)
     if args.out is not None:

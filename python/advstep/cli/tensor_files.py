@@ -19,7 +19,8 @@ from typing import Any, Optional
 import numpy as np
 
 from . import tensor_io
-from .case import ALL_INPUTS, OUTPUTS, Case
+from .case import (ADVANCE_STEP, ALL_INPUTS, FLASHINFER, METADATA, METADATA_DTYPES, OUTPUTS, REQUIRED_INPUTS,
+                   Case)
 from .errors import UsageError
 from .json_files import integer, read_json
 from .limits import element_count
@@ -28,7 +29,7 @@ from .semantics import Semantics
 
 CASE_FORMAT = "advstep-case/1"
 SET_FORMAT = "advstep-case-set/1"
-#: Where a folder of results may keep the four outputs: a golden's expected/, run --out's
+#: Where a folder of results may keep the outputs: a golden's expected/, run --out's
 #: outputs/, or the case folder itself (dumps named like the tensors).
 RESULT_FOLDERS = ("expected", "outputs", "")
 #: The sub-folders of a case folder the command writes (inputs, and expected or outputs).
@@ -56,13 +57,14 @@ def write_case(folder: str, case: Case, results: Optional[dict[str, np.ndarray]]
         "attributes": case.attributes(),
         **semantics.to_json(),
         **extra,
-        "inputs": {name: tensor_io.write(os.path.join(folder, "inputs"), name, array, formats)
+        "inputs": {name: {**tensor_io.write(os.path.join(folder, "inputs"), name, array, formats),
+                          "dtype": case.dtype(name)}
                    for name, array in case.tensors.items()},
     }
     if results is not None:
         manifest[results_name] = {name: tensor_io.write(os.path.join(folder, results_name), name, results[name],
                                                         formats)
-                                  for name in OUTPUTS}
+                                  for name in case.outputs}
     _write_json(os.path.join(folder, "manifest.json"), manifest)
 
 
@@ -81,14 +83,20 @@ class StoredCase:
     manifest: dict[str, Any]
 
     def results_shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shapes of the four outputs (those of the inputs of the same name)."""
-        return {name: tuple(self.manifest["inputs"][name]["shape"]) for name in OUTPUTS}
+        """The shapes of the outputs (those of the inputs of the same name)."""
+        return {name: tuple(self.manifest["inputs"][name]["shape"]) for name in self.case.outputs}
+
+
+def require_folder(folder: str) -> None:
+    """Refuses, in one line, a path that is not a folder: missing, or a file (a case file given
+    where a golden folder is read)."""
+    if not os.path.isdir(folder):
+        raise UsageError(f"{folder}: {'not a folder' if os.path.lexists(folder) else 'no such folder'}")
 
 
 def _read_manifest(folder: str) -> dict[str, Any]:
     path = os.path.join(folder, "manifest.json")
-    if not os.path.isdir(folder):
-        raise UsageError(f"{folder}: no such folder")
+    require_folder(folder)
     if not os.path.exists(path):
         raise UsageError(f"{folder}: not a golden folder (no manifest.json)")
     data = read_json(path, "manifest")
@@ -136,6 +144,22 @@ def _shape(entry: Any, where: str) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _dtype(entry: dict[str, Any], op: str, name: str, where: str) -> str:
+    """The dtype a manifest gives a tensor: int64, or int32 for a FlashInfer case's metadata."""
+    dtype = entry.get("dtype", "int64")
+    allowed = METADATA_DTYPES if op == FLASHINFER and name in METADATA else ("int64",)
+    if dtype not in allowed:
+        raise UsageError(f"{where}: dtype must be {' or '.join(allowed)} (got {str(dtype)[:40]!r})")
+    return dtype
+
+
+def fits_dtype(values: np.ndarray, dtype: str, where: str) -> None:
+    """A UsageError naming ``where`` when a value of ``values`` does not fit ``dtype``."""
+    if dtype == "int32" and values.size and (int(values.min()) < -2**31 or int(values.max()) > 2**31 - 1):
+        bad = int(values.reshape(-1)[np.flatnonzero((values < -2**31) | (values > 2**31 - 1))[0]])
+        raise UsageError(f"{where}: value {bad} does not fit its dtype int32")
+
+
 def _read_case(folder: str, manifest: dict[str, Any], listed_as: Optional[str],
                formats: tuple[str, ...]) -> StoredCase:
     where = os.path.join(folder, "manifest.json")
@@ -147,13 +171,19 @@ def _read_case(folder: str, manifest: dict[str, Any], listed_as: Optional[str],
         raise UsageError(f"{where}: malformed manifest (attributes and inputs must be objects)")
     values = {key: integer(attributes.get(key), where, field=f"attributes.{key}")
               for key in ("numSeqs", "numQueries", "blockSize")}
-    missing = [n for n in ALL_INPUTS[:6] if n not in inputs]
+    op = FLASHINFER if manifest.get("api") == FLASHINFER else ADVANCE_STEP
+    names = REQUIRED_INPUTS + METADATA if op == FLASHINFER else ALL_INPUTS
+    missing = [n for n in REQUIRED_INPUTS + (METADATA if op == FLASHINFER else ()) if n not in inputs]
     if missing:
         raise UsageError(f"{where}: input {missing[0]} is not listed")
-    shapes = {n: _shape(inputs[n], f"{where}: inputs.{n}") for n in ALL_INPUTS if n in inputs}
+    shapes = {n: _shape(inputs[n], f"{where}: inputs.{n}") for n in names if n in inputs}
+    dtypes = {n: _dtype(inputs[n], op, n, f"{where}: inputs.{n}") for n in shapes}
     semantics = Semantics.from_json(manifest, where)
     tensors = {n: read_tensor(os.path.join(folder, "inputs", n), shape, formats) for n, shape in shapes.items()}
-    case = Case(name, values["numSeqs"], values["numQueries"], values["blockSize"], tensors)
+    for n, dtype in dtypes.items():
+        fits_dtype(tensors[n], dtype, f"{os.path.join(folder, 'inputs', n)}")
+    case = Case(name, values["numSeqs"], values["numQueries"], values["blockSize"], tensors, op,
+                {n: d for n, d in dtypes.items() if d != "int64"})
     refusal = case.refusal()
     if refusal is not None:
         raise UsageError(f"{where}: {refusal}; no golden holds such a case")
@@ -207,14 +237,12 @@ def locate_results(root: str, stored: StoredCase, single: bool, formats: tuple[s
 def read_results(folder: str, shapes: dict[str, tuple[int, ...]],
                  formats: tuple[str, ...] = BOTH) -> dict[str, np.ndarray]:
     """The four outputs in ``folder``, each of the shape given (``.npy`` and ``.bin`` must agree)."""
-    if not os.path.isdir(folder):
-        raise UsageError(f"{folder}: no such folder")
+    require_folder(folder)
     return {name: read_tensor(os.path.join(folder, name), shape, formats) for name, shape in shapes.items()}
 
 
 def read_result_copies(folder: str, shapes: dict[str, tuple[int, ...]],
                        formats: tuple[str, ...] = BOTH) -> dict[str, list[tuple[str, np.ndarray]]]:
     """Every copy of each of the four outputs in ``folder`` (``.npy`` and ``.bin``), with its path."""
-    if not os.path.isdir(folder):
-        raise UsageError(f"{folder}: no such folder")
+    require_folder(folder)
     return {name: read_tensor_copies(os.path.join(folder, name), shape, formats) for name, shape in shapes.items()}

@@ -53,9 +53,19 @@ def _npy_header(file: BinaryIO, path: str) -> tuple[tuple[int, ...], bool, np.dt
     raise UsageError(f"{path}: .npy format version {version[0]}.{version[1]} (advstep reads 1.0 and 2.0)")
 
 
+def _same_layout(stored: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether a ``.npy`` of shape ``stored`` holds the elements of ``shape`` in their row-major
+    order: the same shape up to dimensions of size 1 (``[Q]`` for ``[Q, 1]``), or flat (as a
+    ``.bin`` is). Same element count is not enough: ``[W, N]`` for ``[N, W]`` is a transposed
+    table, whose values would be read in the wrong rows."""
+    if len(stored) <= 1:
+        return True
+    return [d for d in stored if d != 1] == [d for d in shape if d != 1]
+
+
 def read_npy(path: str, shape: tuple[int, ...]) -> np.ndarray:
     """The integer array in the ``.npy`` file ``path``, as int64 of ``shape`` (the element counts
-    must agree)."""
+    must agree, and the stored shape be ``shape``'s or flat: see ``_same_layout``)."""
     expected = element_count(list(shape), path)
     try:
         with open(path, "rb") as file:
@@ -70,6 +80,9 @@ def read_npy(path: str, shape: tuple[int, ...]) -> np.ndarray:
                                  f"({size} bytes) holds {data_bytes} bytes after the header")
             if count != expected:
                 raise UsageError(f"{path}: {count} elements (expected {expected}, shape {list(shape)})")
+            if not _same_layout(stored_shape, shape):
+                raise UsageError(f"{path}: shape {list(stored_shape)} (expected {list(shape)}, or the same "
+                                 f"{expected} elements flat)")
             array = np.fromfile(file, dtype=dtype, count=count)
     except OSError as error:
         raise UsageError(f"{path}: cannot read ({error.strerror or _short(error)})") from None

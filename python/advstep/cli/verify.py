@@ -21,6 +21,7 @@ class Verified:
     """The library's and the reference's outputs (None with a fault message instead)."""
 
     case: Case
+    semantics: Semantics
     library: Optional[dict[str, np.ndarray]] = None
     library_fault: Optional[str] = None
     reference: Optional[dict[str, np.ndarray]] = None
@@ -40,13 +41,26 @@ def in_cann_names(message: str) -> str:
     return message
 
 
+def case_semantics(case: Case, semantics: Semantics, where: str) -> Semantics:
+    """The semantics ``case`` is computed (and recorded) with: the one asked for, except that the
+    FlashInfer form has vLLM's semantics and always the row bound (spec section 9); asking it for the
+    Ascend kernels' is a UsageError naming ``where``."""
+    if not case.is_flashinfer:
+        return semantics
+    if semantics.mode != "vllm":
+        raise UsageError(f"{where}: {case.api} has vLLM's semantics only (spec section 9; CANN has no such "
+                         f"operator), not {semantics.mode}'s: leave out --semantics for its cases")
+    return Semantics("vllm", None, "row")
+
+
 def verify(case: Case, semantics: Semantics, device: library.Device) -> Verified:
     """Runs ``case`` on the library and the reference. A call CANN refuses (case.cann_refusal) and an
     argument the library refuses are a UsageError naming the case."""
     refusal = case.refusal()
     if refusal is not None:
         raise UsageError(f"case {case.name}: {refusal}; there is no output to compute for it")
-    result = Verified(case)
+    semantics = case_semantics(case, semantics, f"case {case.name}")
+    result = Verified(case, semantics)
     try:
         result.library = library.compute(case, semantics, device)
     except DataFaultError as error:
@@ -60,7 +74,7 @@ def verify(case: Case, semantics: Semantics, device: library.Device) -> Verified
     if result.library is not None and result.reference is not None:
         result.problems = [f"{d.tensor}: {d.count} of {d.size} elements differ, first at "
                            f"{d.first('reference', 'library')}"
-                           for d in differences(result.reference, result.library)]
+                           for d in differences(result.reference, result.library, case.outputs)]
     elif result.library is None and result.reference is not None:
         result.problems = [f"the library reports a data fault the reference does not: {result.library_fault}"]
     elif result.library is not None and result.reference is None:
