@@ -1,8 +1,8 @@
 // Where executors come from: slabs that live for the process, a shared free queue, and a small
 // cache per thread so that a warm two-phase call takes no lock.
+#include <algorithm>
 #include <cstddef>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -25,8 +25,14 @@ struct Slab {
   aclOpExecutor items[kSlabExecutors];
 };
 
+struct SlabRange {
+  uintptr_t begin;
+  uintptr_t end;
+};
+
+/// Sorted by begin: a look-up is a binary search over a flat array, without a tree's node walks.
 struct SlabRanges {
-  std::map<uintptr_t, uintptr_t> ranges;  // begin -> end
+  std::vector<SlabRange> ranges;
 };
 
 runtime::SnapshotRegistry<SlabRanges>& slab_ranges() {
@@ -94,7 +100,11 @@ class SharedPool {
     const uintptr_t end = begin + sizeof(slab->items);
     for (auto& item : slab->items) free_.push_back(&item);
     slabs_.push_back(std::move(slab));
-    slab_ranges().update([&](SlabRanges& map) { map.ranges.emplace(begin, end); });
+    slab_ranges().update([&](SlabRanges& list) {
+      const auto at = std::upper_bound(list.ranges.begin(), list.ranges.end(), begin,
+                                       [](uintptr_t value, const SlabRange& range) { return value < range.begin; });
+      list.ranges.insert(at, SlabRange{begin, end});
+    });
   }
 
   std::mutex mutex_;
@@ -150,10 +160,11 @@ void release_executor(aclOpExecutor* executor) {
 bool is_pool_executor(const aclOpExecutor* executor) {
   const auto at = reinterpret_cast<uintptr_t>(executor);
   const auto& ranges = slab_ranges().read().ranges;
-  auto it = ranges.upper_bound(at);
-  if (it == ranges.begin()) return false;
-  --it;
-  return at < it->second && (at - it->first) % sizeof(aclOpExecutor) == 0;
+  const auto after = std::upper_bound(ranges.begin(), ranges.end(), at,
+                                      [](uintptr_t value, const SlabRange& range) { return value < range.begin; });
+  if (after == ranges.begin()) return false;
+  const SlabRange& slab = *(after - 1);
+  return at < slab.end && (at - slab.begin) % sizeof(aclOpExecutor) == 0;
 }
 
 }  // namespace advstep::acl

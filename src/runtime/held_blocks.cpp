@@ -1,6 +1,5 @@
 #include "runtime/held_blocks.hpp"
 
-
 #include "core/message.hpp"
 
 namespace advstep::runtime {
@@ -30,6 +29,11 @@ Status RecordingDeviceDomain::check(const char* api, const char* name, const cor
       return {};
     }
   }
+  return check_in_registry(api, name, tensor, bytes, role);
+}
+
+Status RecordingDeviceDomain::check_in_registry(const char* api, const char* name, const core::TensorDesc& tensor,
+                                                int64_t bytes, size_t role) const {
   if (blocks_ == nullptr) blocks_ = &blocks_now();
   const Block* block = nullptr;
   Status status = check_device_tensor(*blocks_, device_, api, name, tensor, bytes, block);

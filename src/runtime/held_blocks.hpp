@@ -66,6 +66,11 @@ class RecordingDeviceDomain final : public core::MemoryDomain {
   Status check(const char* api, const char* name, const core::TensorDesc& tensor, int64_t bytes) const override;
 
  private:
+  /// A role that missed its last block, or a tensor from elsewhere (@p role == kRoleCount): the
+  /// registry's answer, recorded. Out of line, so the common path stays small.
+  [[gnu::noinline]] Status check_in_registry(const char* api, const char* name, const core::TensorDesc& tensor,
+                                             int64_t bytes, size_t role) const;
+
   int32_t device_;
   const core::Plan& plan_;
   PlanBlocks& held_;
