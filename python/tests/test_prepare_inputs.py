@@ -323,3 +323,26 @@ def test_sequence_of_tables_and_buffers() -> None:
     advstep.prepare_inputs(**case)
     assert case["slot_mapping"].tolist() == [[86, 49, 23, -1, -1, -1, -1, -1]]
     assert list(case["positions"])[:3] == [6, 9, 3]
+
+
+def example_1_int64() -> dict:
+    case = example_1()
+    for name in ("query_start_loc", "cu_num_logits", "num_computed_tokens", "block_tables"):
+        a = case[name]
+        case[name] = Array(list(a.storage), a.shape, "int64")
+    return case
+
+
+EXTREMES = (-(2 ** 63), 2 ** 63 - 1, -1, 2 ** 31, 2 ** 62)
+
+
+@pytest.mark.parametrize("name", ["idx_mapping", "query_start_loc", "cu_num_logits", "num_computed_tokens",
+                                  "last_sampled_tokens", "block_tables"])
+def test_extreme_values_match_the_oracle(name: str) -> None:
+    """Each element of each input set to the int64 limits and near them: the oracle's verdict, no wrap."""
+    for index in range(example_1_int64()[name].numel):
+        for value in EXTREMES:
+            case = example_1_int64()
+            case[name].storage[index] = value
+            expected, got = run_both(case)
+            assert got == expected, (name, index, value)

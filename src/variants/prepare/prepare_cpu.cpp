@@ -4,6 +4,7 @@
 // anything is written; then, when there was none, writing. Outputs overlap no input (checked), so the
 // second walk reads what the first read.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,21 +32,18 @@ std::string text(Wide value) {
   return negative ? "-" + digits : digits;
 }
 
-/// Marks a coordinate that does not apply (an idx_mapping entry may be any value, -1 included).
-constexpr int64_t kNone = INT64_MIN;
-
-/// Where in the batch a fault was found: b, r, t where they apply.
+/// Where in the batch a fault was found: b, r, t where they apply (r is whatever idx_mapping held).
 struct Place {
-  int64_t b = kNone;
-  int64_t r = kNone;
-  int64_t t = kNone;
+  std::optional<int64_t> b = std::nullopt;
+  std::optional<int64_t> r = std::nullopt;
+  std::optional<int64_t> t = std::nullopt;
 };
 
 Status fault(const char* fault_class, const Place& at, const std::string& what) {
   std::string where;
-  if (at.b != kNone) where += concat(" b = ", at.b);
-  if (at.r != kNone) where += concat(where.empty() ? " " : ", ", "r = ", at.r);
-  if (at.t != kNone) where += concat(where.empty() ? " " : ", ", "t = ", at.t);
+  if (at.b) where += concat(" b = ", *at.b);
+  if (at.r) where += concat(where.empty() ? " " : ", ", "r = ", *at.r);
+  if (at.t) where += concat(where.empty() ? " " : ", ", "t = ", *at.t);
   return {StatusCode::kDataFault,
           concat("advstep::prepare_inputs: data fault ", fault_class, where.empty() ? "" : " at", where, ": ", what,
                  "; nothing was written")};
@@ -230,7 +228,7 @@ class Walk {
     const PrepareGroup& group = p_.groups[g];
     const IndexInput& table = group.table;
     const Wide column = block_column(position, group.block_size, p_.cp_size);
-    const Wide entry = static_cast<Wide>(at.r) * table.columns + column;
+    const Wide entry = static_cast<Wide>(*at.r) * table.columns + column;
     const bool outside = p_.bound == BlockBound::kRow ? column >= table.columns
                                                       : entry >= static_cast<Wide>(table.rows) * table.columns;
     if (outside) {
