@@ -51,6 +51,19 @@ ADVSTEP_API void advance_step(const Step& step, const Options& options = {}, Str
 ADVSTEP_API void advance_step_async(const Step& step, const Options& options = {}, Stream stream = nullptr);
 
 /**
+ * @brief Runs the ragged prepare step's prepare_inputs (PrepareInputsStep, steps.hpp) on host tensors:
+ * every argument and every value is checked before the first write.
+ * @param[in,out] step its outputs are written; the state is only read.
+ * @param[in]     stream unused: the operation has a host kernel only.
+ * @throws Error kNullPointer (a required tensor missing, or one an option needs), kInvalidArgument (a
+ *         dtype other than int32/int64, an output not contiguous or overlapping another tensor, CUDA
+ *         tensors: no GPU kernel yet), kOutOfRange (a shape or scalar rule), kDataFault (a value that
+ *         cannot be prepared: the message names the fault class F1-F6, b, r, t and the values). On any
+ *         error no tensor is modified.
+ */
+ADVSTEP_API void prepare_inputs(const PrepareInputsStep& step, Stream stream = nullptr);
+
+/**
  * @brief Waits for GPU @p gpu (cudaDeviceSynchronize) and reports the data faults of
  * advance_step_async() launches there, eager or replayed from a CUDA graph, since the last check.
  * @throws Error kDataFault with the first fault's message (as advance_step() would give it), followed

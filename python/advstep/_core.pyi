@@ -1,5 +1,6 @@
 """advstep's native extension; use the functions of the package advstep."""
 
+from collections.abc import Sequence
 
 
 def advance_step(input_tokens: object | None, sampled_token_ids: object | None, input_positions: object | None, seq_lens: object | None, slot_mapping: object | None, block_tables: object | None, num_seqs: int, num_queries: int, block_size: int, *, spec_token: object | None = None, accepted_num: object | None = None, stream: int = 0, synchronous: bool = True, semantics: str = 'vllm', ascend_cores: int = 0, block_bound: str = 'table') -> None:
@@ -20,6 +21,12 @@ def advance_step_flashinfer(num_seqs: int, num_queries: int, block_size: int, in
     Runs advstep::advance_step on an advstep::FlashInferStep (vLLM's advance_step_flashinfer), in place:
     the low-level entry point behind advstep.advance_step_flashinfer (stream and synchronous as for
     advance_step).
+    """
+
+def prepare_inputs(*, idx_mapping: object | None, query_start_loc: object | None, num_computed_tokens: object | None, block_tables: list, block_size: Sequence[int], positions: object | None, seq_lens: object | None, slot_mapping: object | None, input_ids: object | None, last_sampled_tokens: object | None, draft_tokens: object | None, prefill_len: object | None, cu_num_logits: object | None, logits_indices: object | None, num_bonus: int, token_seq_lens: object | None, dcp_local_seq_lens: object | None, cp_size: int, cp_rank: int, cp_interleave: int, bound: str, seq_lens_tail: str, token_tail: str) -> None:
+    """
+    Runs advstep::prepare_inputs on DLPack / buffer-protocol host arrays: the low-level entry point behind
+    advstep.prepare_inputs (block_tables a list of G tables, block_size a list of G ints).
     """
 
 SEMANTICS: tuple = ('vllm', 'ascend')
