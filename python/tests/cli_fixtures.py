@@ -58,3 +58,13 @@ def _write(path: str, data: Any) -> str:
     with open(path, "w", encoding="utf-8") as file:
         json.dump(data, file)
     return os.fspath(path)
+
+
+def one_line_error(capsys: Any, *names: str) -> str:
+    """What the command wrote to stderr, asserted to be one line, no traceback, naming each of @p names."""
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err
+    for name in names:
+        assert name in err, (name, err)
+    return err

@@ -11,20 +11,13 @@ import numpy as np
 import pytest
 
 import cli_fixtures
+from cli_fixtures import one_line_error
 from advstep.cli import main as cli_main
 from advstep.cli import reference
 
 
 def advstep(*argv: str) -> int:
     return cli_main.main([str(a) for a in argv])
-
-
-def one_line_error(capsys: pytest.CaptureFixture[str], *names: str) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    for name in names:
-        assert name in err, (name, err)
-    return err
 
 
 # ---- run ----------------------------------------------------------------------------------------

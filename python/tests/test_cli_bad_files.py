@@ -10,17 +10,9 @@ import numpy as np
 import pytest
 
 import cli_fixtures
+from cli_fixtures import one_line_error
 from advstep.cli import case_files, json_files, limits
 from cli_sandbox import advstep
-
-
-def one_line_error(capsys, *names: str) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert "Traceback" not in err
-    for name in names:
-        assert name in err, (name, err)
-    return err
 
 
 @pytest.fixture

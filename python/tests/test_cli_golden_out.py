@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import cli_fixtures
+from cli_fixtures import one_line_error
 from advstep.cli import golden, main as cli_main, out_folder, tensor_files
 
 
@@ -20,14 +21,6 @@ def advstep(*argv: object) -> int:
         return cli_main.main([str(a) for a in argv])
     except SystemExit as exit_:  # argparse's refusals
         return int(exit_.code)
-
-
-def one_line_error(capsys, *names: str) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    for name in names:
-        assert name in err, (name, err)
-    return err
 
 
 def listed(folder) -> list[str]:

@@ -15,17 +15,10 @@ import pytest
 
 import advstep as package
 import cli_fixtures
+from cli_fixtures import one_line_error
 from cli_sandbox import advstep
 
 REPOSITORY = os.path.join(os.path.dirname(__file__), "..", "..")
-
-
-def one_line_error(capsys, *names: str) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    for name in names:
-        assert name in err, (name, err)
-    return err
 
 
 # ---- --version --------------------------------------------------------------------------------------

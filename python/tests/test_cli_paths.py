@@ -12,19 +12,12 @@ import numpy as np
 import pytest
 
 import cli_fixtures
+from cli_fixtures import one_line_error
 from advstep.cli import out_folder
 from cli_sandbox import Sandbox, advstep, set_json
 
 HOSTILE_NAMES = ["..", ".", "", "   ", "../..", "../../victim", "/", "/tmp/advstep-owned", "a/b", "a\\b",
                  "a\x00b", "x" * 256, "\u00e9" * 128, "line\nbreak"]
-
-
-def one_line_error(capsys, *names: str) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    for name in names:
-        assert name in err, (name, err)
-    return err
 
 
 @pytest.fixture
