@@ -63,31 +63,46 @@ void run_step(const Step& step, const Options& options, uintptr_t stream, bool s
   }
 }
 
+/// The six arrays every variant's step starts with, imported in the order and with the
+/// writability the contract gives them (the four outputs writable, the two inputs only read).
+struct DecodeArrays {
+  ImportedArray tokens, sampled, positions, lens, slots, tables;
+};
+
+DecodeArrays import_decode_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
+                                  nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables) {
+  DecodeArrays arrays;
+  arrays.tokens = import_array(input_tokens, "input_tokens", true);
+  arrays.sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
+  arrays.positions = import_array(input_positions, "input_positions", true);
+  arrays.lens = import_array(seq_lens, "seq_lens", true);
+  arrays.slots = import_array(slot_mapping, "slot_mapping", true);
+  arrays.tables = import_array(block_tables, "block_tables", false);
+  return arrays;
+}
+
 void advance_step_arrays(nb::handle input_tokens, nb::handle sampled_token_ids, nb::handle input_positions,
                          nb::handle seq_lens, nb::handle slot_mapping, nb::handle block_tables, int64_t num_seqs,
                          int64_t num_queries, int64_t block_size, nb::handle spec_token, nb::handle accepted_num,
                          uintptr_t stream, bool synchronous, const std::string& semantics, int64_t ascend_cores,
                          const std::string& block_bound) {
   const Options options = parse_options(semantics, ascend_cores, block_bound);
-  const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
-  const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
-  const ImportedArray positions = import_array(input_positions, "input_positions", true);
-  const ImportedArray lens = import_array(seq_lens, "seq_lens", true);
-  const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
-  const ImportedArray tables = import_array(block_tables, "block_tables", false);
+  const DecodeArrays arrays =
+      import_decode_arrays(input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables);
   const bool speculative = !spec_token.is_none() || !accepted_num.is_none();
   // A missing optional is a default view, which the library reads as not given: it then reports
   // "give both or neither", naming the missing one as null.
   const ImportedArray spec = import_optional_array(spec_token, "spec_token", "[N, S]");
   const ImportedArray accepted = import_optional_array(accepted_num, "accepted_num", "[N]");
   if (!speculative) {
-    run_step(DecodeStep{tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                        num_queries, block_size},
+    run_step(DecodeStep{arrays.tokens.view, arrays.sampled.view, arrays.positions.view, arrays.lens.view,
+                        arrays.slots.view, arrays.tables.view, num_seqs, num_queries, block_size},
              options, stream, synchronous);
     return;
   }
-  run_step(SpeculativeStep{tokens.view, sampled.view, positions.view, lens.view, slots.view, tables.view, num_seqs,
-                           num_queries, block_size, spec.view, accepted.view},
+  run_step(SpeculativeStep{arrays.tokens.view, arrays.sampled.view, arrays.positions.view, arrays.lens.view,
+                           arrays.slots.view, arrays.tables.view, num_seqs, num_queries, block_size, spec.view,
+                           accepted.view},
            options, stream, synchronous);
 }
 
@@ -96,19 +111,16 @@ void advance_step_flashinfer_arrays(int64_t num_seqs, int64_t num_queries, int64
                                     nb::handle slot_mapping, nb::handle block_tables, nb::handle paged_kv_indices,
                                     nb::handle paged_kv_indptr, nb::handle paged_kv_last_page_len,
                                     nb::handle block_table_bound, uintptr_t stream, bool synchronous) {
-  const ImportedArray tokens = import_array(input_tokens, "input_tokens", true);
-  // vLLM passes input_tokens itself here: a read-only import of a writable array is fine.
-  const ImportedArray sampled = import_array(sampled_token_ids, "sampled_token_ids", false);
-  const ImportedArray positions = import_array(input_positions, "input_positions", true);
-  const ImportedArray lens = import_array(seq_lens, "seq_lens", true);
-  const ImportedArray slots = import_array(slot_mapping, "slot_mapping", true);
-  const ImportedArray tables = import_array(block_tables, "block_tables", false);
+  // vLLM passes input_tokens itself as sampled_token_ids: its read-only import of a writable array is fine.
+  const DecodeArrays arrays =
+      import_decode_arrays(input_tokens, sampled_token_ids, input_positions, seq_lens, slot_mapping, block_tables);
   const ImportedArray indices = import_array(paged_kv_indices, "paged_kv_indices", true);
   const ImportedArray indptr = import_array(paged_kv_indptr, "paged_kv_indptr", true);
   const ImportedArray last_page_len = import_array(paged_kv_last_page_len, "paged_kv_last_page_len", true);
   const ImportedArray bound = import_array(block_table_bound, "block_table_bound", true);
-  run_step(FlashInferStep{num_seqs, num_queries, block_size, tokens.view, sampled.view, positions.view, lens.view,
-                          slots.view, tables.view, indices.view, indptr.view, last_page_len.view, bound.view},
+  run_step(FlashInferStep{num_seqs, num_queries, block_size, arrays.tokens.view, arrays.sampled.view,
+                          arrays.positions.view, arrays.lens.view, arrays.slots.view, arrays.tables.view, indices.view,
+                          indptr.view, last_page_len.view, bound.view},
            Options{}, stream, synchronous);
 }
 
@@ -118,8 +130,8 @@ Enum parse_choice(const char* parameter, const std::string& value, const char* f
                   const char* second, Enum second_value) {
   if (value == first) return first_value;
   if (value == second) return second_value;
-  raise_status(561002, ("advstep::prepare_inputs: " + std::string(parameter) + " must be '" + first + "' or '" + second +
-                        "' (expected '" + first + "' or '" + second + "', got '" + value + "')")
+  raise_status(561002, ("advstep::prepare_inputs: " + std::string(parameter) + " must be '" + first + "' or '" +
+                        second + "' (expected '" + first + "' or '" + second + "', got '" + value + "')")
                            .c_str());
 }
 
