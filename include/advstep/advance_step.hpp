@@ -13,6 +13,7 @@
 
 #include "advstep/export.hpp"
 #include "advstep/options.hpp"
+#include "advstep/prepare_step.hpp"
 #include "advstep/status.hpp"
 #include "advstep/steps.hpp"
 #include "advstep/tensor_view.hpp"
@@ -49,19 +50,6 @@ ADVSTEP_API void advance_step(const Step& step, const Options& options = {}, Str
  * @throws Error as advance_step() for bad arguments; kRuntimeError when CUDA refuses the launch.
  */
 ADVSTEP_API void advance_step_async(const Step& step, const Options& options = {}, Stream stream = nullptr);
-
-/**
- * @brief Runs the ragged prepare step's prepare_inputs (PrepareInputsStep, steps.hpp) on host tensors:
- * every argument and every value is checked before the first write.
- * @param[in,out] step its outputs are written; the state is only read.
- * @param[in]     stream unused: the operation has a host kernel only.
- * @throws Error kNullPointer (a required tensor missing, or one an option needs), kInvalidArgument (a
- *         dtype other than int32/int64, an output not contiguous or overlapping another tensor, CUDA
- *         tensors: no GPU kernel yet), kOutOfRange (a shape or scalar rule), kDataFault (a value that
- *         cannot be prepared: the message names the fault class F1-F6, b, r, t and the values). On any
- *         error no tensor is modified.
- */
-ADVSTEP_API void prepare_inputs(const PrepareInputsStep& step, Stream stream = nullptr);
 
 /**
  * @brief Waits for GPU @p gpu (cudaDeviceSynchronize) and reports the data faults of
