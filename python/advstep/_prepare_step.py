@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import sys
 from typing import Any, Optional, Sequence, Union
 
 from . import _core
@@ -122,14 +123,14 @@ def prepare_inputs(
     TypeError
         An array argument is not an array.
     """
-    del stream  # host only
+    del stream  # host only (a torch op call runs on the current stream)
     sequence = _is_table_sequence(block_tables)
     tables = list(block_tables) if sequence else [block_tables]
     if _is_table_sequence(block_size):
         sizes = [_scalar(f"block_size[{g}]", size) for g, size in enumerate(block_size)]
     else:
         sizes = [_scalar("block_size", block_size)]
-    _core.prepare_inputs(
+    arguments = dict(
         idx_mapping=idx_mapping, query_start_loc=query_start_loc, num_computed_tokens=num_computed_tokens,
         block_tables=tables, block_size=sizes, positions=positions, seq_lens=seq_lens, slot_mapping=slot_mapping,
         input_ids=input_ids, last_sampled_tokens=last_sampled_tokens, draft_tokens=draft_tokens,
@@ -141,3 +142,14 @@ def prepare_inputs(
         seq_lens_tail=_option("seq_lens_tail", seq_lens_tail, ("zero", "keep")),
         token_tail=_option("token_tail", token_tail, ("keep", "zero")),
     )
+    # torch tensors go through torch.ops.advstep.prepare_inputs, which torch.compile traces as one op.
+    torch_ops = sys.modules.get("advstep._torch_prepare_step")
+    if torch_ops is not None and torch_ops.routes(
+        (idx_mapping, query_start_loc, num_computed_tokens, positions, seq_lens, slot_mapping),
+        (input_ids, last_sampled_tokens, draft_tokens, prefill_len, cu_num_logits, logits_indices, token_seq_lens,
+         dcp_local_seq_lens),
+        tables,
+    ):
+        torch_ops.call("prepare_inputs", arguments)
+        return
+    _core.prepare_inputs(**arguments)

@@ -140,3 +140,6 @@ def call(
 
 # The FlashInfer variant's op, in a module of its own.
 from . import _torch_flashinfer  # noqa: E402,F401
+
+# The prepare step's three operations, in a module of their own.
+from . import _torch_prepare_step  # noqa: E402,F401
