@@ -251,3 +251,84 @@ def test_compiled_prepare_inputs_raises_advsteps_error_and_writes_nothing() -> N
         compiled(batch)
     assert raised.value.code == 507015
     assert values(tensors_of(batch)) == before
+
+
+# -- the three ops in one compiled decode loop with speculative decoding
+
+def speculative_batch() -> dict[str, Any]:
+    """Two requests in state rows 3 and 1 of 4, each a bonus token and S = 1 draft (B 4, W 4), padded to M = 6."""
+    return dict(
+        idx_mapping=torch.tensor([3, 1]), query_start_loc=torch.tensor([0, 2, 4], dtype=torch.int32),
+        cu_num_logits=torch.tensor([0, 2, 4], dtype=torch.int32),
+        num_computed_tokens=torch.tensor([0, 3, 0, 5], dtype=torch.int32),
+        last_sampled_tokens=torch.tensor([0, 31, 0, 51]), draft_tokens=torch.tensor([[0], [32], [0], [52]]),
+        prefill_len=torch.zeros(4, dtype=torch.int32),
+        block_tables=torch.arange(60, 76, dtype=torch.int32).reshape(4, 4), block_size=4,
+        positions=torch.zeros(6, dtype=torch.int64), seq_lens=torch.zeros(2, dtype=torch.int32),
+        slot_mapping=torch.zeros(6, dtype=torch.int64), input_ids=torch.zeros(6, dtype=torch.int32),
+        logits_indices=torch.zeros(4, dtype=torch.int64),
+        # the draft step's buffers
+        draft_query_start_loc=torch.zeros(3, dtype=torch.int32), draft_positions=torch.zeros(2, dtype=torch.int64),
+        draft_input_ids=torch.zeros(2, dtype=torch.int32), draft_slot_mapping=torch.zeros(2, dtype=torch.int64),
+        draft_seq_lens=torch.zeros(2, dtype=torch.int32),
+        # the verification: row 0 accepts its draft (n 2, rho 0), row 1 rejects it (n 1, rho 1)
+        num_sampled=torch.tensor([2, 1], dtype=torch.int32), num_rejected=torch.tensor([0, 1], dtype=torch.int32))
+
+
+STEP_INPUTS = ("idx_mapping", "query_start_loc", "cu_num_logits", "num_computed_tokens", "last_sampled_tokens",
+               "draft_tokens", "prefill_len", "block_tables", "block_size", "positions", "seq_lens", "slot_mapping",
+               "input_ids", "logits_indices")
+
+
+def speculative_loop(s: dict[str, Any]) -> Any:
+    """Three steps of an engine with EAGLE-style drafts: prepare_inputs, a stand-in model and sampler (each logit's
+    token + 100), post_update, then the first draft step from each row's last accepted position."""
+    rows = s["idx_mapping"]
+    for _ in range(3):
+        torch.ops.advstep.prepare_inputs(**op_keywords({k: s[k] for k in STEP_INPUTS}))
+        sampled = (s["input_ids"][s["logits_indices"]].long() + 100).view(2, 2)
+        torch.ops.advstep.post_update(
+            idx_mapping=rows, num_computed_tokens=s["num_computed_tokens"],
+            last_sampled_tokens=s["last_sampled_tokens"], sampled_tokens=sampled, num_sampled=s["num_sampled"],
+            num_rejected=s["num_rejected"], query_start_loc=s["query_start_loc"])
+        torch.ops.advstep.advance_drafts(
+            idx_mapping=rows, query_start_loc=s["draft_query_start_loc"], positions=s["draft_positions"],
+            input_ids=s["draft_input_ids"], slot_mapping=s["draft_slot_mapping"], block_tables=[s["block_tables"]],
+            block_size=4, delta=1, tokens=s["last_sampled_tokens"][rows],
+            pos_in=s["num_computed_tokens"][rows].long() - 1, seq_lens=s["draft_seq_lens"], seq_base=s["seq_lens"],
+            seq_sub=s["num_rejected"], pos_cap=15, seq_cap=16, rewrite_query_start_loc=True, seq_lens_tail="zero")
+        s["draft_tokens"][rows, 0] = s["draft_input_ids"].long() + 1000  # a stand-in drafter
+    return s["slot_mapping"] + s["draft_slot_mapping"].sum()
+
+
+@pytest.mark.skipif(not (hasattr(advstep, "advance_drafts") and hasattr(advstep, "post_update")),
+                    reason="advstep.advance_drafts or advstep.post_update is not in this build: their ops run "
+                           "through them")
+def test_speculative_decode_loop_compiles_to_one_graph() -> None:
+    """prepare_inputs, post_update and advance_drafts three times in one graph (no break); functionalised
+    (aot_eager) and compiled (inductor), it leaves every tensor as the loop run eagerly does."""
+    eager = speculative_batch()
+    eager_result = speculative_loop(eager)
+    # Each step grows row 3's nc by 2 (both tokens accepted) and row 1's by 1 (its draft rejected).
+    assert eager["num_computed_tokens"].tolist() == [0, 6, 0, 11]
+
+    graphs: list[Any] = []
+
+    def recording_backend(graph_module: Any, example_inputs: Any) -> Any:
+        graphs.append(graph_module)
+        return graph_module.forward
+
+    torch._dynamo.reset()
+    torch.compile(speculative_loop, fullgraph=True, backend=recording_backend)(speculative_batch())
+    assert len(graphs) == 1
+    targets = [str(node.target) for node in graphs[0].graph.nodes if node.op == "call_function"]
+    for name in ("prepare_inputs", "post_update", "advance_drafts"):
+        assert len([t for t in targets if t.startswith(f"advstep.{name}")]) == 3, (name, targets)
+
+    for backend in ("aot_eager", "inductor"):
+        torch._dynamo.reset()
+        compiled = speculative_batch()
+        result = torch.compile(speculative_loop, fullgraph=True, backend=backend)(compiled)
+        assert torch.equal(result, eager_result), backend
+        for name, tensor in tensors_of(eager).items():
+            assert torch.equal(tensors_of(compiled)[name], tensor), (backend, name)
