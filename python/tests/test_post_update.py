@@ -317,3 +317,31 @@ def test_data_fault_names_class_row_and_values() -> None:
     with pytest.raises(advstep.DataFaultError, match=r"F1 at b = 2, r = 3: rows 1 and 2 both update state row 3"):
         advstep.post_update(**case)
     assert case["num_computed_tokens"].tolist() == [12, 4, 0, 7]
+
+
+# -- every array library (numpy; torch CPU and CUDA, CuPy where they run)
+
+def test_example_2_update_in_every_array_library(array_lib) -> None:
+    """Ex 2's update with the history, on each usable library's arrays (CUDA arrays on their current
+    stream), and a fault there: the same message as on the host, nothing written."""
+    make = array_lib.make
+    state = dict(num_computed_tokens=make([12, 4, 0, 7], (4,), "int32"),
+                 last_sampled_tokens=make([200, 0, 0, 300], (4, 1), "int64"),
+                 total_len=make([3, 1, 0, 2], (4,), "int32"), all_token_ids=make([-9] * 24, (4, 6), "int64"))
+    batch = dict(idx_mapping=make([1, 3, 0], (3,), "int64"),
+                 sampled_tokens=make([-1, -1, 301, 350, 201, 260], (3, 2), "int64"),
+                 num_sampled=make([0, 2, 2], (3,), "int32"), num_rejected=make([0, 1, 0], (3,), "int32"),
+                 query_start_loc=make([0, 5, 8, 10], (4,), "int32"))
+    advstep.post_update(**state, **batch)
+    array_lib.synchronize()
+    read = {k: array_lib.to_list(v) for k, v in state.items()}
+    assert read["num_computed_tokens"] == [14, 9, 0, 9]
+    assert read["last_sampled_tokens"] == [260, 0, 0, 350]
+    assert read["total_len"] == [5, 1, 0, 4]
+    assert read["all_token_ids"][:6] == [-9, -9, -9, 201, 260, -9]
+
+    batch["idx_mapping"] = make([1, 3, 3], (3,), "int64")
+    with pytest.raises(advstep.DataFaultError, match=r"F1 at b = 2, r = 3: rows 1 and 2 both update state row 3"):
+        advstep.post_update(**state, **batch)
+    array_lib.synchronize()
+    assert {k: array_lib.to_list(v) for k, v in state.items()} == read
