@@ -61,6 +61,15 @@ TEST(PostUpdate, NegativeRowsAreSkippedAndNotValidated) {
   EXPECT_EQ(e.total_len.values(), (Values{5, 1, 0, 2}));
 }
 
+TEST(PostUpdate, ANumComputedNearTheLimitThatFitsIsWritten) {
+  // nc + L alone leaves int64, nc + L - rho does not: only the result is checked (F6).
+  PostUpdateExample e;
+  e.nc.set(3, INT64_MAX - 1);
+  e.num_rejected.set(1, 3);
+  post_update(e.step());
+  EXPECT_EQ(e.nc.values(), (Values{14, 9, 0, INT64_MAX - 1}));
+}
+
 TEST(PostUpdate, InputsMayBeViewsAndLongerThanR) {
   // num_sampled read with stride 2 from a padded buffer; sampled_tokens with more rows than R.
   PostUpdateExample e;

@@ -96,9 +96,13 @@ ADVSTEP_HOST_DEVICE inline bool updates_state_row(const PostUpdatePlan& p, int64
   return r >= 0 && r < p.state_rows;
 }
 
-/// L_b: the row's tokens, 0 without query_start_loc.
+/// L_b: the row's tokens, 0 without query_start_loc. Exact once F2 passed (0 <= qsl[b] <= qsl[b + 1]);
+/// a GPU checks rows beside a faulty query_start_loc too (its fault comes first and wins), so the
+/// difference wraps there instead of overflowing.
 ADVSTEP_HOST_DEVICE inline int64_t post_update_tokens(const PostUpdatePlan& p, int64_t b) {
-  return p.query_start_loc.given ? p.query_start_loc.at(b + 1) - p.query_start_loc.at(b) : 0;
+  if (!p.query_start_loc.given) return 0;
+  return static_cast<int64_t>(static_cast<uint64_t>(p.query_start_loc.at(b + 1)) -
+                              static_cast<uint64_t>(p.query_start_loc.at(b)));
 }
 
 /// Every check of row b in class order. @p first_row is the smallest b' whose r is this row's (b
@@ -168,7 +172,9 @@ ADVSTEP_HOST_DEVICE inline void write_post_update_row(const PostUpdatePlan& p, i
   int64_t r = 0;
   if (!updates_state_row(p, b, r)) return;  // a skipped row
   const int64_t sampled = p.num_sampled.at(b);
-  p.num_computed_tokens.store(r, p.computed_in.at(r) + post_update_tokens(p, b) - p.num_rejected.at(b));
+  // Checked to fit as a whole (F6); the partial sum nc + L alone might not fit 64 bits.
+  const Wide computed = static_cast<Wide>(p.computed_in.at(r)) + post_update_tokens(p, b) - p.num_rejected.at(b);
+  p.num_computed_tokens.store(r, static_cast<int64_t>(computed));
   if (sampled <= 0) return;
   p.last_sampled_tokens.store(r, p.sampled_tokens.at(b, sampled - 1));
   if (!p.has_history()) return;
