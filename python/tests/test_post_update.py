@@ -345,3 +345,26 @@ def test_example_2_update_in_every_array_library(array_lib) -> None:
         advstep.post_update(**state, **batch)
     array_lib.synchronize()
     assert {k: array_lib.to_list(v) for k, v in state.items()} == read
+
+
+EXTREMES = (-(2 ** 63), 2 ** 63 - 1, -1, 2 ** 31, 2 ** 62)
+
+
+def example_2_int64() -> dict:
+    return dict(idx_mapping=array([1, 3, 0]), num_computed_tokens=array([12, 4, 0, 7]),
+                last_sampled_tokens=array([[200], [0], [0], [300]]),
+                sampled_tokens=array([[-1, -1], [301, 350], [201, 260]]), num_sampled=array([0, 2, 2]),
+                num_rejected=array([0, 1, 0]), query_start_loc=array([0, 5, 8, 10]), total_len=array([3, 1, 0, 2]),
+                all_token_ids=full((4, 6), -9))
+
+
+@pytest.mark.parametrize("name", ["idx_mapping", "num_computed_tokens", "sampled_tokens", "num_sampled",
+                                  "num_rejected", "query_start_loc", "total_len"])
+def test_extreme_values_match_the_oracle(name: str) -> None:
+    """Each element of each input set to the int64 limits and near them: the oracle's verdict, no wrap."""
+    for index in range(example_2_int64()[name].numel):
+        for value in EXTREMES:
+            case = example_2_int64()
+            case[name].storage[index] = value
+            expected, got = run_both(case)
+            assert got == expected, (name, index, value)
