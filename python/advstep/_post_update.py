@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional
 
 from . import _core
@@ -75,6 +76,14 @@ def post_update(
                   last_sampled_tokens=last_sampled_tokens, sampled_tokens=sampled_tokens, num_sampled=num_sampled,
                   num_rejected=num_rejected, query_start_loc=query_start_loc, total_len=total_len,
                   all_token_ids=all_token_ids)
+    # torch tensors go through torch.ops.advstep.post_update, which torch.compile traces as one op.
+    torch_ops = sys.modules.get("advstep._torch_prepare_step")
+    if stream is None and torch_ops is not None and torch_ops.routes(
+        (idx_mapping, num_computed_tokens, last_sampled_tokens, sampled_tokens, num_sampled, num_rejected),
+        (query_start_loc, total_len, all_token_ids),
+    ):
+        torch_ops.call("post_update", arrays)
+        return
     if stream is None:
         on_current_stream(idx_mapping, lambda stream: _core.post_update(**arrays, stream=stream))
         return

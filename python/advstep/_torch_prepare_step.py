@@ -20,7 +20,9 @@ real kernels hand the tensors to the Python API (advstep.prepare_inputs, ...) as
 check is the API's own: argument errors raise advstep.ArgumentError and data faults advstep.DataFaultError,
 with no tensor written. The dispatcher converts the scalars first: a bool given for an int reaches the op
 as 0 or 1, and a value of the wrong type is torch's error (the Python API refuses both itself before it
-calls the op). CUDA tensors are handed over with the current stream of their device.
+calls the op). CUDA tensors are handed over with the current stream of their device; while that stream is
+being captured into a CUDA graph, post_update only enqueues (advstep.check_cuda_faults() reports a replay's
+fault).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any, Callable, Optional, Sequence
 import torch
 from torch.utils.dlpack import to_dlpack
 
+from . import _core
 from ._torch_op import all_tensors
 
 PREPARE_INPUTS_SCHEMA = (
@@ -80,7 +83,12 @@ def _device_of(kwargs: dict[str, Any]) -> Optional[torch.device]:
 
 
 def _run(api_name: str) -> Callable[..., None]:
-    """The real kernel of one op: the Python API on capsules of the same tensors, on the current stream."""
+    """The real kernel of one op: the Python API on capsules of the same tensors, on the current stream.
+
+    While that stream is being captured into a CUDA graph, an operation whose native entry can enqueue
+    without waiting (post_update) only enqueues, and advstep.check_cuda_faults() reports a replay's data
+    fault, as torch.ops.advstep.advance_step does; the others are called as outside a capture.
+    """
 
     def kernel(**kwargs: Any) -> None:
         import advstep
@@ -94,10 +102,19 @@ def _run(api_name: str) -> Callable[..., None]:
             api(**arguments)
             return
         with torch.cuda.device(device):
-            api(**arguments, stream=torch.cuda.current_stream().cuda_stream)
+            stream = torch.cuda.current_stream().cuda_stream
+            enqueue = _ENQUEUE_ONLY.get(api_name)
+            if enqueue is not None and torch.cuda.is_current_stream_capturing():
+                enqueue(**arguments, stream=stream, synchronous=False)
+                return
+            api(**arguments, stream=stream)
 
     kernel.__name__ = f"_{api_name}"
     return kernel
+
+
+#: The native entries that take synchronous=False, with the op's own keywords (the API adds only its stream).
+_ENQUEUE_ONLY: dict[str, Callable[..., None]] = {"post_update": _core.post_update}
 
 
 def _writes_in_place(**kwargs: Any) -> None:
@@ -123,7 +140,7 @@ def _table_list(block_tables: Any) -> Any:
     return list(block_tables) if isinstance(block_tables, (list, tuple)) else [block_tables]
 
 
-def routes(tensors: Sequence[Any], optional: Sequence[Any], block_tables: Any) -> bool:
+def routes(tensors: Sequence[Any], optional: Sequence[Any], block_tables: Any = ()) -> bool:
     """Whether a Python API call goes through its torch op: every array given is a torch.Tensor."""
     return all_tensors(tuple(tensors) + tuple(_table_list(block_tables)), tuple(optional))
 

@@ -10,11 +10,11 @@ from typing import Any, Callable
 import pytest
 
 import advstep
-from conftest import import_torch
+from conftest import import_torch, make_lib
 from prepare_step_arrays import array, full
 from prepare_step_oracle import advance_drafts as oracle_advance_drafts
 from prepare_step_oracle import post_update as oracle_post_update
-from torch_prepare_step_cases import compare, op_keywords, tensors_of, to_torch, values
+from torch_prepare_step_cases import arrays_of, compare, op_keywords, tensors_of, to_torch, values
 
 torch = import_torch()  # skipped without torch, failed without it under ADVSTEP_REQUIRE_TORCH=1
 
@@ -230,3 +230,53 @@ def test_post_update_opcheck(dtype: str, history: bool) -> None:
     if not history:
         del case["total_len"], case["all_token_ids"]
     torch.library.opcheck(torch.ops.advstep.post_update.default, (), case)
+
+
+@needs("post_update")
+def test_python_api_on_torch_tensors_is_the_op() -> None:
+    case = to_torch(example_2_post_update("int64"))
+    calls = []
+
+    class Recorder(torch.utils._python_dispatch.TorchDispatchMode):
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            calls.append(func)
+            return func(*args, **(kwargs or {}))
+
+    with Recorder():
+        advstep.post_update(**case)
+    assert calls == [torch.ops.advstep.post_update.default]
+    assert case["num_computed_tokens"].tolist() == [14, 9, 0, 9]
+
+
+@needs("post_update")
+def test_post_update_cuda_graph_capture_replay_and_fault() -> None:
+    """Captured, the op only enqueues; a replay gives the oracle's state, and a replay meeting a fault writes
+    nothing and leaves the fault to check_cuda_faults."""
+    make_lib("torch-cuda")  # skips without a GPU or without advstep's CUDA backend
+    oracle_case = example_2_post_update("int64")
+    case = to_torch(oracle_case, device="cuda")
+    originals = {name: t.clone() for name, t in tensors_of(case).items()}
+    oracle_post_update(**oracle_case)
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):  # warm-up outside the capture
+        torch.ops.advstep.post_update(**case)
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        torch.ops.advstep.post_update(**case)
+    for name, tensor in tensors_of(case).items():
+        tensor.copy_(originals[name])
+    graph.replay()
+    torch.cuda.synchronize()
+    assert values(tensors_of(case)) == {name: a.flat() for name, a in arrays_of(oracle_case).items()}
+
+    for name, tensor in tensors_of(case).items():
+        tensor.copy_(originals[name])
+    case["num_sampled"][1] = 3  # F8: n > K = 2
+    before = values(tensors_of(case))
+    graph.replay()
+    with pytest.raises(advstep.DataFaultError, match="F8") as raised:
+        advstep.check_cuda_faults()
+    assert raised.value.code == 507015
+    assert values(tensors_of(case)) == before

@@ -100,4 +100,4 @@ def compare(oracle: Callable[..., None], run: Callable[[dict[str, Any]], None], 
     return expected, got
 
 
-__all__ = ["OracleArgumentError", "compare", "op_keywords", "parse_fault", "tensors_of", "to_torch", "values"]
+__all__ = ["OracleArgumentError", "arrays_of", "compare", "op_keywords", "parse_fault", "tensors_of", "to_torch", "values"]
