@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "advstep/status.hpp"
-#include "advstep/steps.hpp"
+#include "advstep/prepare_step.hpp"
 
 namespace advstep::variants {
 
