@@ -186,6 +186,8 @@ def from_entry(entry: dict[str, Any], where: str) -> PrepareSpec:
     name = plain_name(entry["name"], f"{where}.name")
     given = dict(entry.get("tensors", {}))
     tables = given.pop(TABLE, None)
+    if tables is not None and not op.tables:
+        raise UsageError(f"{where}.tensors.{TABLE}: {op.name} takes no block tables")
     unknown = [n for n in given if n not in op.tensors]
     if unknown:
         raise UsageError(f"{where}.tensors.{unknown[0][:40]}: not a tensor of {op.name} "
@@ -199,8 +201,6 @@ def from_entry(entry: dict[str, Any], where: str) -> PrepareSpec:
             raise UsageError(f"{where}.tensors.{TABLE}: a list of 1 to {MAX_GROUPS} tables is required")
         for g, table in enumerate(tables):
             tensors[table_name(g)] = _tensor(table, f"{where}.tensors.{TABLE}[{g}]")
-    elif tables is not None:
-        raise UsageError(f"{where}.tensors.{TABLE}: {op.name} takes no block tables")
     fields = {k: v for k, v in entry.items() if k not in ("name", "op", "description", "tensors")}
     known = set(op.defaults()) | ({"block_size"} if op.tables else set())
     stray = [k for k in fields if k not in known]
