@@ -186,8 +186,8 @@ IMPLEMENTATIONS = {"numpy": numpy_impl, "torch": torch_impl, "advstep": advstep_
 
 
 def time_case(w: Workload, step, key: str) -> dict:
-    """Blocks of calls timed together, the state restored between blocks; the best block gives the
-    figure (the median is kept too). Blocks are shorter for slow calls so a case stays within
+    """Blocks of calls timed together, the state restored between blocks; the median block gives the
+    figure (the best is kept too, as min_ns). Blocks are shorter for slow calls so a case stays within
     TIME_BUDGET_S."""
     w.reset()
     start = time.perf_counter()
