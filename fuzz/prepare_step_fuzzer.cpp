@@ -119,10 +119,14 @@ class Source {
   explicit Source(FuzzedDataProvider& in) : in_(in) {}
   int64_t value(int64_t low, int64_t high, bool narrow) {
     switch (in_.ConsumeIntegralInRange<int>(0, 15)) {
-      case 0: return narrow ? INT32_MAX : INT64_MAX - in_.ConsumeIntegralInRange<int64_t>(0, 2);
-      case 1: return -in_.ConsumeIntegralInRange<int64_t>(1, 3);
-      case 2: return narrow ? in_.ConsumeIntegral<int32_t>() : in_.ConsumeIntegral<int64_t>();
-      default: return in_.ConsumeIntegralInRange<int64_t>(low, high);
+      case 0:
+        return narrow ? INT32_MAX : INT64_MAX - in_.ConsumeIntegralInRange<int64_t>(0, 2);
+      case 1:
+        return -in_.ConsumeIntegralInRange<int64_t>(1, 3);
+      case 2:
+        return narrow ? in_.ConsumeIntegral<int32_t>() : in_.ConsumeIntegral<int64_t>();
+      default:
+        return in_.ConsumeIntegralInRange<int64_t>(low, high);
     }
   }
   bool rarely() { return in_.ConsumeIntegralInRange<int>(0, 15) == 0; }
@@ -183,16 +187,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     ? src.tensor({Rmax}, true, [&](int64_t, int64_t, bool n) { return src.value(0, 1000, n); })
                     : Tensor();
   const bool last_column = src.coin();
-  Tensor drafts = src.coin() ? src.tensor({Rmax, S}, true, [&](int64_t, int64_t, bool n) { return src.value(0, 1000, n); })
-                             : Tensor();
-  Tensor prefill = src.coin() ? src.tensor({Rmax}, true, [&](int64_t, int64_t, bool n) { return src.value(0, 12, n); })
-                              : Tensor();
+  Tensor drafts = src.coin()
+                      ? src.tensor({Rmax, S}, true, [&](int64_t, int64_t, bool n) { return src.value(0, 1000, n); })
+                      : Tensor();
+  Tensor prefill =
+      src.coin() ? src.tensor({Rmax}, true, [&](int64_t, int64_t, bool n) { return src.value(0, 12, n); }) : Tensor();
   // cu_num_logits: per row nb .. nb + S logits (a few more or fewer now and then).
   int64_t logits = 0;
-  Tensor cu = with_cu ? src.tensor({R + 1}, true, [&](int64_t i, int64_t, bool n) {
-                          if (i > 0) logits += src.rarely() ? src.in(0, 6) : nb + src.in(0, S);
-                          return src.rarely() ? src.value(0, 8, n) : logits;
-                        })
+  Tensor cu = with_cu ? src.tensor({R + 1}, true,
+                                   [&](int64_t i, int64_t, bool n) {
+                                     if (i > 0) logits += src.rarely() ? src.in(0, 6) : nb + src.in(0, S);
+                                     return src.rarely() ? src.value(0, 8, n) : logits;
+                                   })
                       : Tensor();
   std::vector<Tensor> tables;
   for (int64_t g = 0; g < G; ++g) {
@@ -247,8 +253,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     must_refuse = true;
   }
 
-  std::vector<Tensor*> all = {&idx, &qsl, &nc, &last, &drafts, &prefill, &cu, &positions, &seq_lens, &slots,
-                              &input_ids, &logits_out, &token_lens, &dcp};
+  std::vector<Tensor*> all = {&idx,       &qsl,      &nc,    &last,      &drafts,     &prefill,    &cu,
+                              &positions, &seq_lens, &slots, &input_ids, &logits_out, &token_lens, &dcp};
   for (Tensor& t : tables) all.push_back(&t);
   std::vector<std::vector<unsigned char>> before;
   for (const Tensor* t : all) before.push_back(t->snapshot());
@@ -257,7 +263,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::vector<int64_t>> want;
   for (const Tensor* t : outputs) want.push_back(t->logical());
   auto expect = [&](size_t out, int64_t k, Wide value, const char* what) {
-    if (k < 0 || static_cast<size_t>(k) >= want[out].size()) fail(std::string("accepted an output too short for a ") + what);
+    if (k < 0 || static_cast<size_t>(k) >= want[out].size())
+      fail(std::string("accepted an output too short for a ") + what);
     if (!outputs[out]->fits(value)) fail(std::string("accepted a ") + what + " that does not fit its output (F6)");
     want[out][static_cast<size_t>(k)] = static_cast<int64_t>(value);
   };
@@ -305,8 +312,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     expect(1, b, s, "seq_lens");
     if (dcp.given()) {
       const Wide span = Wide{cp} * interleave;
-      expect(6, b, (s / span) * interleave + std::min<Wide>(std::max<Wide>(s % span - Wide{rank} * interleave, 0), interleave),
-                  "dcp_local_seq_lens");
+      expect(
+          6, b,
+          (s / span) * interleave + std::min<Wide>(std::max<Wide>(s % span - Wide{rank} * interleave, 0), interleave),
+          "dcp_local_seq_lens");
     }
     for (int64_t t = qs; t < qe; ++t) {
       const Wide p = Wide{n} + (t - qs);
@@ -365,8 +374,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::vector<int64_t> got = outputs[k]->logical();
     for (size_t e = 0; e < got.size(); ++e) {
       if (got[e] != want[k][e]) {
-        fail(std::string(kNames[k]) + "[" + std::to_string(e) + "] = " + std::to_string(got[e]) + ", the formulas give " +
-             std::to_string(want[k][e]));
+        fail(std::string(kNames[k]) + "[" + std::to_string(e) + "] = " + std::to_string(got[e]) +
+             ", the formulas give " + std::to_string(want[k][e]));
       }
     }
   }

@@ -73,7 +73,8 @@ def explain(case: PrepareCase, observed: dict[str, np.ndarray], show: int,
         kept = " (its inputs unchanged: a fault writes nothing)" if result.library_fault else ""
         print(f"  reproduces all {len(case.outputs)} tensors{kept}")
     else:
-        print(f"  {total_mismatches(found)} of {size} elements differ, first at {found[0].first('predicted', 'observed')}")
+        first = found[0].first("predicted", "observed")
+        print(f"  {total_mismatches(found)} of {size} elements differ, first at {first}")
         shown = 0
         for difference in found:
             want, got = np.asarray(difference.expected).reshape(-1), np.asarray(difference.actual).reshape(-1)

@@ -11,13 +11,15 @@ an account of an element whose inputs are out of range says so instead of readin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+import re
+from typing import Optional
 
 import numpy as np
 
+from .prepare_account import Account, Context, kept, row_where, zeroed
 from .prepare_case import PrepareCase
 from .prepare_ops import ADVANCE_DRAFTS, POST_UPDATE, PREPARE_INPUTS, table_name
+from .prepare_terms_state import state_account
 
 #: What each data fault class means (prepare_step.md section 4), for explain's report of a fault.
 FAULT_CLASSES = {
@@ -32,83 +34,9 @@ FAULT_CLASSES = {
 }
 
 
-@dataclass
-class Account:
-    """Where an element comes from (``where``), how (``formula``), and the value (None: kept)."""
-
-    where: str
-    formula: str
-    value: Optional[int]
-
-    def text(self) -> str:
-        return f"{self.where}: {self.formula}" if self.where else self.formula
-
-
-class _Context:
-    """A case's inputs as flat int64 lists, read safely, and the row each token and logit belongs to."""
-
-    def __init__(self, case: PrepareCase) -> None:
-        self.case = case
-        self.s = case.settings
-        self.flat = {name: np.asarray(a, dtype=np.int64).reshape(-1).tolist() for name, a in case.tensors.items()}
-        self.rows = len(self.flat["idx_mapping"])
-        self.rewrite = bool(self.s.get("rewrite_query_start_loc"))
-        self.token_row = self._owner("positions" if "positions" in self.flat else None, self.qs)
-        self.logit_row = self._owner("logits_indices", self.cu) if "cu_num_logits" in self.flat else {}
-
-    def get(self, name: str, index: int) -> Optional[int]:
-        values = self.flat.get(name)
-        return values[index] if values is not None and 0 <= index < len(values) else None
-
-    def width(self, name: str) -> int:
-        shape = self.case.tensors[name].shape
-        return int(shape[1]) if len(shape) > 1 else 1
-
-    def cell(self, name: str, row: int, column: int) -> Optional[int]:
-        """``name[row, column]`` of a 2-D tensor (None outside it)."""
-        width = self.width(name)
-        return self.get(name, row * width + column) if 0 <= column < width and row >= 0 else None
-
-    def qs(self, b: int) -> Optional[int]:
-        return min(b, self.rows) if self.rewrite else self.get("query_start_loc", b)
-
-    def cu(self, b: int) -> Optional[int]:
-        return self.get("cu_num_logits", b)
-
-    def _owner(self, name: Optional[str], start: Any) -> dict[int, int]:
-        """Element -> the row b whose [start(b), start(b + 1)) holds it (the first such row)."""
-        owner: dict[int, int] = {}
-        size = len(self.flat[name]) if name in self.flat else 0
-        for b in range(self.rows):
-            low, high = start(b), start(b + 1)
-            if low is None or high is None:
-                break
-            for k in range(max(low, 0), min(high, size)):
-                owner.setdefault(k, b)
-        return owner
-
-    def total(self) -> int:
-        return self.qs(self.rows) or 0
-
-
-def _row_where(c: _Context, b: int, r: Optional[int], t: Optional[int] = None) -> str:
-    text = f"row b = {b} (idx_mapping[{b}] = state row r = {r})"
-    if t is not None:
-        text += f", token t = {t} (j = {t - (c.qs(b) or 0)})"
-    return text
-
-
-def _kept(c: _Context, tensor: str, index: int, why: str) -> Account:
-    return Account("", f"{tensor}[{index}] {why}: not written, keeps its input {c.get(tensor, index)}", None)
-
-
-def _zeroed(tensor: str, index: int, why: str) -> Account:
-    return Account("", f"{tensor}[{index}] {why}: set to 0 (tail zero)", 0)
-
-
 # ---- positions and slots, shared by prepare_inputs and advance_drafts ----------------------------------
 
-def _state_position(c: _Context, b: int, t: int) -> tuple[Optional[int], str, bool]:
+def _state_position(c: Context, b: int, t: int) -> tuple[Optional[int], str, bool]:
     """P of token t of row b in STATE mode: nc[r] + j."""
     r = c.get("idx_mapping", b)
     nc = c.get("num_computed_tokens", r) if r is not None and r >= 0 else None
@@ -118,11 +46,11 @@ def _state_position(c: _Context, b: int, t: int) -> tuple[Optional[int], str, bo
     return nc + j, f"num_computed_tokens[{r}] + j = {nc} + {j} = {nc + j}", False
 
 
-def _delta(c: _Context, b: int) -> Optional[int]:
+def _delta(c: Context, b: int) -> Optional[int]:
     return c.get("delta", b) if "delta" in c.flat else c.s.get("delta", 1)
 
 
-def _advance_position(c: _Context, b: int, t: int) -> tuple[Optional[int], str, bool]:
+def _advance_position(c: Context, b: int, t: int) -> tuple[Optional[int], str, bool]:
     """P of token t of row b in ADVANCE mode: pos_in[t] + delta_b, clamped or padded above pos_cap."""
     source = "pos_in" if "pos_in" in c.flat else "positions"
     old, delta = c.get(source, t), _delta(c, b)
@@ -138,13 +66,13 @@ def _advance_position(c: _Context, b: int, t: int) -> tuple[Optional[int], str, 
     return p, text, False
 
 
-def _position(c: _Context, b: int, t: int) -> tuple[Optional[int], str, bool]:
+def _position(c: Context, b: int, t: int) -> tuple[Optional[int], str, bool]:
     return (_advance_position if c.case.op == ADVANCE_DRAFTS else _state_position)(c, b, t)
 
 
-def _slot(c: _Context, g: int, b: int, t: int) -> Account:
+def _slot(c: Context, g: int, b: int, t: int) -> Account:
     r = c.get("idx_mapping", b)
-    where = _row_where(c, b, r, t) + f", group g = {g}"
+    where = row_where(c, b, r, t) + f", group g = {g}"
     p, p_text, capped = _position(c, b, t)
     if p is None or r is None:
         return Account(where, p_text, None)
@@ -177,7 +105,7 @@ def _slot(c: _Context, g: int, b: int, t: int) -> Account:
     return Account(where, formula, block * size + offset)
 
 
-def _token_tensor(c: _Context, tensor: str, index: int, group: int = 0) -> Account:
+def _token_tensor(c: Context, tensor: str, index: int, group: int = 0) -> Account:
     """positions, token_seq_lens or slot_mapping[group] at token ``index``."""
     b = c.token_row.get(index)
     if b is None:
@@ -185,12 +113,12 @@ def _token_tensor(c: _Context, tensor: str, index: int, group: int = 0) -> Accou
             return Account("", f"slot_mapping[{group}, {index}]: token t = {index} at or past T = "
                                f"query_start_loc[R] = {c.total()}: -1 (the slot tail)", -1)
         if tensor == "positions" and c.s.get("token_tail") == "zero":
-            return _zeroed(tensor, index, f"token t = {index} at or past T = {c.total()}")
-        return _kept(c, tensor, index, f"token t = {index} at or past T = {c.total()}")
+            return zeroed(tensor, index, f"token t = {index} at or past T = {c.total()}")
+        return kept(c, tensor, index, f"token t = {index} at or past T = {c.total()}")
     if tensor == "slot_mapping":
         return _slot(c, group, b, index)
     p, p_text, _ = _position(c, b, index)
-    where = _row_where(c, b, c.get("idx_mapping", b), index)
+    where = row_where(c, b, c.get("idx_mapping", b), index)
     if tensor == "positions" or p is None:
         return Account(where, f"{tensor}[{index}] = P = {p_text}", p)
     return Account(where, f"token_seq_lens[{index}] = P + 1 = {p + 1} (P = {p_text})", p + 1)
@@ -198,7 +126,7 @@ def _token_tensor(c: _Context, tensor: str, index: int, group: int = 0) -> Accou
 
 # ---- per-row lengths and the tokens ------------------------------------------------------------------
 
-def _row_length(c: _Context, b: int) -> tuple[Optional[int], str, bool]:
+def _row_length(c: Context, b: int) -> tuple[Optional[int], str, bool]:
     """seq_lens[b] of a batch row, its formula, and whether the row is capped (on_cap pad)."""
     r = c.get("idx_mapping", b)
     qs, qe = c.qs(b), c.qs(b + 1)
@@ -223,21 +151,22 @@ def _row_length(c: _Context, b: int) -> tuple[Optional[int], str, bool]:
     return value, text, False
 
 
-def _row_tensor(c: _Context, tensor: str, b: int) -> Account:
+def _row_tensor(c: Context, tensor: str, b: int) -> Account:
     """seq_lens[b] or dcp_local_seq_lens[b]."""
     if b >= c.rows:
         if c.s.get("seq_lens_tail") == "zero":
-            return _zeroed(tensor, b, f"row {b} at or past R = {c.rows}")
-        return _kept(c, tensor, b, f"row {b} at or past R = {c.rows}")
+            return zeroed(tensor, b, f"row {b} at or past R = {c.rows}")
+        return kept(c, tensor, b, f"row {b} at or past R = {c.rows}")
     value, text, _ = _row_length(c, b)
-    where = _row_where(c, b, c.get("idx_mapping", b))
+    where = row_where(c, b, c.get("idx_mapping", b))
     if tensor == "seq_lens" or value is None:
         return Account(where, f"seq_lens[{b}] = {text}", value)
     cp, rank, i = c.s.get("cp_size", 1), c.s.get("cp_rank", 0), c.s.get("cp_interleave", 1)
     span = cp * i
     local = (value // span) * i + min(max(value % span - rank * i, 0), i)
     return Account(where, f"s = seq_lens[{b}] = {value}; (s // (cp * I)) * I + min(max(s % (cp * I) - cp_rank * I, "
-                          f"0), I) = ({value} // {span}) * {i} + min(max({value % span} - {rank * i}, 0), {i}) = {local}",
+                          f"0), I) = ({value} // {span}) * {i} + min(max({value % span} - {rank * i}, 0), {i}) "
+                          f"= {local}",
                    local)
 
 
@@ -247,7 +176,7 @@ def _last_token(row: list[int]) -> tuple[Optional[int], int]:
     return (row[first - 1], first - 1) if first > 0 else (None, -1)
 
 
-def _bonus(c: _Context, b: int, r: int) -> tuple[Optional[int], str]:
+def _bonus(c: Context, b: int, r: int) -> tuple[Optional[int], str]:
     if c.case.op == PREPARE_INPUTS:
         return c.get("last_sampled_tokens", r), f"last_sampled_tokens[{r}] = {c.get('last_sampled_tokens', r)}"
     if "tokens" in c.flat:
@@ -255,17 +184,18 @@ def _bonus(c: _Context, b: int, r: int) -> tuple[Optional[int], str]:
     width = c.width("sampled_token_ids")
     row = c.flat["sampled_token_ids"][b * width:(b + 1) * width]
     value, column = _last_token(row)
-    return value, f"lastToken(sampled_token_ids[{b}] = {row[:8]}{' ...' if len(row) > 8 else ''}) = {value} (column {column})"
+    shown = f"{row[:8]}{' ...' if len(row) > 8 else ''}"
+    return value, f"lastToken(sampled_token_ids[{b}] = {shown}) = {value} (column {column})"
 
 
-def _input_id(c: _Context, t: int) -> Account:
+def _input_id(c: Context, t: int) -> Account:
     b = c.token_row.get(t)
     if b is None:
         if c.s.get("token_tail") == "zero":
-            return _zeroed("input_ids", t, f"token t = {t} at or past T = {c.total()}")
-        return _kept(c, "input_ids", t, f"token t = {t} at or past T = {c.total()}")
+            return zeroed("input_ids", t, f"token t = {t} at or past T = {c.total()}")
+        return kept(c, "input_ids", t, f"token t = {t} at or past T = {c.total()}")
     r = c.get("idx_mapping", b)
-    where = _row_where(c, b, r, t)
+    where = row_where(c, b, r, t)
     qe = c.qs(b + 1) or 0
     if c.case.op == ADVANCE_DRAFTS:
         first = qe - (qe - (c.qs(b) or 0))
@@ -296,63 +226,23 @@ def _input_id(c: _Context, t: int) -> Account:
     return Account(where, f"{decode_text}; neither the bonus nor a draft position: not written", None)
 
 
-def _logit(c: _Context, i: int) -> Account:
+def _logit(c: Context, i: int) -> Account:
     b = c.logit_row.get(i)
     if b is None:
-        return _kept(c, "logits_indices", i, f"at or past cu_num_logits[R] = {c.cu(c.rows)}")
+        return kept(c, "logits_indices", i, f"at or past cu_num_logits[R] = {c.cu(c.rows)}")
     qe, low, high = c.qs(b + 1) or 0, c.cu(b) or 0, c.cu(b + 1) or 0
     logits, k = high - low, i - low
-    return Account(_row_where(c, b, c.get("idx_mapping", b)),
-                   f"logits_indices[cu[{b}] + k = {low} + {k}] = qe - NL + k = {qe} - {logits} + {k} = {qe - logits + k}",
+    return Account(row_where(c, b, c.get("idx_mapping", b)),
+                   f"logits_indices[cu[{b}] + k = {low} + {k}] = qe - NL + k = {qe} - {logits} + {k} = "
+                   f"{qe - logits + k}",
                    qe - logits + k)
-
-
-# ---- post_update: state rows ------------------------------------------------------------------------
-
-def _state_row(c: _Context, r: int) -> Optional[int]:
-    """The batch row b naming state row r (the first; two are a fault)."""
-    idx = c.flat["idx_mapping"]
-    return idx.index(r) if r in idx else None
-
-
-def _post_update(c: _Context, tensor: str, index: int) -> Account:
-    width = c.width(tensor) if tensor == "all_token_ids" else 1
-    r, column = divmod(index, width)
-    b = _state_row(c, r)
-    if b is None:
-        return _kept(c, tensor, index, f"state row r = {r}: no batch row names it")
-    where = f"state row r = {r} (idx_mapping[{b}] = {r}, row b = {b})"
-    n, rejected = c.get("num_sampled", b), c.get("num_rejected", b)
-    if n is None or rejected is None:
-        return Account(where, f"num_sampled[{b}] or num_rejected[{b}] is outside its tensor", None)
-    sampled_width = c.width("sampled_tokens")
-    if tensor == "num_computed_tokens":
-        length = (c.get("query_start_loc", b + 1) or 0) - (c.get("query_start_loc", b) or 0) \
-            if "query_start_loc" in c.flat else 0
-        old = c.get(tensor, r)
-        return Account(where, f"num_computed_tokens[{r}] + L_b - num_rejected[{b}] = {old} + {length} - {rejected} "
-                              f"= {old + length - rejected}", old + length - rejected)
-    if n <= 0:
-        return Account(where, f"num_sampled[{b}] = {n}: nothing sampled, {tensor}[{index}] keeps "
-                              f"{c.get(tensor, index)}", None)
-    if tensor == "last_sampled_tokens":
-        value = c.cell("sampled_tokens", b, n - 1)
-        return Account(where, f"sampled_tokens[{b}, num_sampled - 1 = {n - 1}] = {value}", value)
-    start = c.get("total_len", r)
-    if tensor == "total_len":
-        return Account(where, f"total_len[{r}] + num_sampled[{b}] = {start} + {n} = {start + n}", start + n)
-    if start is not None and start <= column < start + n and column - start < sampled_width:
-        value = c.cell("sampled_tokens", b, column - start)
-        return Account(where, f"all_token_ids[{r}, {column}] = sampled_tokens[{b}, {column} - total_len {start}] = "
-                              f"{value}", value)
-    return _kept(c, tensor, index, f"column {column} outside [total_len, total_len + n) = [{start}, {start + n})")
 
 
 # ---- the entry points ---------------------------------------------------------------------------------
 
-def _account(c: _Context, tensor: str, index: int) -> Account:
+def _account(c: Context, tensor: str, index: int) -> Account:
     if c.case.op == POST_UPDATE:
-        return _post_update(c, tensor, index)
+        return state_account(c, tensor, index)
     if tensor == "slot_mapping":
         tokens = len(c.flat["positions"])
         group, t = divmod(index, tokens) if tokens else (0, index)
@@ -368,7 +258,7 @@ def _account(c: _Context, tensor: str, index: int) -> Account:
     if c.rewrite:  # query_start_loc of advance_drafts
         return Account("", f"query_start_loc[{index}] = min(i, R) = min({index}, {c.rows}) (rewritten)",
                        min(index, c.rows))
-    return _kept(c, tensor, index, "(not rewritten)")
+    return kept(c, tensor, index, "(not rewritten)")
 
 
 def element_terms(case: PrepareCase, tensor: str, index: int) -> str:
@@ -376,13 +266,13 @@ def element_terms(case: PrepareCase, tensor: str, index: int) -> str:
     size = int(np.asarray(case.tensors[tensor]).size)
     if not 0 <= index < size:
         return f"{tensor} has {size} elements, none at {index}"
-    return _account(_Context(case), tensor, index).text()
+    return _account(Context(case), tensor, index).text()
 
 
 def predicted(case: PrepareCase) -> dict[str, np.ndarray]:
     """Every output of ``case`` recomputed element by element from the row formulas (a kept element holds
     its input). Meant for a case the library ran without a fault."""
-    c = _Context(case)
+    c = Context(case)
     out = {}
     for tensor in case.outputs:
         values = np.array(case.tensors[tensor], dtype=np.int64, copy=True)
@@ -397,7 +287,5 @@ def predicted(case: PrepareCase) -> dict[str, np.ndarray]:
 
 def fault_class(message: str) -> Optional[str]:
     """"F5: a block index past the bound ..." for a library data fault message naming its class."""
-    import re
-
     match = re.search(r"data fault (F[1-8])", message)
     return f"{match.group(1)}: {FAULT_CLASSES[match.group(1)]}" if match else None
