@@ -173,3 +173,67 @@ def test_drawn_values_are_seeded(tmp_path, capsys) -> None:
         assert (np.load(tmp_path / "a" / name / "inputs" / "num_computed_tokens.npy").tolist()
                 == np.load(tmp_path / "b" / name / "inputs" / "num_computed_tokens.npy").tolist())
     assert advstep("check", tmp_path / "a", tmp_path / "b") == 0
+
+
+def entry_of(name: str, arrays: dict) -> dict:
+    """A case file entry of a random prepare_inputs call (test_prepare_inputs.random_case)."""
+    from prepare_step_arrays import Array
+
+    def tensor(a: Array) -> dict:
+        return {"values": list(a.storage), "shape": list(a.shape), "dtype": a.dtype}
+
+    entry: dict = {"name": name, "op": "prepare_inputs", "tensors": {}}
+    for key, value in arrays.items():
+        if key == "block_tables":
+            entry["tensors"][key] = [tensor(t) for t in (value if isinstance(value, list) else [value])]
+        elif isinstance(value, Array):
+            entry["tensors"][key] = tensor(value)
+        else:
+            entry[key] = value
+    return entry
+
+
+def test_random_cases_agree_with_the_row_formulas_through_every_verb(tmp_path, capsys) -> None:
+    """golden recomputes each case's outputs from the row formulas (prepare_terms.py) and writes nothing
+    where the library differs; over seeded random calls (DCP, two groups, tails, drafts, faults planted)
+    the two agree, and explain then reproduces every case."""
+    import random
+
+    from test_prepare_inputs import plant_fault, random_case
+
+    entries = []
+    for seed in range(80):
+        rng = random.Random(seed)
+        arrays = random_case(rng)
+        if seed % 4 == 0:
+            plant_fault(rng, arrays)
+        entries.append(entry_of(f"r{seed}", arrays))
+    path = cli_fixtures.own(tmp_path / "random.json", entries)
+    status = advstep("golden", path, "--out", tmp_path / "gold")
+    out = capsys.readouterr()
+    assert status == 0, out
+    assert "golden: 80 cases written" in out.out and "with an expected data fault" in out.out
+    written = [f"r{seed}" for seed in range(80)
+               if "expected" in json.loads((tmp_path / "gold" / f"r{seed}" / "manifest.json").read_text())]
+    assert len(written) > 40
+    for name in written[::4]:
+        assert advstep("explain", tmp_path / "gold" / name, tmp_path / "gold" / name) == 0
+        assert "explain: every case is reproduced by the library" in capsys.readouterr().out
+
+
+def test_golden_writes_nothing_where_the_library_and_the_formulas_differ(tmp_path, capsys, monkeypatch) -> None:
+    from advstep.cli import library
+
+    computed = library.compute
+
+    def off_by_one(case, semantics, device):
+        outputs = computed(case, semantics, device)
+        outputs["seq_lens"].reshape(-1)[1] += 1
+        return outputs
+
+    monkeypatch.setattr(library, "compute", off_by_one)
+    assert advstep("golden", EXAMPLES, "--out", tmp_path / "gold") == 1
+    out = capsys.readouterr().out
+    assert ("case ex1_cuda_graph_padding: the library and the reference disagree, nothing written for it: seq_lens: "
+            "1 of 6 elements differ, first at seq_lens[1]: row formulas 10, library 11") in out
+    assert not (tmp_path / "gold").exists()
