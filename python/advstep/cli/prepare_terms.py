@@ -256,8 +256,8 @@ def _account(c: Context, tensor: str, index: int) -> Account:
     if tensor == "logits_indices":
         return _logit(c, index)
     if c.rewrite:  # query_start_loc of advance_drafts
-        return Account("", f"query_start_loc[{index}] = min(i, R) = min({index}, {c.rows}) (rewritten)",
-                       min(index, c.rows))
+        value = min(index, c.rows)
+        return Account("", f"query_start_loc[{index}] = min(i, R) = min({index}, {c.rows}) = {value} (rewritten)", value)
     return kept(c, tensor, index, "(not rewritten)")
 
 

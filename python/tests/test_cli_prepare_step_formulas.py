@@ -1,0 +1,84 @@
+"""The command's own row formulas (cli/prepare_terms.py, which golden checks the library against and explain
+prints) give the spec's worked examples for all three operations, from the shipped case files; and once the
+library has advance_drafts and post_update, golden writes the same values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import advstep
+from advstep.cli import case_files
+from advstep.cli.prepare_terms import element_terms, predicted
+from cli_sandbox import advstep as command
+
+CASES = Path(__file__).resolve().parents[2] / "examples" / "cases"
+
+
+def drawn(file: str) -> dict:
+    return {spec.name: case_files.generate(spec, 0, k, 0, spec.name)
+            for k, spec in enumerate(case_files.load(str(CASES / file)))}
+
+
+def flat(outputs: dict, name: str) -> list[int]:
+    return np.asarray(outputs[name]).reshape(-1).tolist()
+
+
+EX3 = {
+    "ex3_step1": {"positions": [11, 8, 0, 0, 0, 0], "seq_lens": [12, 9, 0, 0], "input_ids": [500, 600, 0, 0, 0, 0],
+                  "slot_mapping": [23, 32, -1, -1, -1, -1], "query_start_loc": [0, 1, 2, 2, 2]},
+    "ex3_step2": {"positions": [11, 9, 0, 0, 0, 0], "seq_lens": [12, 10, 0, 0], "input_ids": [501, 601, 0, 0, 0, 0],
+                  "slot_mapping": [23, 33, -1, -1, -1, -1], "query_start_loc": [0, 1, 2, 2, 2]},
+    "ex3_step1_pad": {"positions": [0, 8, 0, 0, 0, 0], "seq_lens": [1, 9, 0, 0],
+                      "slot_mapping": [-1, 32, -1, -1, -1, -1]},
+}
+EX2_POST = {"num_computed_tokens": [14, 9, 0, 9], "last_sampled_tokens": [260, 0, 0, 350]}
+
+
+@pytest.mark.parametrize("name", sorted(EX3))
+def test_the_formulas_give_example_3(name) -> None:
+    outputs = predicted(drawn("advance_drafts.json")[name])
+    for tensor, values in EX3[name].items():
+        assert flat(outputs, tensor) == values, tensor
+
+
+def test_the_formulas_give_example_2s_update() -> None:
+    outputs = predicted(drawn("post_update.json")["ex2_post_update"])
+    for tensor, values in EX2_POST.items():
+        assert flat(outputs, tensor) == values, tensor
+
+
+def test_the_accounts_name_the_cap_the_bonus_and_the_state_row() -> None:
+    step1 = drawn("advance_drafts.json")["ex3_step1"]
+    assert element_terms(step1, "positions", 0) == (
+        "row b = 0 (idx_mapping[0] = state row r = 2), token t = 0 (j = 0): positions[0] = P = pos_in[0] + delta_b "
+        "= 11 + 1 = 12 > pos_cap 11: clamped to 11")
+    assert "seq_base[0] - seq_sub[0] + delta_b = 12 - 0 + 1 = 13, min with seq_cap 12 = 12" in \
+        element_terms(step1, "seq_lens", 0)
+    assert "the bonus token at qe - NL = 1: tokens[1] = 600" in element_terms(step1, "input_ids", 1)
+    assert "query_start_loc[3] = min(i, R) = min(3, 2) = 2 (rewritten)" in element_terms(step1, "query_start_loc", 3)
+    pad = drawn("advance_drafts.json")["ex3_step1_pad"]
+    assert "padded to 0 (on_cap pad, slot -1)" in element_terms(pad, "slot_mapping", 0)
+    assert "the row's token passed pos_cap 11 (on_cap pad): 1" in element_terms(pad, "seq_lens", 0)
+    post = drawn("post_update.json")["ex2_post_update"]
+    assert element_terms(post, "num_computed_tokens", 3) == (
+        "state row r = 3 (idx_mapping[1] = 3, row b = 1): num_computed_tokens[3] + L_b - num_rejected[1] = "
+        "7 + 3 - 1 = 9")
+    assert "sampled_tokens[2, num_sampled - 1 = 1] = 260" in element_terms(post, "last_sampled_tokens", 0)
+    assert "no batch row names it" in element_terms(post, "num_computed_tokens", 2)
+
+
+@pytest.mark.parametrize("file, expected", [("advance_drafts.json", EX3), ("post_update.json",
+                                                                            {"ex2_post_update": EX2_POST})])
+def test_golden_writes_the_examples_once_the_library_has_the_operation(tmp_path, capsys, file, expected) -> None:
+    op = file.split(".")[0]
+    if not hasattr(advstep, op):
+        pytest.skip(f"this advstep has no {op} yet")
+    assert command("golden", CASES / file, "--out", tmp_path / "gold") == 0, capsys.readouterr()
+    for name, tensors in expected.items():
+        for tensor, values in tensors.items():
+            got = np.load(tmp_path / "gold" / name / "expected" / f"{tensor}.npy").reshape(-1).tolist()
+            assert got == values, (name, tensor)
+    assert command("check", tmp_path / "gold", tmp_path / "gold") == 0
