@@ -19,6 +19,8 @@ def tensors(**changes) -> dict:
     return case("ex1_cuda_graph_padding", tensor=changes)
 
 
+ADVANCE = json.loads((EXAMPLES.parent / "advance_drafts.json").read_text())["cases"][1]
+
 HOSTILE = [
     # (what, the entry, words the one line must hold)
     ("a wrong shape", tensors(positions={"values": [[7, 7], [7, 7]]}), ["positions"]),
@@ -49,6 +51,15 @@ HOSTILE = [
     ("values that do not fill the shape", tensors(positions={"values": [1, 2], "shape": [3]}), ["positions"]),
     ("ragged values", tensors(positions={"values": [[1], [1, 2]]}), ["positions"]),
     ("a range upside down", tensors(positions={"shape": [8], "range": [5, 1]}), ["positions", "range"]),
+    ("delta as a scalar and a tensor", {**ADVANCE, "delta": 1, "tensors": {**ADVANCE["tensors"],
+                                                                           "delta": {"values": [1, 1]}}}, ["delta"]),
+    ("a number for a flag", {**ADVANCE, "rewrite_query_start_loc": 1}, ["rewrite_query_start_loc"]),
+    ("a state tensor advance_drafts does not take", {**ADVANCE, "tensors": {
+        **ADVANCE["tensors"], "num_computed_tokens": {"values": [1]}}}, ["num_computed_tokens", "advance_drafts"]),
+    ("a post_update without its sampled tokens", {"name": "p", "op": "post_update", "tensors": {
+        "idx_mapping": {"values": [0]}, "num_computed_tokens": {"values": [0]},
+        "last_sampled_tokens": {"values": [0]}, "num_sampled": {"values": [0]}, "num_rejected": {"values": [0]}}},
+     ["sampled_tokens", "missing"]),
     ("block tables on post_update", {"name": "p", "op": "post_update", "tensors": {
         "block_tables": [{"values": [[1]]}]}}, ["block_tables"]),
 ]
