@@ -198,8 +198,7 @@ def _input_id(c: Context, t: int) -> Account:
     where = row_where(c, b, r, t)
     qe = c.qs(b + 1) or 0
     if c.case.op == ADVANCE_DRAFTS:
-        first = qe - (qe - (c.qs(b) or 0))
-        nb, drafts, decode_text = 1, qe - first - 1, "ADVANCE row"
+        nb, drafts, decode_text = 1, qe - (c.qs(b) or 0) - 1, "ADVANCE row (always a decode row), NL = L"
     else:
         nb = c.s.get("num_bonus", 1)
         logits = (c.cu(b + 1) or 0) - (c.cu(b) or 0) if "cu_num_logits" in c.flat else nb
