@@ -82,3 +82,48 @@ def test_golden_writes_the_examples_once_the_library_has_the_operation(tmp_path,
             got = np.load(tmp_path / "gold" / name / "expected" / f"{tensor}.npy").reshape(-1).tolist()
             assert got == values, (name, tensor)
     assert command("check", tmp_path / "gold", tmp_path / "gold") == 0
+
+
+def random_post_update(rng, name: str) -> dict:
+    """A post_update case: distinct state rows (some skipped with -1), n and rho in range, a history now and
+    then; now and then one value out of range (a fault the library must find, and golden then keeps)."""
+    rows, state, width = rng.randint(0, 5), rng.randint(1, 7), rng.randint(1, 4)
+    idx = rng.sample(range(state), min(rows, state)) + [-1] * max(0, rows - state)
+    rng.shuffle(idx)
+    lengths = [rng.randint(0, 4) for _ in idx]
+    qsl = [0]
+    for length in lengths:
+        qsl.append(qsl[-1] + length)
+    sampled = [[rng.randrange(1000) for _ in range(width)] for _ in idx]
+    num_sampled = [rng.randint(0, width) for _ in idx]
+    num_rejected = [rng.randint(0, length) for length in lengths]
+    dtype = lambda: rng.choice(["int32", "int64"])  # noqa: E731
+    tensors = {"idx_mapping": {"values": idx, "shape": [len(idx)], "dtype": dtype()},
+               "query_start_loc": {"values": qsl, "dtype": dtype()},
+               "num_computed_tokens": {"values": [rng.randrange(50) for _ in range(state)], "dtype": dtype()},
+               "last_sampled_tokens": {"values": [rng.randrange(1000) for _ in range(state)], "dtype": dtype()},
+               "sampled_tokens": {"values": sampled, "shape": [len(idx), width], "dtype": dtype()},
+               "num_sampled": {"values": num_sampled, "shape": [len(idx)], "dtype": dtype()},
+               "num_rejected": {"values": num_rejected, "shape": [len(idx)], "dtype": dtype()}}
+    if rng.random() < 0.5:
+        history = rng.randint(width, 12)
+        tensors["total_len"] = {"values": [rng.randint(0, history - width) for _ in range(state)], "dtype": dtype()}
+        tensors["all_token_ids"] = {"values": [[-1] * history for _ in range(state)], "dtype": dtype()}
+    if idx and rng.random() < 0.2:
+        tensors[rng.choice(["num_sampled", "num_rejected"])]["values"][0] = rng.choice([-1, 9])
+    return {"name": name, "op": "post_update", "tensors": tensors}
+
+
+def test_random_post_update_cases_agree_with_the_row_formulas(tmp_path, capsys) -> None:
+    import random
+
+    import cli_fixtures
+
+    if not hasattr(advstep, "post_update"):
+        pytest.skip("this advstep has no post_update yet")
+    entries = [random_post_update(random.Random(seed), f"p{seed}") for seed in range(60)]
+    path = cli_fixtures.own(tmp_path / "random.json", entries)
+    status = command("golden", path, "--out", tmp_path / "gold")
+    out = capsys.readouterr()
+    assert status == 0, out
+    assert "golden: 60 cases written" in out.out and "with an expected data fault" in out.out
