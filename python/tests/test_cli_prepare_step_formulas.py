@@ -127,3 +127,74 @@ def test_random_post_update_cases_agree_with_the_row_formulas(tmp_path, capsys) 
     out = capsys.readouterr()
     assert status == 0, out
     assert "golden: 60 cases written" in out.out and "with an expected data fault" in out.out
+
+
+def random_advance_drafts(rng, name: str) -> dict:
+    """An advance_drafts case: one or two groups, rows of 1 to 1 + S tokens (or rewritten to one), positions
+    inside the tables' reach, a cap now and then (clamp, or pad on one-token rows), tokens or a sampled row
+    ending in -1s, the length source from seq_lens or seq_base - seq_sub; now and then a row index out of
+    range (a fault the library must find)."""
+    rows, spec, groups = rng.randint(0, 5), rng.randint(0, 2), rng.choice([1, 1, 2])
+    state = rows + rng.randint(1, 2)
+    sizes = [rng.choice([1, 2, 4]) for _ in range(groups)]
+    width = rng.randint(1, 4)
+    reach = min(sizes) * width
+    rewrite = rng.random() < 0.4
+    lengths = [1 if rewrite else rng.randint(1, 1 + spec) for _ in range(rows)]
+    qsl = [0]
+    for length in lengths:
+        qsl.append(qsl[-1] + length)
+    tokens = qsl[-1] + rng.randint(0, 3)
+    dtype = lambda: rng.choice(["int32", "int64"])  # noqa: E731
+    vector = lambda values: {"values": values, "shape": [len(values)], "dtype": dtype()}  # noqa: E731
+    delta = rng.randint(0, 1)
+    entry = {"name": name, "op": "advance_drafts", "block_size": sizes, "delta": delta,
+             "rewrite_query_start_loc": rewrite, "bound": rng.choice(["row", "table"]),
+             "seq_lens_tail": rng.choice(["keep", "zero"])}
+    if rng.random() < 0.5:
+        entry["pos_cap"] = rng.randint(0, reach - 1)
+        entry["on_cap"] = "pad" if all(length == 1 for length in lengths) and rng.random() < 0.5 else "clamp"
+    if rng.random() < 0.5:
+        entry["seq_cap"] = rng.randint(1, 40)
+    t = {"idx_mapping": vector([rng.randrange(state) for _ in range(rows)]),
+         "query_start_loc": vector(qsl + [qsl[-1]] * rng.randint(0, 2)),
+         "pos_in": vector([rng.randint(0, max(0, reach - 1 - delta)) for _ in range(tokens)]),
+         "positions": vector([-5] * tokens), "input_ids": vector([-5] * tokens),
+         "slot_mapping": {"values": [-5] * (groups * tokens), "shape": [groups, tokens], "dtype": dtype()},
+         "seq_lens": vector([rng.randint(1, 30) for _ in range(rows + rng.randint(0, 2))]),
+         "block_tables": [{"values": [[rng.randrange(60) for _ in range(width)] for _ in range(state)],
+                           "shape": [state, width], "dtype": dtype()} for _ in range(groups)]}
+    if spec:
+        t["draft_tokens"] = {"values": [[rng.randrange(1000, 2000) for _ in range(spec)] for _ in range(state)],
+                             "shape": [state, spec], "dtype": dtype()}
+    if rng.random() < 0.5:
+        t["tokens"] = vector([rng.randrange(1000) for _ in range(rows)])
+    else:
+        width_k = rng.randint(1, 3)
+        sampled = [[rng.randrange(1000) if k < rng.randint(1, width_k) else -1 for k in range(width_k)]
+                   for _ in range(rows)]
+        t["sampled_token_ids"] = {"values": sampled, "shape": [rows, width_k], "dtype": dtype()}
+    if rng.random() < 0.5:
+        t["seq_base"] = vector([rng.randint(2, 30) for _ in range(rows)])
+        t["seq_sub"] = vector([rng.randint(0, 2) for _ in range(rows)])
+    if rng.random() < 0.3:
+        t["token_seq_lens"] = vector([-5] * tokens)
+    if rows and rng.random() < 0.15:
+        t["idx_mapping"]["values"][0] = state + 3
+    entry["tensors"] = t
+    return entry
+
+
+def test_random_advance_drafts_cases_agree_with_the_row_formulas(tmp_path, capsys) -> None:
+    import random
+
+    import cli_fixtures
+
+    if not hasattr(advstep, "advance_drafts"):
+        pytest.skip("this advstep has no advance_drafts yet")
+    entries = [random_advance_drafts(random.Random(seed), f"a{seed}") for seed in range(80)]
+    path = cli_fixtures.own(tmp_path / "random.json", entries)
+    status = command("golden", path, "--out", tmp_path / "gold")
+    out = capsys.readouterr()
+    assert status == 0, out
+    assert "golden: 80 cases written" in out.out and "with an expected data fault" in out.out
