@@ -29,6 +29,14 @@ def prepare_inputs(*, idx_mapping: object | None, query_start_loc: object | None
     advstep.prepare_inputs (block_tables a list of G tables, block_size a list of G ints).
     """
 
+def post_update(*, idx_mapping: object | None, num_computed_tokens: object | None, last_sampled_tokens: object | None, sampled_tokens: object | None, num_sampled: object | None, num_rejected: object | None, query_start_loc: object | None = None, total_len: object | None = None, all_token_ids: object | None = None, stream: int = 0, synchronous: bool = True) -> None:
+    """
+    Runs advstep::post_update on DLPack / buffer-protocol arrays, in place: the low-level entry point
+    behind advstep.post_update (optional arrays None when not given; stream the cudaStream_t as an int,
+    0 for the default stream; synchronous=False only enqueues on CUDA arrays, and a data fault then
+    waits for check_cuda_faults()).
+    """
+
 SEMANTICS: tuple = ('vllm', 'ascend')
 
 BLOCK_BOUNDS: tuple = ('table', 'row')

@@ -74,8 +74,13 @@ Status capturing(cudaStream_t stream, bool& active) {
 }  // namespace
 
 Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device) {
+  return enqueue_launcher(plan.api, [&plan](const LaunchTarget& target) { return launch(plan, target); }, stream,
+                          device);
+}
+
+Status enqueue_launcher(const char* api, const Launcher& launcher, cudaStream_t stream, int32_t device) {
   const auto runtime_failure = [&](const Status& status) {
-    return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
+    return Status(StatusCode::kRuntimeError, std::string(api) + ": " + status.message());
   };
   // Also keeps the two kernels of a launch adjacent (see enqueue_mutex()).
   std::unique_lock<std::mutex> lock(enqueue_mutex());
@@ -95,7 +100,7 @@ Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_
   if (Status s = active ? gpu.captured.take(lock, record) : stream_record(gpu, stream, lock, record); !s.ok()) {
     return runtime_failure(s);
   }
-  return launch(plan, {stream, record, gpu.multiprocessors});
+  return launcher({stream, record, gpu.multiprocessors});
 }
 
 // Waits for GPU @p device (cudaDeviceSynchronize), then collects (reads and clears) every record of
