@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/message.hpp"
+#include "variants/prepare/argument_rules.hpp"
 #include "variants/prepare/prepare_checks.hpp"
 #include "variants/prepare/prepare_plan.hpp"
 
@@ -17,7 +18,7 @@ namespace advstep::variants {
 using core::concat;
 
 Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on_device) {
-  const PrepareChecks check("advstep::advance_drafts");
+  const ArgumentRules check("advstep::advance_drafts");
   const bool rewrite = s.rewrite_query_start_loc;
   const Named idx{"idx_mapping", &s.idx_mapping, false};
   const Named qsl{"query_start_loc", &s.query_start_loc, rewrite};
@@ -56,7 +57,7 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
     return check.fail(StatusCode::kNullPointer, "pos_cap is required when on_cap is pad", "a cap", "none");
   }
   // 2: dtypes.
-  if (Status st = check.dtypes(all); !st.ok()) return st;
+  if (Status st = check_dtypes(check, all); !st.ok()) return st;
   // 3: shapes.
   const int64_t rows = s.idx_mapping.rank == 1 ? s.idx_mapping.shape[0] : 0;
   const std::string per_row = concat("1-D with at least R = ", rows, " elements");
@@ -67,7 +68,7 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
   if (Status st = check.vector(positions, "1-D [M]", 0); !st.ok()) return st;
   const int64_t m = positions.dim(0);
   if (Status st = check.vector(input_ids, concat("[M] = [", m, "]"), 0, m); !st.ok()) return st;
-  if (Status st = check.slot_mapping(slots, static_cast<int64_t>(s.block_tables.size()), m); !st.ok()) return st;
+  if (Status st = check_slot_mapping(check, slots, static_cast<int64_t>(s.block_tables.size()), m); !st.ok()) return st;
   for (const Named& table : tables) {
     if (Status st = check.matrix(table, "2-D [Rb, W]"); !st.ok()) return st;
   }
@@ -87,7 +88,7 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
   if (Status st = check.vector(seq_sub, per_row, rows); !st.ok()) return st;
   if (Status st = check.vector(token_seq_lens, concat("[M] = [", m, "]"), 0, m); !st.ok()) return st;
   // 4: scalars and options.
-  if (Status st = check.groups(s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave); !st.ok()) {
+  if (Status st = check_groups(check, s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave); !st.ok()) {
     return st;
   }
   if (s.pos_cap) {
@@ -103,7 +104,7 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
   if (Status st = option(static_cast<int32_t>(s.bound), "bound"); !st.ok()) return st;
   if (Status st = option(static_cast<int32_t>(s.seq_lens_tail), "seq_lens_tail"); !st.ok()) return st;
   // 5: memory, then the device.
-  if (Status st = check.memory(all, {{positions_at, pos_in_at}, {seq_lens_at, seq_base_at}}, on_device); !st.ok()) {
+  if (Status st = check_memory_and_device(check, all, {{positions_at, pos_in_at}, {seq_lens_at, seq_base_at}}, on_device); !st.ok()) {
     return st;
   }
 

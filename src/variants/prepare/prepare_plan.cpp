@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/message.hpp"
+#include "variants/prepare/argument_rules.hpp"
 #include "variants/prepare/prepare_checks.hpp"
 #include "variants/prepare/prepare_plan.hpp"
 
@@ -16,7 +17,7 @@ namespace advstep::variants {
 using core::concat;
 
 Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on_device) {
-  const PrepareChecks check("advstep::prepare_inputs");
+  const ArgumentRules check("advstep::prepare_inputs");
   const Named idx{"idx_mapping", &s.idx_mapping, false};
   const Named qsl{"query_start_loc", &s.query_start_loc, false};
   const Named nc{"num_computed_tokens", &s.num_computed_tokens, false};
@@ -49,7 +50,7 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
     return st;
   }
   // 2: dtypes.
-  if (Status st = check.dtypes(all); !st.ok()) return st;
+  if (Status st = check_dtypes(check, all); !st.ok()) return st;
   // 3: shapes.
   const int64_t rows = s.idx_mapping.rank == 1 ? s.idx_mapping.shape[0] : 0;
   if (Status st = check.vector(idx, "1-D [R]", 0); !st.ok()) return st;
@@ -63,7 +64,7 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
     return st;
   }
   const auto groups = static_cast<int64_t>(s.block_tables.size());
-  if (Status st = check.slot_mapping(slots, groups, tokens); !st.ok()) return st;
+  if (Status st = check_slot_mapping(check, slots, groups, tokens); !st.ok()) return st;
   if (Status st = check.vector(input_ids, concat("[M] = [", tokens, "]"), 0, tokens); !st.ok()) return st;
   if (Status st = check.state_vector(last, true); !st.ok()) return st;
   if (Status st = check.matrix(drafts, "2-D [Rmax, S]"); !st.ok()) return st;
@@ -82,7 +83,7 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
   if (Status st = check.scalar(s.num_bonus == 0 || s.num_bonus == 1, "num_bonus", "0 or 1", s.num_bonus); !st.ok()) {
     return st;
   }
-  if (Status st = check.groups(s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave); !st.ok()) {
+  if (Status st = check_groups(check, s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave); !st.ok()) {
     return st;
   }
   const auto option = [&check](int32_t value, const char* name) {
@@ -92,7 +93,7 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
   if (Status st = option(static_cast<int32_t>(s.seq_lens_tail), "seq_lens_tail"); !st.ok()) return st;
   if (Status st = option(static_cast<int32_t>(s.token_tail), "token_tail"); !st.ok()) return st;
   // 5: memory, then the device.
-  if (Status st = check.memory(all, {}, on_device); !st.ok()) return st;
+  if (Status st = check_memory_and_device(check, all, {}, on_device); !st.ok()) return st;
 
   plan = PreparePlan{};
   plan.mode = PrepareMode::kState;

@@ -10,43 +10,9 @@
 #include "advstep/prepare_step.hpp"
 #include "advstep/status.hpp"
 #include "core/host_device.hpp"
+#include "variants/prepare/index_tensor.hpp"
 
 namespace advstep::variants {
-
-/// An index tensor read as int64, through its strides (an input may be a view, spec 10.3).
-struct IndexInput {
-  const void* data = nullptr;
-  bool given = false;
-  bool narrow = false;  ///< int32 elements
-  int64_t rows = 0;     ///< dim 0
-  int64_t columns = 1;  ///< dim 1 (1 for a vector)
-  int64_t row_stride = 0;
-  int64_t column_stride = 0;
-
-  [[nodiscard]] ADVSTEP_HOST_DEVICE int64_t at(int64_t i, int64_t j = 0) const {
-    const int64_t element = i * row_stride + j * column_stride;
-    return narrow ? static_cast<const int32_t*>(data)[element] : static_cast<const int64_t*>(data)[element];
-  }
-};
-
-/// A contiguous output of int32 or int64 elements.
-struct IndexOutput {
-  void* data = nullptr;
-  bool given = false;
-  bool narrow = false;
-  int64_t numel = 0;
-
-  [[nodiscard]] ADVSTEP_HOST_DEVICE bool fits(int64_t value) const {
-    return !narrow || (value >= INT32_MIN && value <= INT32_MAX);
-  }
-  ADVSTEP_HOST_DEVICE void store(int64_t i, int64_t value) const {
-    if (narrow) {
-      static_cast<int32_t*>(data)[i] = static_cast<int32_t>(value);
-    } else {
-      static_cast<int64_t*>(data)[i] = value;
-    }
-  }
-};
 
 /// One KV-cache group: its table [Rb, W] and block size.
 struct PrepareGroup {

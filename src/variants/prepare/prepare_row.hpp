@@ -1,15 +1,15 @@
-// The row formulas of prepare_step.md section 2, each once, in exact wide arithmetic shared by the host
-// loop and the CUDA kernels: every operand is an int64, so no product or sum below can leave the
-// 128-bit range, and the caller checks each result against the output it goes to (F6).
+// The row formulas of prepare_step.md section 2, each once, in exact wide arithmetic (Wide,
+// index_tensor.hpp) shared by the host loop and the CUDA kernels: every operand is an int64, so no
+// product or sum below can leave the 128-bit range, and the caller checks each result against the
+// output it goes to (F6).
 #pragma once
 
 #include <cstdint>
 
 #include "core/host_device.hpp"
+#include "variants/prepare/index_tensor.hpp"
 
 namespace advstep::variants {
-
-__extension__ using Wide = __int128;
 
 ADVSTEP_HOST_DEVICE inline Wide wide_min(Wide a, Wide b) { return a < b ? a : b; }
 ADVSTEP_HOST_DEVICE inline Wide wide_max(Wide a, Wide b) { return a < b ? b : a; }

@@ -23,7 +23,7 @@ namespace advstep::variants {
 /// F6 for one value of output @p out; stores it when @p write.
 ADVSTEP_HOST_DEVICE inline PrepareFault put(const IndexOutput& out, PrepareOutput which, int64_t i, Wide value,
                                             const PreparePlace& at, bool write) {
-  if (value < INT64_MIN || value > INT64_MAX || !out.fits(static_cast<int64_t>(value))) {
+  if (!out.fits_wide(value)) {
     PrepareFault fault = make_fault(PrepareReason::kDoesNotFit, at, value);
     fault.output = which;
     fault.element = i;
