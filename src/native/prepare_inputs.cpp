@@ -5,20 +5,24 @@
 #include "native/prepare_run.hpp"
 #include "variants/prepare/prepare_plan.hpp"
 
+#include <vector>
+
 namespace advstep {
 
 void prepare_inputs(const PrepareInputsStep& step, Stream stream) {
   variants::PreparePlan plan;
   bool on_device = false;
-  if (Status s = variants::make_prepare_plan(step, plan, on_device); !s.ok()) throw Error(s);
-  native::run_prepare_plan(plan, on_device, stream, /*wait=*/true);
+  std::vector<variants::Named> tensors;
+  if (Status s = variants::make_prepare_plan(step, plan, on_device, &tensors); !s.ok()) throw Error(s);
+  native::run_prepare_plan(plan, tensors, on_device, stream, /*wait=*/true);
 }
 
 void prepare_inputs_async(const PrepareInputsStep& step, Stream stream) {
   variants::PreparePlan plan;
   bool on_device = false;
-  if (Status s = variants::make_prepare_plan(step, plan, on_device); !s.ok()) throw Error(s);
-  native::run_prepare_plan(plan, on_device, stream, /*wait=*/false);
+  std::vector<variants::Named> tensors;
+  if (Status s = variants::make_prepare_plan(step, plan, on_device, &tensors); !s.ok()) throw Error(s);
+  native::run_prepare_plan(plan, tensors, on_device, stream, /*wait=*/false);
 }
 
 }  // namespace advstep

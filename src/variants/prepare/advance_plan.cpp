@@ -17,7 +17,7 @@ namespace advstep::variants {
 
 using core::concat;
 
-Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on_device) {
+Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on_device, std::vector<Named>* tensors) {
   const ArgumentRules check("advstep::advance_drafts");
   const bool rewrite = s.rewrite_query_start_loc;
   const Named idx{"idx_mapping", &s.idx_mapping, false};
@@ -108,6 +108,7 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
     return st;
   }
 
+  if (tensors != nullptr) *tensors = all;
   plan = PreparePlan{};
   plan.mode = PrepareMode::kAdvance;
   plan.rows = rows;

@@ -16,7 +16,7 @@ namespace advstep::variants {
 
 using core::concat;
 
-Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on_device) {
+Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on_device, std::vector<Named>* tensors) {
   const ArgumentRules check("advstep::prepare_inputs");
   const Named idx{"idx_mapping", &s.idx_mapping, false};
   const Named qsl{"query_start_loc", &s.query_start_loc, false};
@@ -95,6 +95,7 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
   // 5: memory, then the device.
   if (Status st = check_memory_and_device(check, all, {}, on_device); !st.ok()) return st;
 
+  if (tensors != nullptr) *tensors = all;
   plan = PreparePlan{};
   plan.mode = PrepareMode::kState;
   plan.rows = rows;

@@ -12,6 +12,8 @@
 #include "core/host_device.hpp"
 #include "variants/prepare/index_tensor.hpp"
 
+#include <vector>
+
 namespace advstep::variants {
 
 /// One KV-cache group: its table [Rb, W] and block size.
@@ -28,6 +30,8 @@ enum class PrepareMode : int32_t {
   kState = 0,    ///< prepare_inputs: positions and lengths from num_computed_tokens (2.2, 2.3)
   kAdvance = 1,  ///< advance_drafts: positions from pos_in + delta, lengths from seq_base - seq_sub (2.2, 2.3)
 };
+
+struct Named;
 
 /// Every argument of one prepare_inputs or advance_drafts call, after the argument checks of spec
 /// sections 4 and 10. The fields of the other mode are left "not given".
@@ -80,10 +84,13 @@ struct PreparePlan {
 /// The argument checks of prepare_inputs in the spec's class order (1 missing, 2 dtype, 3 shape,
 /// 4 scalar, 5 memory), each naming its parameter, rule, expected and actual value. Tensors may be on
 /// the host or, all of them, on one CUDA device (@p on_device tells which).
-Status make_prepare_plan(const PrepareInputsStep& step, PreparePlan& plan, bool& on_device);
+/// @p tensors, when given, receives every tensor of the step with its name (for the CUDA memory rule).
+Status make_prepare_plan(const PrepareInputsStep& step, PreparePlan& plan, bool& on_device,
+                         std::vector<Named>* tensors = nullptr);
 
 /// The same for advance_drafts.
-Status make_advance_plan(const AdvanceDraftsStep& step, PreparePlan& plan, bool& on_device);
+Status make_advance_plan(const AdvanceDraftsStep& step, PreparePlan& plan, bool& on_device,
+                         std::vector<Named>* tensors = nullptr);
 
 /// Runs a checked plan on the host: one pass finds the first data fault in the spec's order (10.6)
 /// and writes nothing if there is one (its Status is kDataFault); otherwise a second pass writes.

@@ -18,6 +18,14 @@
 #include "variants/prepare/prepare_plan.hpp"
 #include "variants/prepare/prepare_row.hpp"
 
+// The row functions are large; on a GPU each token is one call rather than inlined copies in every
+// kernel, which keeps the kernels within their registers (no spills).
+#if defined(__CUDACC__)
+#define ADVSTEP_PREPARE_CALL __host__ __device__ __noinline__
+#else
+#define ADVSTEP_PREPARE_CALL inline
+#endif
+
 namespace advstep::variants {
 
 /// F6 for one value of output @p out; stores it when @p write.
@@ -65,7 +73,7 @@ ADVSTEP_HOST_DEVICE inline PrepareFault token_slot(const PreparePlan& p, int32_t
 
 /// One token of either mode at position @p position: F5 over every group (none for a capped token),
 /// then F6 and the writes of positions, token_seq_lens, slot_mapping and (when @p has_token) input_ids.
-ADVSTEP_HOST_DEVICE inline PrepareFault prepare_token(const PreparePlan& p, const PreparePlace& at, Wide position,
+ADVSTEP_PREPARE_CALL PrepareFault prepare_token(const PreparePlan& p, const PreparePlace& at, Wide position,
                                                       bool capped, bool has_token, int64_t token, bool write) {
   Wide slot_value = -1;
   if (!capped) {
