@@ -52,8 +52,9 @@ struct Outcome {
   std::map<std::string, Values> arrays;
 };
 
-/// One random case of either operation, built the same way from @p seed on the host or the GPU.
-Outcome run_case(uint64_t seed, bool on_gpu) {
+/// One random case of either operation, built the same way from @p seed on the host or the GPU;
+/// @p enqueued: through the _async form, its fault reported by check_cuda_faults().
+Outcome run_case(uint64_t seed, bool on_gpu, bool enqueued = false) {
   std::mt19937_64 rng(seed);
   const auto pick = [&](int64_t low, int64_t high) {  // in [low, high]; low when the range is empty
     return high <= low ? low : low + static_cast<int64_t>(rng() % static_cast<uint64_t>(high - low + 1));
@@ -109,7 +110,12 @@ Outcome run_case(uint64_t seed, bool on_gpu) {
       s.pos_cap = std::max<int64_t>(block * width - 2, 0);
       s.seq_cap = block * width + 3;
       s.seq_lens_tail = SeqLensTail::kZero;
-      advance_drafts(s);
+      if (enqueued) {
+        advance_drafts_async(s);
+        if (on_gpu) check_cuda_faults(0);
+      } else {
+        advance_drafts(s);
+      }
     } else {
       Values cu{0};
       for (int64_t b = 0; b < rows; ++b) cu.push_back(cu.back() + pick(1, std::max<int64_t>(qsl[b + 1] - qsl[b], 1)));
@@ -129,7 +135,12 @@ Outcome run_case(uint64_t seed, bool on_gpu) {
       s.logits_indices = a.view("logits", Values(cu.back(), -7), {cu.back()});
       s.token_seq_lens = a.view("token_seq_lens", Values(tokens, -7), {tokens});
       s.token_tail = TokenTail::kZero;
-      prepare_inputs(s);
+      if (enqueued) {
+        prepare_inputs_async(s);
+        if (on_gpu) check_cuda_faults(0);
+      } else {
+        prepare_inputs(s);
+      }
     }
   } catch (const Error& e) {
     error = e.what();
@@ -154,6 +165,17 @@ TEST_F(CudaPrepareStep, RandomCasesMatchTheHost) {
   }
   EXPECT_GT(faults, 20);
   EXPECT_LT(faults, 250);
+}
+
+TEST_F(CudaPrepareStep, EnqueuedFormsReportFaultsAtCheckCudaFaults) {
+  for (uint64_t seed = 0; seed < 60 && !HasFailure(); ++seed) {
+    SCOPED_TRACE(seed);
+    const Outcome cpu = run_case(seed, false);
+    const Outcome gpu = run_case(seed, true, true);
+    EXPECT_EQ(gpu.error, cpu.error);
+    EXPECT_EQ(gpu.arrays, cpu.arrays);
+  }
+  EXPECT_NO_THROW(check_cuda_faults(0));  // every fault was reported once
 }
 
 }  // namespace
