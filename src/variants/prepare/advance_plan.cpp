@@ -108,7 +108,7 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
     return st;
   }
 
-  if (tensors != nullptr) *tensors = all;
+  if (tensors != nullptr && on_device) *tensors = all;  // only the CUDA memory rule reads them
   plan = PreparePlan{};
   plan.mode = PrepareMode::kAdvance;
   plan.rows = rows;

@@ -95,7 +95,7 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
   // 5: memory, then the device.
   if (Status st = check_memory_and_device(check, all, {}, on_device); !st.ok()) return st;
 
-  if (tensors != nullptr) *tensors = all;
+  if (tensors != nullptr && on_device) *tensors = all;  // only the CUDA memory rule reads them
   plan = PreparePlan{};
   plan.mode = PrepareMode::kState;
   plan.rows = rows;

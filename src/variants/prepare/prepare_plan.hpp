@@ -84,7 +84,8 @@ struct PreparePlan {
 /// The argument checks of prepare_inputs in the spec's class order (1 missing, 2 dtype, 3 shape,
 /// 4 scalar, 5 memory), each naming its parameter, rule, expected and actual value. Tensors may be on
 /// the host or, all of them, on one CUDA device (@p on_device tells which).
-/// @p tensors, when given, receives every tensor of the step with its name (for the CUDA memory rule).
+/// @p tensors, when given and the tensors are on a GPU, receives every tensor of the step with its name
+/// (for the CUDA memory rule).
 Status make_prepare_plan(const PrepareInputsStep& step, PreparePlan& plan, bool& on_device,
                          std::vector<Named>* tensors = nullptr);
 
