@@ -64,7 +64,8 @@ struct Example3 {
     return s;
   }
   [[nodiscard]] std::vector<Values> outputs() const {
-    return {qsl.values(), positions.values(), seq_lens.values(), slots.values(), input_ids.values(), positions32.values()};
+    return {qsl.values(),   positions.values(), seq_lens.values(),
+            slots.values(), input_ids.values(), positions32.values()};
   }
 };
 
@@ -181,52 +182,66 @@ TEST(AdvanceDrafts, EveryDataFaultClassWritesNothing) {
       {
           {"row index past Rmax", [](Example3& e, AdvanceDraftsStep&) { e.idx.wide[1] = 3; },
            "advance_drafts: data fault F1 at b = 1, r = 3"},
-          {"qsl[R] past M", [](Example3& e, AdvanceDraftsStep& s) {
+          {"qsl[R] past M",
+           [](Example3& e, AdvanceDraftsStep& s) {
              s.rewrite_query_start_loc = false;
              e.qsl.wide = {0, 1, 7, 7, 7};
              s.pos_in = TensorView{};
-           }, "F2 at b = 2: query_start_loc[R = 2] = 7 exceeds M = 6"},
-          {"decreasing qsl", [](Example3& e, AdvanceDraftsStep& s) {
+           },
+           "F2 at b = 2: query_start_loc[R = 2] = 7 exceeds M = 6"},
+          {"decreasing qsl",
+           [](Example3& e, AdvanceDraftsStep& s) {
              s.rewrite_query_start_loc = false;
              e.qsl.wide = {0, 2, 1, 1, 1};
              s.pos_in = TensorView{};
-           }, "F2 at b = 1"},
-          {"more rows than tokens, rewritten", [](Example3& e, AdvanceDraftsStep& s) {
+           },
+           "F2 at b = 1"},
+          {"more rows than tokens, rewritten",
+           [](Example3& e, AdvanceDraftsStep& s) {
              s.positions = view(e.positions.wide.data(), {1});
              s.input_ids = view(e.input_ids.small.data(), {1});
              s.slot_mapping = view(e.slots.wide.data(), {1});
-           }, "exceeds M = 1"},
+           },
+           "exceeds M = 1"},
           {"negative length source", [](Example3& e, AdvanceDraftsStep&) { e.rejected.wide[1] = 10; },
            "F3 at b = 1, r = 0: length source seq_base - seq_sub = -1"},
           {"length source past seq_cap", [](Example3& e, AdvanceDraftsStep&) { e.target_seq_lens.wide[0] = 13; },
            "F3 at b = 0, r = 2"},
           {"negative new position", [](Example3& e, AdvanceDraftsStep&) { e.pos_in.wide[1] = -2; },
            "F3 at b = 1, r = 0, t = 1: new position -2 + 1 is negative"},
-          {"two tokens, no drafts", [](Example3& e, AdvanceDraftsStep& s) {
+          {"two tokens, no drafts",
+           [](Example3& e, AdvanceDraftsStep& s) {
              s.rewrite_query_start_loc = false;
              e.qsl.wide = {0, 1, 3, 3, 3};
              s.pos_in = TensorView{};
-           }, "F4 at b = 1, r = 0: row has L - 1 = 1 drafts, more than draft_tokens' width S = 0"},
-          {"empty row", [](Example3& e, AdvanceDraftsStep& s) {
+           },
+           "F4 at b = 1, r = 0: row has L - 1 = 1 drafts, more than draft_tokens' width S = 0"},
+          {"empty row",
+           [](Example3& e, AdvanceDraftsStep& s) {
              s.rewrite_query_start_loc = false;
              e.qsl.wide = {0, 0, 1, 1, 1};
              s.pos_in = TensorView{};
-           }, "F4 at b = 0, r = 2: row has no token"},
+           },
+           "F4 at b = 0, r = 2: row has no token"},
           {"block index past the row", [](Example3&, AdvanceDraftsStep& s) { s.pos_cap.reset(); },
            "F5 at b = 0, r = 2, t = 0: group 0: block index 3 of position 12 leaves its row of W = 3"},
           {"negative block id", [](Example3& e, AdvanceDraftsStep&) { e.table.wide[2] = -4; },
            "F5 at b = 1, r = 0, t = 1: group 0: block id -4"},
-          {"position past int32", [](Example3& e, AdvanceDraftsStep& s) {
+          {"position past int32",
+           [](Example3& e, AdvanceDraftsStep& s) {
              e.pos_in.wide[0] = INT32_MAX;  // + 1 = 2^31, in block 0 of size 2^32
              s.pos_cap.reset();
              s.block_size = {int64_t{1} << 32};
              s.positions = e.positions32.vec();
-           }, "F6 at b = 0, r = 2, t = 0: positions[0] = 2147483648 does not fit int32"},
-          {"slot past int32", [](Example3& e, AdvanceDraftsStep& s) {
+           },
+           "F6 at b = 0, r = 2, t = 0: positions[0] = 2147483648 does not fit int32"},
+          {"slot past int32",
+           [](Example3& e, AdvanceDraftsStep& s) {
              e.table.wide[8] = int64_t{1} << 29;  // r2's block of position 11
              s.slot_mapping = view(e.input_ids.small.data(), {6});
              s.input_ids = view(e.slots.wide.data(), {6});
-           }, "F6 at b = 0, r = 2, t = 0: slot_mapping[0] = 2147483651 does not fit int32"},
+           },
+           "F6 at b = 0, r = 2, t = 0: slot_mapping[0] = 2147483651 does not fit int32"},
           {"token past int32", [](Example3& e, AdvanceDraftsStep&) { e.tokens.wide[1] = int64_t{1} << 40; },
            "F6 at b = 1, r = 0, t = 1: input_ids[1]"},
       },
@@ -251,42 +266,49 @@ TEST(AdvanceDrafts, ArgumentErrorsByClass) {
            "exactly one of tokens and sampled_token_ids is required (expected one of the two, got neither)"},
           {"both token sources", [](Example3& e, AdvanceDraftsStep& s) { s.sampled_token_ids = e.tokens.mat(2); },
            "got both"},
-          {"pad without pos_cap", [](Example3&, AdvanceDraftsStep& s) {
+          {"pad without pos_cap",
+           [](Example3&, AdvanceDraftsStep& s) {
              s.on_cap = OnCap::kPad;
              s.pos_cap.reset();
-           }, "pos_cap is required when on_cap is pad"},
+           },
+           "pos_cap is required when on_cap is pad"},
       },
       StatusCode::kNullPointer);
   double floats[6] = {};
   expect_all_refused(
       {
-          {"float dtype", [&](Example3&, AdvanceDraftsStep& s) {
+          {"float dtype",
+           [&](Example3&, AdvanceDraftsStep& s) {
              s.seq_sub.data = floats;
              s.seq_sub.dtype = DType::kFloat64;
-           }, "seq_sub has an unsupported dtype"},
-          {"outputs overlapping", [](Example3& e, AdvanceDraftsStep& s) { s.slot_mapping = view(e.positions.wide.data(), {6}); },
+           },
+           "seq_sub has an unsupported dtype"},
+          {"outputs overlapping",
+           [](Example3& e, AdvanceDraftsStep& s) { s.slot_mapping = view(e.positions.wide.data(), {6}); },
            "positions overlaps slot_mapping"},
-          {"an in-place pair that is not the same view", [](Example3& e, AdvanceDraftsStep& s) {
-             s.pos_in = view(e.positions.wide.data() + 1, {2});
-           }, "positions overlaps pos_in (an in-place pair must be the very same view)"},
-          {"rewritten qsl overlapping an input", [](Example3& e, AdvanceDraftsStep& s) {
-             s.idx_mapping = view(e.qsl.wide.data(), {2});
-           }, "overlaps"},
+          {"an in-place pair that is not the same view",
+           [](Example3& e, AdvanceDraftsStep& s) { s.pos_in = view(e.positions.wide.data() + 1, {2}); },
+           "positions overlaps pos_in (an in-place pair must be the very same view)"},
+          {"rewritten qsl overlapping an input",
+           [](Example3& e, AdvanceDraftsStep& s) { s.idx_mapping = view(e.qsl.wide.data(), {2}); }, "overlaps"},
           {"tensors on two devices", [](Example3&, AdvanceDraftsStep& s) { s.seq_sub.device = Device::kCuda; },
            "seq_sub is on another device"},
       },
       StatusCode::kInvalidArgument);
   expect_all_refused(
       {
-          {"pos_in shorter than R", [](Example3& e, AdvanceDraftsStep& s) { s.pos_in = view(e.pos_in.wide.data(), {1}); },
+          {"pos_in shorter than R",
+           [](Example3& e, AdvanceDraftsStep& s) { s.pos_in = view(e.pos_in.wide.data(), {1}); },
            "pos_in must be 1-D with at least 2 elements"},
-          {"sampled without a column", [](Example3& e, AdvanceDraftsStep& s) {
+          {"sampled without a column",
+           [](Example3& e, AdvanceDraftsStep& s) {
              s.tokens = TensorView{};
              s.sampled_token_ids = view(e.tokens.wide.data(), {2, 0});
-           }, "sampled_token_ids must be 2-D [R, K]"},
-          {"per-row delta shorter than R", [](Example3& e, AdvanceDraftsStep& s) {
-             s.delta_per_row = view(e.tokens.wide.data(), {1});
-           }, "delta must be 1-D with at least R = 2"},
+           },
+           "sampled_token_ids must be 2-D [R, K]"},
+          {"per-row delta shorter than R",
+           [](Example3& e, AdvanceDraftsStep& s) { s.delta_per_row = view(e.tokens.wide.data(), {1}); },
+           "delta must be 1-D with at least R = 2"},
           {"negative pos_cap", [](Example3&, AdvanceDraftsStep& s) { s.pos_cap = -1; }, "pos_cap must be >= 0"},
           {"seq_cap 0", [](Example3&, AdvanceDraftsStep& s) { s.seq_cap = 0; }, "seq_cap must be >= 1"},
           {"on_cap out of its enumerators", [](Example3&, AdvanceDraftsStep& s) { s.on_cap = static_cast<OnCap>(7); },

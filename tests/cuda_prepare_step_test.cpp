@@ -84,11 +84,23 @@ Outcome run_case(uint64_t seed, bool on_gpu, bool enqueued = false) {
   for (auto& v : tokens_in) v = pick(0, 1000);
   if (faulty && rows > 0) {
     switch (pick(0, 4)) {
-      case 0: idx[pick(0, rows - 1)] = state_rows + 1; break;
-      case 1: qsl[pick(1, rows)] -= 2; break;
-      case 2: nc[idx[pick(0, rows - 1)]] = -1; positions[pick(0, tokens - 1)] = -9; break;
-      case 3: table[pick(0, state_rows * width - 1)] = -3; break;
-      default: nc[idx[pick(0, rows - 1)]] = block * width; positions[pick(0, tokens - 1)] = block * width; break;
+      case 0:
+        idx[pick(0, rows - 1)] = state_rows + 1;
+        break;
+      case 1:
+        qsl[pick(1, rows)] -= 2;
+        break;
+      case 2:
+        nc[idx[pick(0, rows - 1)]] = -1;
+        positions[pick(0, tokens - 1)] = -9;
+        break;
+      case 3:
+        table[pick(0, state_rows * width - 1)] = -3;
+        break;
+      default:
+        nc[idx[pick(0, rows - 1)]] = block * width;
+        positions[pick(0, tokens - 1)] = block * width;
+        break;
     }
   }
   Arrays a(on_gpu);

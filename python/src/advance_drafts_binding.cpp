@@ -98,14 +98,14 @@ void advance_drafts_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
 void register_advance_drafts(nb::module_& m) {
   m.def("advance_drafts", &advance_drafts_arrays, nb::kw_only(), nb::arg("idx_mapping").none(),
         nb::arg("query_start_loc").none(), nb::arg("positions").none(), nb::arg("input_ids").none(),
-        nb::arg("slot_mapping").none(), nb::arg("block_tables"), nb::arg("block_size"),
-        nb::arg("delta").noconvert(), nb::arg("delta_per_row").none(), nb::arg("tokens").none(),
-        nb::arg("sampled_token_ids").none(), nb::arg("draft_tokens").none(), nb::arg("pos_in").none(),
-        nb::arg("seq_lens").none(), nb::arg("seq_base").none(), nb::arg("seq_sub").none(),
-        nb::arg("token_seq_lens").none(), nb::arg("pos_cap").none(), nb::arg("seq_cap").none(),
-        nb::arg("on_cap").noconvert(), nb::arg("rewrite_query_start_loc"), nb::arg("cp_size").noconvert(),
-        nb::arg("cp_rank").noconvert(), nb::arg("cp_interleave").noconvert(), nb::arg("bound").noconvert(),
-        nb::arg("seq_lens_tail").noconvert(), nb::arg("stream").noconvert() = 0, nb::arg("synchronous") = true,
+        nb::arg("slot_mapping").none(), nb::arg("block_tables"), nb::arg("block_size"), nb::arg("delta").noconvert(),
+        nb::arg("delta_per_row").none(), nb::arg("tokens").none(), nb::arg("sampled_token_ids").none(),
+        nb::arg("draft_tokens").none(), nb::arg("pos_in").none(), nb::arg("seq_lens").none(),
+        nb::arg("seq_base").none(), nb::arg("seq_sub").none(), nb::arg("token_seq_lens").none(),
+        nb::arg("pos_cap").none(), nb::arg("seq_cap").none(), nb::arg("on_cap").noconvert(),
+        nb::arg("rewrite_query_start_loc"), nb::arg("cp_size").noconvert(), nb::arg("cp_rank").noconvert(),
+        nb::arg("cp_interleave").noconvert(), nb::arg("bound").noconvert(), nb::arg("seq_lens_tail").noconvert(),
+        nb::arg("stream").noconvert() = 0, nb::arg("synchronous") = true,
         "Runs advstep::advance_drafts on DLPack / buffer-protocol arrays: the low-level entry point behind\n"
         "advstep.advance_drafts (block_tables a list of G tables, block_size a list of G ints, delta an int\n"
         "with delta_per_row None or an [R] array, on_cap/bound/seq_lens_tail the library's enumerator values).");

@@ -35,8 +35,8 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
   const Named token_seq_lens{"token_seq_lens", &s.token_seq_lens, true};
   const Named delta{"delta", &s.delta_per_row, false};
   const std::vector<Named> tables = named_tables(s.block_tables);
-  std::vector<Named> all = {idx,    qsl,    positions, input_ids, slots,   tokens,         sampled, drafts,
-                            pos_in, seq_lens, seq_base, seq_sub,  token_seq_lens, delta};
+  std::vector<Named> all = {idx,    qsl,    positions, input_ids, slots,   tokens,         sampled,
+                            drafts, pos_in, seq_lens,  seq_base,  seq_sub, token_seq_lens, delta};
   const size_t positions_at = 2;
   const size_t pos_in_at = 8;
   const size_t seq_lens_at = 9;
@@ -88,7 +88,8 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
   if (Status st = check.vector(seq_sub, per_row, rows); !st.ok()) return st;
   if (Status st = check.vector(token_seq_lens, concat("[M] = [", m, "]"), 0, m); !st.ok()) return st;
   // 4: scalars and options.
-  if (Status st = check_groups(check, s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave); !st.ok()) {
+  if (Status st = check_groups(check, s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave);
+      !st.ok()) {
     return st;
   }
   if (s.pos_cap) {
@@ -104,7 +105,9 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
   if (Status st = option(static_cast<int32_t>(s.bound), "bound"); !st.ok()) return st;
   if (Status st = option(static_cast<int32_t>(s.seq_lens_tail), "seq_lens_tail"); !st.ok()) return st;
   // 5: memory, then the device.
-  if (Status st = check_memory_and_device(check, all, {{positions_at, pos_in_at}, {seq_lens_at, seq_base_at}}, on_device); !st.ok()) {
+  if (Status st =
+          check_memory_and_device(check, all, {{positions_at, pos_in_at}, {seq_lens_at, seq_base_at}}, on_device);
+      !st.ok()) {
     return st;
   }
 

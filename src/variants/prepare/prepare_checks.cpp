@@ -36,8 +36,8 @@ Status check_slot_mapping(const ArgumentRules& rules, const Named& slots, int64_
                             " (G = ", groups, " tables, M = ", tokens, ")"));
 }
 
-Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& block_size, size_t tables,
-                    int64_t cp_size, int64_t cp_rank, int64_t cp_interleave) {
+Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& block_size, size_t tables, int64_t cp_size,
+                    int64_t cp_rank, int64_t cp_interleave) {
   if (tables > static_cast<size_t>(kMaxPrepareGroups)) {
     return rules.fail(StatusCode::kOutOfRange, "block_tables holds more KV-cache groups than supported",
                       concat("at most ", kMaxPrepareGroups, " tables"), concat(tables, " tables"));
@@ -47,8 +47,7 @@ Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& bloc
                       concat(block_size.size(), " sizes"));
   }
   for (size_t g = 0; g < block_size.size(); ++g) {
-    if (Status st = rules.scalar(block_size[g] >= 1, concat("block_size[", g, "]"), ">= 1", block_size[g]);
-        !st.ok()) {
+    if (Status st = rules.scalar(block_size[g] >= 1, concat("block_size[", g, "]"), ">= 1", block_size[g]); !st.ok()) {
       return st;
     }
   }

@@ -23,8 +23,8 @@ Status check_slot_mapping(const ArgumentRules& rules, const Named& slots, int64_
 
 /// Class 4: at most kMaxPrepareGroups tables, block_size one per table and each >= 1, the DCP scalars
 /// (cp_size >= 1, 0 <= cp_rank < cp_size, cp_interleave >= 1 and, for cp_size > 1, a divisor of each B_g).
-Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& block_size, size_t tables,
-                    int64_t cp_size, int64_t cp_rank, int64_t cp_interleave);
+Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& block_size, size_t tables, int64_t cp_size,
+                    int64_t cp_rank, int64_t cp_interleave);
 
 /// Class 5, then the device: ArgumentRules::memory over @p tensors, where each pair of @p in_place
 /// (indices into @p tensors: an output and the input it may be) is allowed to be the very same view

@@ -31,7 +31,6 @@ struct Verdict {
   PrepareFault fault;
 };
 
-
 __global__ void __launch_bounds__(kThreads) check_kernel(const __grid_constant__ PreparePlan plan, Verdict* verdict) {
   const int64_t items = check_item_count(plan);
   for (int64_t key = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; key < items;
@@ -60,7 +59,8 @@ __global__ void record_kernel(const __grid_constant__ PreparePlan plan, Verdict*
   atomicExch(&slot->published, 1u);
 }
 
-__global__ void __launch_bounds__(kThreads) write_kernel(const __grid_constant__ PreparePlan plan, const Verdict* verdict) {
+__global__ void __launch_bounds__(kThreads)
+    write_kernel(const __grid_constant__ PreparePlan plan, const Verdict* verdict) {
   if (verdict->key != kNoFault) return;
   const int64_t items = write_item_count(plan);
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < items;
@@ -108,7 +108,8 @@ Status run_prepare_on_gpu(const PreparePlan& plan, void* stream) {
   const cudaError_t synced = cudaStreamSynchronize(on_stream);
   const std::string api = api_of(plan);
   if (error != cudaSuccess) return cuda::failure(StatusCode::kRuntimeError, api + ": the kernels could not run", error);
-  if (synced != cudaSuccess) return cuda::failure(StatusCode::kRuntimeError, api + ": cudaStreamSynchronize failed", synced);
+  if (synced != cudaSuccess)
+    return cuda::failure(StatusCode::kRuntimeError, api + ": cudaStreamSynchronize failed", synced);
   if (host.key != kNoFault) return {StatusCode::kDataFault, describe_fault(plan, host.fault)};
   return {};
 }
@@ -172,12 +173,13 @@ Status collect_prepare_fault(int32_t device) {
   if (error == cudaSuccess) error = cudaStreamSynchronize(side);
   if (side != nullptr) (void)cudaStreamDestroy(side);
   if (error != cudaSuccess) {
-    return cuda::failure(StatusCode::kRuntimeError, "advstep::check_cuda_faults: reading the prepare step's fault failed",
-                         error);
+    return cuda::failure(StatusCode::kRuntimeError,
+                         "advstep::check_cuda_faults: reading the prepare step's fault failed", error);
   }
   if (host.published == 0u) return {};
   std::string message = describe_fault(host.plan, host.fault);
-  if (host.faults > 1u) message += core::concat(" (", host.faults - 1u, " later launch(es) also faulted and wrote nothing)");
+  if (host.faults > 1u)
+    message += core::concat(" (", host.faults - 1u, " later launch(es) also faulted and wrote nothing)");
   return {StatusCode::kDataFault, message};
 }
 

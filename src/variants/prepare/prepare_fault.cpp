@@ -29,13 +29,20 @@ std::string text(Wide value) {
 
 const char* output_name(PrepareOutput output) {
   switch (output) {
-    case PrepareOutput::kPositions: return "positions";
-    case PrepareOutput::kSeqLens: return "seq_lens";
-    case PrepareOutput::kSlotMapping: return "slot_mapping";
-    case PrepareOutput::kInputIds: return "input_ids";
-    case PrepareOutput::kLogitsIndices: return "logits_indices";
-    case PrepareOutput::kTokenSeqLens: return "token_seq_lens";
-    case PrepareOutput::kDcpLocalSeqLens: return "dcp_local_seq_lens";
+    case PrepareOutput::kPositions:
+      return "positions";
+    case PrepareOutput::kSeqLens:
+      return "seq_lens";
+    case PrepareOutput::kSlotMapping:
+      return "slot_mapping";
+    case PrepareOutput::kInputIds:
+      return "input_ids";
+    case PrepareOutput::kLogitsIndices:
+      return "logits_indices";
+    case PrepareOutput::kTokenSeqLens:
+      return "token_seq_lens";
+    case PrepareOutput::kDcpLocalSeqLens:
+      return "dcp_local_seq_lens";
   }
   return "an output";
 }
@@ -45,40 +52,49 @@ std::string what(const PreparePlan& p, const PrepareFault& f) {
   const std::string v1 = text(f.values[1]);
   const auto counts = concat(" (NL = ", v0, ", L = ", v1, ", D = ", text(f.values[2]), ")");
   switch (f.reason) {
-    case PrepareReason::kNone: return "no fault";
+    case PrepareReason::kNone:
+      return "no fault";
     case PrepareReason::kRowIndex:
       return concat("idx_mapping[", f.b, "] = ", f.r, " is outside the state's rows [0, ", p.state_rows, ")");
-    case PrepareReason::kQslFirst: return concat("query_start_loc[0] = ", v0, ", expected 0");
+    case PrepareReason::kQslFirst:
+      return concat("query_start_loc[0] = ", v0, ", expected 0");
     case PrepareReason::kQslDecreasing:
       return concat("query_start_loc decreases: [", f.b, "] = ", v0, " > [", f.b + 1, "] = ", v1);
     case PrepareReason::kQslPastTokens:
       return concat("query_start_loc[R = ", p.rows, "] = ", v0, " exceeds M = ", p.tokens);
-    case PrepareReason::kNegativeComputed: return concat("num_computed_tokens[", f.r, "] = ", v0, " is negative");
+    case PrepareReason::kNegativeComputed:
+      return concat("num_computed_tokens[", f.r, "] = ", v0, " is negative");
     case PrepareReason::kLengthSource:
       return concat("length source seq_base - seq_sub = ", v0, " is outside [0, ",
                     p.has_seq_cap ? std::to_string(p.seq_cap) : std::string("inf"), "]");
-    case PrepareReason::kNegativeLength: return concat("new length ", v0, " + ", v1, " is negative");
-    case PrepareReason::kNegativePosition: return concat("new position ", v0, " + ", v1, " is negative");
-    case PrepareReason::kCuFirst: return concat("cu_num_logits[0] = ", v0, ", expected 0");
+    case PrepareReason::kNegativeLength:
+      return concat("new length ", v0, " + ", v1, " is negative");
+    case PrepareReason::kNegativePosition:
+      return concat("new position ", v0, " + ", v1, " is negative");
+    case PrepareReason::kCuFirst:
+      return concat("cu_num_logits[0] = ", v0, ", expected 0");
     case PrepareReason::kCuDecreasing:
       return concat("cu_num_logits decreases: [", f.b, "] = ", v0, " > [", f.b + 1, "] = ", v1);
     case PrepareReason::kCuPastLogits:
       return concat("cu_num_logits[R = ", p.rows, "] = ", v0, " exceeds logits_indices' ", v1, " elements");
     case PrepareReason::kFewerLogitsThanBonus:
       return concat("row has fewer logits than its ", p.num_bonus, " bonus token", counts);
-    case PrepareReason::kMoreLogitsThanTokens: return concat("row has more logits than tokens", counts);
+    case PrepareReason::kMoreLogitsThanTokens:
+      return concat("row has more logits than tokens", counts);
     case PrepareReason::kMoreDraftsThanWidth:
-      return p.advance() ? concat("row has L - 1 = ", text(f.values[2]), " drafts, more than draft_tokens' width S = ",
-                                  p.drafts)
+      return p.advance() ? concat("row has L - 1 = ", text(f.values[2]),
+                                  " drafts, more than draft_tokens' width S = ", p.drafts)
                          : concat("row has more drafts than draft_tokens' width S = ", p.drafts, counts);
-    case PrepareReason::kNoBonusToken: return "row has no token for its bonus token (L = 0)";
-    case PrepareReason::kPadNeedsOneToken: return concat("on_cap='pad' needs one-token rows (got L = ", v0, ")");
+    case PrepareReason::kNoBonusToken:
+      return "row has no token for its bonus token (L = 0)";
+    case PrepareReason::kPadNeedsOneToken:
+      return concat("on_cap='pad' needs one-token rows (got L = ", v0, ")");
     case PrepareReason::kBlockIndex: {
       const IndexInput& table = p.groups[f.group].table;
       const bool row = p.bound == BlockBound::kRow;
-      const std::string limit = row ? concat("its row of W = ", table.columns)
-                                    : concat("the table's ", text(static_cast<Wide>(table.rows) * table.columns),
-                                             " entries");
+      const std::string limit =
+          row ? concat("its row of W = ", table.columns)
+              : concat("the table's ", text(static_cast<Wide>(table.rows) * table.columns), " entries");
       return concat("group ", f.group, ": block index ", v0, " of position ", v1, " leaves ", limit,
                     " (bound=", row ? "row" : "table", ")");
     }
@@ -96,14 +112,17 @@ std::string what(const PreparePlan& p, const PrepareFault& f) {
 
 const char* fault_class(PrepareReason reason) {
   switch (reason) {
-    case PrepareReason::kRowIndex: return "F1";
+    case PrepareReason::kRowIndex:
+      return "F1";
     case PrepareReason::kQslFirst:
     case PrepareReason::kQslDecreasing:
-    case PrepareReason::kQslPastTokens: return "F2";
+    case PrepareReason::kQslPastTokens:
+      return "F2";
     case PrepareReason::kNegativeComputed:
     case PrepareReason::kLengthSource:
     case PrepareReason::kNegativeLength:
-    case PrepareReason::kNegativePosition: return "F3";
+    case PrepareReason::kNegativePosition:
+      return "F3";
     case PrepareReason::kCuFirst:
     case PrepareReason::kCuDecreasing:
     case PrepareReason::kCuPastLogits:
@@ -111,12 +130,17 @@ const char* fault_class(PrepareReason reason) {
     case PrepareReason::kMoreLogitsThanTokens:
     case PrepareReason::kMoreDraftsThanWidth:
     case PrepareReason::kNoBonusToken:
-    case PrepareReason::kPadNeedsOneToken: return "F4";
+    case PrepareReason::kPadNeedsOneToken:
+      return "F4";
     case PrepareReason::kBlockIndex:
-    case PrepareReason::kNegativeBlockId: return "F5";
-    case PrepareReason::kDoesNotFit: return "F6";
-    case PrepareReason::kSampledStartsEmpty: return "F7";
-    case PrepareReason::kNone: break;
+    case PrepareReason::kNegativeBlockId:
+      return "F5";
+    case PrepareReason::kDoesNotFit:
+      return "F6";
+    case PrepareReason::kSampledStartsEmpty:
+      return "F7";
+    case PrepareReason::kNone:
+      break;
   }
   return "F?";
 }

@@ -66,9 +66,15 @@ struct PreparePlace {
   int64_t b = 0, r = 0, t = 0;
 };
 
-ADVSTEP_HOST_DEVICE inline PreparePlace at_row(int64_t b) { return {true, false, false, b, 0, 0}; }
-ADVSTEP_HOST_DEVICE inline PreparePlace at_state_row(int64_t b, int64_t r) { return {true, true, false, b, r, 0}; }
-ADVSTEP_HOST_DEVICE inline PreparePlace at_token(int64_t b, int64_t r, int64_t t) { return {true, true, true, b, r, t}; }
+ADVSTEP_HOST_DEVICE inline PreparePlace at_row(int64_t b) {
+  return {true, false, false, b, 0, 0};
+}
+ADVSTEP_HOST_DEVICE inline PreparePlace at_state_row(int64_t b, int64_t r) {
+  return {true, true, false, b, r, 0};
+}
+ADVSTEP_HOST_DEVICE inline PreparePlace at_token(int64_t b, int64_t r, int64_t t) {
+  return {true, true, true, b, r, t};
+}
 
 ADVSTEP_HOST_DEVICE inline PrepareFault make_fault(PrepareReason reason, const PreparePlace& at, Wide first = 0,
                                                    Wide second = 0, Wide third = 0) {

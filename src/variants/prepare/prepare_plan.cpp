@@ -83,7 +83,8 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
   if (Status st = check.scalar(s.num_bonus == 0 || s.num_bonus == 1, "num_bonus", "0 or 1", s.num_bonus); !st.ok()) {
     return st;
   }
-  if (Status st = check_groups(check, s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave); !st.ok()) {
+  if (Status st = check_groups(check, s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave);
+      !st.ok()) {
     return st;
   }
   const auto option = [&check](int32_t value, const char* name) {

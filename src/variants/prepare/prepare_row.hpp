@@ -11,8 +11,12 @@
 
 namespace advstep::variants {
 
-ADVSTEP_HOST_DEVICE inline Wide wide_min(Wide a, Wide b) { return a < b ? a : b; }
-ADVSTEP_HOST_DEVICE inline Wide wide_max(Wide a, Wide b) { return a < b ? b : a; }
+ADVSTEP_HOST_DEVICE inline Wide wide_min(Wide a, Wide b) {
+  return a < b ? a : b;
+}
+ADVSTEP_HOST_DEVICE inline Wide wide_max(Wide a, Wide b) {
+  return a < b ? b : a;
+}
 
 /// 2.2, STATE: P = nc + j.
 ADVSTEP_HOST_DEVICE inline Wide state_position(int64_t num_computed, int64_t j) {
@@ -49,11 +53,12 @@ ADVSTEP_HOST_DEVICE inline Wide logits_index(int64_t query_end, int64_t num_logi
 }
 
 /// 2.5: a decode row has seq_lens[b] > prefill_len[r].
-ADVSTEP_HOST_DEVICE inline bool is_decode_row(Wide seq_len, int64_t prefill_len) { return seq_len > prefill_len; }
+ADVSTEP_HOST_DEVICE inline bool is_decode_row(Wide seq_len, int64_t prefill_len) {
+  return seq_len > prefill_len;
+}
 
 /// 2.5: the bonus token is written with nb = 1 when the row is past its prompt (the prompt-tail guard).
-ADVSTEP_HOST_DEVICE inline bool writes_bonus(int64_t num_bonus, Wide seq_len, int64_t num_logits,
-                                             int64_t prefill_len) {
+ADVSTEP_HOST_DEVICE inline bool writes_bonus(int64_t num_bonus, Wide seq_len, int64_t num_logits, int64_t prefill_len) {
   return num_bonus == 1 && seq_len - num_logits >= prefill_len;
 }
 
@@ -81,8 +86,8 @@ ADVSTEP_HOST_DEVICE inline Wide slot(int64_t block_id, Wide position, int64_t bl
     return static_cast<Wide>(block_id) * block_size + static_cast<int64_t>(position) % block_size;
   }
   const Wide offset = position % (static_cast<Wide>(block_size) * cp_size);
-  return static_cast<Wide>(block_id) * block_size +
-         (offset / (static_cast<Wide>(interleave) * cp_size)) * interleave + offset % interleave;
+  return static_cast<Wide>(block_id) * block_size + (offset / (static_cast<Wide>(interleave) * cp_size)) * interleave +
+         offset % interleave;
 }
 
 /// 2.7: the tokens of a length-s sequence this DCP rank holds.

@@ -49,8 +49,8 @@ ADVSTEP_HOST_DEVICE inline PrepareFault token_slot(const PreparePlan& p, int32_t
   const IndexInput& table = group.table;
   const Wide column = block_column(position, group.block_size, p.cp_size);
   const Wide entry = static_cast<Wide>(at.r) * table.columns + column;
-  const bool outside = p.bound == BlockBound::kRow ? column >= table.columns
-                                                   : entry >= static_cast<Wide>(table.rows) * table.columns;
+  const bool outside =
+      p.bound == BlockBound::kRow ? column >= table.columns : entry >= static_cast<Wide>(table.rows) * table.columns;
   if (outside) {
     PrepareFault fault = make_fault(PrepareReason::kBlockIndex, at, column, position);
     fault.group = g;
@@ -74,7 +74,7 @@ ADVSTEP_HOST_DEVICE inline PrepareFault token_slot(const PreparePlan& p, int32_t
 /// One token of either mode at position @p position: F5 over every group (none for a capped token),
 /// then F6 and the writes of positions, token_seq_lens, slot_mapping and (when @p has_token) input_ids.
 ADVSTEP_PREPARE_CALL PrepareFault prepare_token(const PreparePlan& p, const PreparePlace& at, Wide position,
-                                                      bool capped, bool has_token, int64_t token, bool write) {
+                                                bool capped, bool has_token, int64_t token, bool write) {
   Wide slot_value = -1;
   if (!capped) {
     for (int32_t g = 0; g < p.group_count; ++g) {
@@ -90,8 +90,8 @@ ADVSTEP_PREPARE_CALL PrepareFault prepare_token(const PreparePlan& p, const Prep
   }
   for (int32_t g = 0; g < p.group_count; ++g) {
     if (!capped && p.group_count > 1) (void)token_slot(p, g, at, position, slot_value);  // checked above
-    if (PrepareFault f = put(p.slot_mapping, PrepareOutput::kSlotMapping, g * p.tokens + t, capped ? -1 : slot_value,
-                             at, write);
+    if (PrepareFault f =
+            put(p.slot_mapping, PrepareOutput::kSlotMapping, g * p.tokens + t, capped ? -1 : slot_value, at, write);
         !f.ok()) {
       return f;
     }
@@ -117,7 +117,8 @@ ADVSTEP_HOST_DEVICE inline PrepareFault state_logits_rule(const PreparePlan& p, 
   if ((token_rules || p.logits_indices.given) && logits > length) {
     return make_fault(PrepareReason::kMoreLogitsThanTokens, at, logits, length, drafts);
   }
-  if (token_rules && drafts > p.drafts) return make_fault(PrepareReason::kMoreDraftsThanWidth, at, logits, length, drafts);
+  if (token_rules && drafts > p.drafts)
+    return make_fault(PrepareReason::kMoreDraftsThanWidth, at, logits, length, drafts);
   return {};
 }
 
@@ -248,7 +249,9 @@ ADVSTEP_HOST_DEVICE inline PrepareFault prepare_row(const PreparePlan& p, int64_
 }
 
 /// The number of check items (see the top of this file).
-ADVSTEP_HOST_DEVICE inline int64_t check_item_count(const PreparePlan& p) { return 3 * p.rows + 4; }
+ADVSTEP_HOST_DEVICE inline int64_t check_item_count(const PreparePlan& p) {
+  return 3 * p.rows + 4;
+}
 
 /// Check item @p key: a global check of query_start_loc or cu_num_logits, or a row.
 ADVSTEP_HOST_DEVICE inline PrepareFault check_item(const PreparePlan& p, int64_t key) {
