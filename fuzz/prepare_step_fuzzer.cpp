@@ -1,6 +1,7 @@
 // libFuzzer harness over the prepare step's native entries (prepare_step.md; include/advstep/prepare_step.hpp).
 // Each input drives one operation, chosen by the input, through a scenario of its own
-// (prepare_inputs_scenario.cpp, post_update_scenario.cpp), each checking the contract's invariants:
+// (prepare_inputs_scenario.cpp, advance_drafts_scenario.cpp, post_update_scenario.cpp), each checking the contract's
+// invariants:
 //   - no access outside a tensor (each tensor is its own heap block, sized exactly, under
 //     AddressSanitizer; strided input views leave gaps holding a sentinel);
 //   - whenever the call throws, every byte of every tensor is as before (each is snapshotted);
@@ -38,10 +39,16 @@ Outcomes& outcomes() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   advstep_fuzz::Source src(in);
-  if (in.ConsumeBool()) {
-    advstep_fuzz::fuzz_prepare_inputs(src);
-  } else {
-    advstep_fuzz::fuzz_post_update(src);
+  switch (in.ConsumeIntegralInRange<int>(0, 2)) {
+    case 0:
+      advstep_fuzz::fuzz_prepare_inputs(src);
+      break;
+    case 1:
+      advstep_fuzz::fuzz_advance_drafts(src);
+      break;
+    default:
+      advstep_fuzz::fuzz_post_update(src);
+      break;
   }
   return 0;
 }

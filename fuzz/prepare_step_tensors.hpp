@@ -146,6 +146,7 @@ Outcomes& outcomes();
 /// Each operation's scenario: builds a call from the input, runs it, checks the invariants (aborting on a
 /// finding).
 void fuzz_prepare_inputs(Source& src);
+void fuzz_advance_drafts(Source& src);
 void fuzz_post_update(Source& src);
 
 }  // namespace advstep_fuzz
