@@ -100,7 +100,8 @@ def goal(figures: dict) -> tuple[list[str], list[str]]:
         name = f"{LABELS[subject]} vs {LABELS[peer]}"
         detail = f"{fmt(a['median'])} vs {fmt(b['median'])}"
         goal_cell = f">= {GOAL_RATIO:g}x" if subject == "advstep" else "(reference)"
-        md.append(f"| {name} | {r:.1f}x faster | {goal_cell} | {('yes' if met else '**no**') if subject == 'advstep' else '–'} "
+        value = f"{r:.1f}x faster" if r >= 1 else f"{1 / r:.1f}x slower"
+        md.append(f"| {name} | {value} | {goal_cell} | {('yes' if met else '**no**') if subject == 'advstep' else '–'} "
                   f"| {detail} |")
         text.append(f"goal: at least {GOAL_RATIO:g}x the CPU peer at R = {GOAL_REQUESTS}: {name} {r:.1f}x ({detail})"
                     + (f" -> {'met' if met else 'NOT met'}" if subject == "advstep" else ""))
