@@ -46,8 +46,8 @@ struct StepWorkload {
     width = (kContext + kSpec + 1 + kBlockSize - 1) / kBlockSize;
     query_start_loc.assign(static_cast<size_t>(r + 1), 0);
     for (int64_t b = 0; b < r; ++b) {
-      query_start_loc[static_cast<size_t>(b + 1)] = query_start_loc[static_cast<size_t>(b)] +
-                                                   static_cast<int32_t>(uniform(1, kSpec + 2));
+      query_start_loc[static_cast<size_t>(b + 1)] =
+          query_start_loc[static_cast<size_t>(b)] + static_cast<int32_t>(uniform(1, kSpec + 2));
     }
     cu_num_logits = query_start_loc;  // a decode row's logits: its bonus token and every draft
     std::vector<int64_t> rows(static_cast<size_t>(state_rows));
@@ -115,7 +115,8 @@ void unchecked_step(StepWorkload& w) {
     const int64_t prompt = w.prefill_len[static_cast<size_t>(r)];
     if (seq_len <= prompt) continue;
     if (seq_len - logits >= prompt) {
-      w.input_ids[static_cast<size_t>(qe - logits)] = static_cast<int32_t>(w.last_sampled_tokens[static_cast<size_t>(r)]);
+      w.input_ids[static_cast<size_t>(qe - logits)] =
+          static_cast<int32_t>(w.last_sampled_tokens[static_cast<size_t>(r)]);
     }
     for (int64_t k = 0; k < logits - 1; ++k) {
       w.input_ids[static_cast<size_t>(qe - logits + 1 + k)] =

@@ -45,7 +45,7 @@ void decode_with_drafts() {
   I32 num_computed_tokens = {12, 4, 0, 7};
   I32 prefill_len = {2, 10, 0, 5};
   I64 last_sampled_tokens = {200, 0, 0, 300};
-  I64 draft_tokens = {201, 0, 0, 0, 0, 0, 301, 302};  // [4, S]
+  I64 draft_tokens = {201, 0, 0, 0, 0, 0, 301, 302};                    // [4, S]
   I32 block_table = {1, 5, 6, 8, 2, 3, 4, 0, 0, 0, 0, 0, 7, 9, 11, 0};  // [4, 4]
   // Persistent buffers: M = 12 tokens, 4 rows (the CUDA-graph batch size), pre-filled with 7.
   I32 input_ids(12, 7);
