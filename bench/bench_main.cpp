@@ -22,7 +22,7 @@
 namespace advstep::bench {
 namespace {
 
-constexpr int64_t kSizes[] = {1, 16, 256, 4096, 16384, 65536, int64_t{1} << 20};  // 16384: the threading threshold
+constexpr int64_t kSizes[] = {1, 16, 256, 1024, 4096, 16384, 65536, int64_t{1} << 20};  // 1024: V2 N = 256's cells; 16384: the threading threshold
 
 std::vector<Case> grid() {
   std::vector<Case> cases;

@@ -15,7 +15,12 @@
 //   --rounds R   alternations of the two modes per size (default 3)
 //   --n LIST     query rows per call (default 256,16384,65536,1048576)
 //   --json FILE  also writes the figures there (bench/report.py reads them)
-// Internal: --measure N --seconds S runs the calls and writes their latencies (int64 ns) to stdout.
+// Internal: --measure N --seconds S runs the calls and writes their latencies (int64 ns) to stdout;
+// with it, --version 2 times V2 (N sequences of S + 1 = 4 cells) and --width W another table width.
+// Under callgrind it counts a call's instructions for any case, e.g. V2 N = 256 (one command line):
+//   valgrind --tool=callgrind --toggle-collect='advstep::bench::CApiCall::run()'
+//     advstep_tail_bench --measure 256 --version 2 --seconds 0.2 >latencies.bin
+// then divide the total by the calls: the 8-byte latencies written plus the 20 warm-up calls.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -74,14 +79,14 @@ pid_t start_busy_process(unsigned bound_seconds) {
 
 // ---- the measuring process ----------------------------------------------------------------------
 
-int measure(int64_t n, double seconds) {
+int measure(int64_t n, double seconds, int32_t version, int64_t width) {
   if (aclInit(nullptr) != ACL_SUCCESS || aclrtSetDevice(0) != ACL_SUCCESS) {
     std::fprintf(stderr, "ACL runtime failed to start: %s\n", aclGetRecentErrMsg());
     return 1;
   }
   std::vector<int64_t> latencies;
   {
-    Workload w(Case{1, n, 16, 16, 3});
+    Workload w(Case{version, n, 16, width, 3});
     CApiCall call(w);
     int64_t since_reset = 0;
     auto one_call = [&]() -> int64_t {
@@ -294,7 +299,8 @@ int drive(int busy, double seconds, int rounds, const std::vector<int64_t>& size
 int main(int argc, char** argv) {
   int busy = 2, rounds = 3;
   double seconds = 1.0;
-  long long measure_n = 0;
+  long long measure_n = 0, measure_width = 16;
+  int measure_version = 1;
   const char* json = nullptr;
   std::vector<int64_t> sizes = {256, 16384, 65536, int64_t{1} << 20};
   for (int i = 1; i < argc; ++i) {
@@ -317,6 +323,10 @@ int main(int argc, char** argv) {
       json = value;
     } else if (arg == "--measure") {
       measure_n = std::atoll(value);
+    } else if (arg == "--version") {
+      measure_version = std::atoi(value);
+    } else if (arg == "--width") {
+      measure_width = std::atoll(value);
     } else {
       std::fprintf(stderr, "unknown option %s\n", arg.c_str());
       return 2;
@@ -326,6 +336,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: advstep_tail_bench [--busy 0..64] [--seconds S] [--rounds R] [--n N,N,...] [--json FILE]\n");
     return 2;
   }
-  if (measure_n > 0) return advstep::bench::measure(measure_n, seconds);
+  if (measure_n > 0) {
+    if ((measure_version != 1 && measure_version != 2) || measure_width < 1) {
+      std::fprintf(stderr, "--version takes 1 or 2 and --width a positive count, got --version %d --width %lld\n",
+                   measure_version, measure_width);
+      return 2;
+    }
+    return advstep::bench::measure(measure_n, seconds, measure_version, measure_width);
+  }
   return advstep::bench::drive(busy, seconds, rounds, sizes, json);
 }
