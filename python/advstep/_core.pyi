@@ -29,6 +29,21 @@ def prepare_inputs(*, idx_mapping: object | None, query_start_loc: object | None
     advstep.prepare_inputs (block_tables a list of G tables, block_size a list of G ints).
     """
 
+def post_update(*, idx_mapping: object | None, num_computed_tokens: object | None, last_sampled_tokens: object | None, sampled_tokens: object | None, num_sampled: object | None, num_rejected: object | None, query_start_loc: object | None = None, total_len: object | None = None, all_token_ids: object | None = None, stream: int = 0, synchronous: bool = True) -> None:
+    """
+    Runs advstep::post_update on DLPack / buffer-protocol arrays, in place: the low-level entry point
+    behind advstep.post_update (optional arrays None when not given; stream the cudaStream_t as an int,
+    0 for the default stream; synchronous=False only enqueues on CUDA arrays, and a data fault then
+    waits for check_cuda_faults()).
+    """
+
+def advance_drafts(*, idx_mapping: object | None, query_start_loc: object | None, positions: object | None, input_ids: object | None, slot_mapping: object | None, block_tables: list, block_size: Sequence[int], delta: int, delta_per_row: object | None, tokens: object | None, sampled_token_ids: object | None, draft_tokens: object | None, pos_in: object | None, seq_lens: object | None, seq_base: object | None, seq_sub: object | None, token_seq_lens: object | None, pos_cap: int | None, seq_cap: int | None, on_cap: int, rewrite_query_start_loc: bool, cp_size: int, cp_rank: int, cp_interleave: int, bound: int, seq_lens_tail: int, stream: int = 0, synchronous: bool = True) -> None:
+    """
+    Runs advstep::advance_drafts on DLPack / buffer-protocol arrays: the low-level entry point behind
+    advstep.advance_drafts (block_tables a list of G tables, block_size a list of G ints, delta an int
+    with delta_per_row None or an [R] array, on_cap/bound/seq_lens_tail the library's enumerator values).
+    """
+
 SEMANTICS: tuple = ('vllm', 'ascend')
 
 BLOCK_BOUNDS: tuple = ('table', 'row')

@@ -34,6 +34,9 @@ enum class FaultKind : int32_t {
   kLastPageLenOverflow,  ///< paged_kv_last_page_len does not fit its dtype
   kIndptrOverflow,       ///< a prefix sum does not fit paged_kv_indptr's dtype
   kIndicesCapacity,      ///< paged_kv_indptr[Q] > numel(paged_kv_indices): the pages do not fit
+  /// The prepare step's post_update, found on a GPU: b, r, value, extra, limit in sequence, column,
+  /// value, extra, row_start; its own kind and dtype in the launch's context (cuda/fault_record.hpp).
+  kPostUpdate,
 };
 
 /// Where and why a row could not be advanced. value/extra carry the values for the message.

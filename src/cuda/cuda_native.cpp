@@ -110,10 +110,14 @@ Status check_not_capturing(const char* api, cudaStream_t stream) {
                     "a stream not being captured", "one being captured");
 }
 
-Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, bool synchronous) {
+namespace {
+
+/// run_on_gpu_stream for any operation's kernels (@p launcher enqueues them; @p api names the
+/// operation in messages).
+Status run_launcher(const char* api, const Launcher& launcher, int32_t device, void* stream, bool synchronous) {
   const auto on_stream = static_cast<cudaStream_t>(stream);
   const auto runtime_failure = [&](const Status& status) {
-    return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
+    return Status(StatusCode::kRuntimeError, std::string(api) + ": " + status.message());
   };
   // The tensors' GPU comes from the memory check of the same call: no pointer query again.
   if (on_stream != nullptr && on_stream != cudaStreamLegacy && on_stream != cudaStreamPerThread) {
@@ -121,23 +125,23 @@ Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, b
     // handles name the per-thread and legacy streams of the tensors' GPU, under the guard below.)
     int stream_device = -1;
     if (cudaError_t e = cudaStreamGetDevice(on_stream, &stream_device); e != cudaSuccess) {
-      return failure(StatusCode::kInvalidArgument, core::concat(plan.api, ": stream must be a live CUDA stream"), e);
+      return failure(StatusCode::kInvalidArgument, core::concat(api, ": stream must be a live CUDA stream"), e);
     }
     if (stream_device != device) {
-      return core::fail(StatusCode::kInvalidArgument, plan.api, "stream must be on the GPU of the tensors",
+      return core::fail(StatusCode::kInvalidArgument, api, "stream must be on the GPU of the tensors",
                         core::concat("a stream of cuda:", device), core::concat("one of cuda:", stream_device));
     }
   }
   const DeviceGuard guard(device);
   if (guard.error() != cudaSuccess) return runtime_failure(failure("cudaSetDevice failed", guard.error()));
-  if (!synchronous) return enqueue_on_gpu_stream(plan, on_stream, device);
-  if (Status s = check_not_capturing(plan.api, on_stream); !s.ok()) return s;
+  if (!synchronous) return enqueue_launcher(api, launcher, on_stream, device);
+  if (Status s = check_not_capturing(api, on_stream); !s.ok()) return s;
   NativeRecord* record = nullptr;
   if (Status s = native_record(device, record); !s.ok()) return runtime_failure(s);
   Status launched;
   {
     const std::lock_guard<std::mutex> lock(enqueue_mutex());  // the two kernels stay adjacent
-    launched = launch(plan, {on_stream, record->record, record->multiprocessors});
+    launched = launcher({on_stream, record->record, record->multiprocessors});
     // Collected even when a launch was refused: a check kernel that did run may have claimed a
     // fault, which must not be reported by this thread's next call.
     if (Status s = enqueue_collect(record->record, record->readback, on_stream); !s.ok()) {
@@ -149,6 +153,19 @@ Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, b
   }
   if (!launched.ok()) return launched;
   return collected_fault(*record->readback);
+}
+
+}  // namespace
+
+Status run_on_gpu_stream(const core::Plan& plan, int32_t device, void* stream, bool synchronous) {
+  return run_launcher(plan.api, [&plan](const LaunchTarget& target) { return launch(plan, target); }, device, stream,
+                      synchronous);
+}
+
+Status run_post_update_on_gpu(const variants::PostUpdatePlan& plan, int32_t device, void* stream, bool synchronous) {
+  return run_launcher("advstep::post_update",
+                      [&plan](const LaunchTarget& target) { return launch_post_update(plan, target); }, device,
+                      stream, synchronous);
 }
 
 }  // namespace advstep::cuda

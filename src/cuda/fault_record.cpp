@@ -4,10 +4,27 @@
 #include <string>
 
 #include "core/fault.hpp"
+#include "variants/prepare/post_update_row.hpp"
 
 namespace advstep::cuda {
 
-Status describe(const FaultReport& report) {
+namespace {
+
+/// The message of a post_update fault, from the values its launch packed (post_update_cuda.cu).
+Status describe_post_update(const FaultReport& report) {
+  variants::PostUpdateFault fault;
+  fault.kind = static_cast<variants::PostUpdateFaultKind>(report.context.spec_num);
+  fault.narrow = static_cast<int32_t>(report.context.block_size);
+  fault.b = report.fault.sequence;
+  fault.r = report.fault.column;
+  fault.value = report.fault.value;
+  fault.extra = report.fault.extra;
+  fault.limit = report.fault.row_start;
+  return variants::describe_post_update_fault(fault);
+}
+
+/// The message of an advance_step fault: the plan's message, from the launch's context.
+Status describe_advance_step(const FaultReport& report) {
   core::Plan plan;
   plan.api = report.context.api;
   plan.contract = report.context.contract;
@@ -21,10 +38,19 @@ Status describe(const FaultReport& report) {
   plan.table_stride = report.context.table_stride;
   plan.table_numel = report.context.table_numel;
   if (plan.api == nullptr) plan.api = "advance_step";
-  Status status = core::describe_fault(plan, report.fault);
-  if (status.ok()) {
+  return core::describe_fault(plan, report.fault);
+}
+
+}  // namespace
+
+Status describe(const FaultReport& report) {
+  const bool post_update = report.fault.kind == core::FaultKind::kPostUpdate;
+  Status status = post_update ? describe_post_update(report) : describe_advance_step(report);
+  const char* api = post_update ? "advstep::post_update" : report.context.api;
+  if (api == nullptr) api = "advance_step";
+  if (status.ok() || (post_update && report.context.spec_num == 0)) {
     // A claimed record always stands for a launch that faulted and wrote nothing: never success.
-    status = {StatusCode::kDataFault, std::string(plan.api) +
+    status = {StatusCode::kDataFault, std::string(api) +
                                           ": data fault: a launch found a fault and wrote nothing, but its details "
                                           "were lost"};
   }

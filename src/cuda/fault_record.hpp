@@ -71,6 +71,13 @@ inline FaultContext fault_context(const core::Plan& plan) {
           plan.block_size, plan.table_stride, plan.table_numel};
 }
 
+/// The context of a post_update launch (built on the host: api is a host string). Its fault's own
+/// kind goes in spec_num and its output's dtype (1: int32) in block_size, set by the kernel that
+/// found it; the RowFault holds b, r, value, extra and limit (variants/prepare/post_update_cuda.cu).
+inline FaultContext post_update_fault_context() {
+  return {"advstep::post_update", core::Contract::kVllm, core::Path::kPlain, 0, 0, 0, 0};
+}
+
 /// The status of a fault read back from a record: kDataFault with the message the CPU would give,
 /// followed by how many later launches also faulted (and wrote nothing) when any did. A claimed
 /// report is never success: one whose fault reads as none (which the protocol rules out) still

@@ -4,10 +4,12 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <functional>
 
 #include "advstep/status.hpp"
 #include "core/plan.hpp"
 #include "cuda/fault_record.hpp"
+#include "variants/prepare/post_update_plan.hpp"
 
 namespace advstep::cuda {
 
@@ -28,6 +30,12 @@ Status launch(const core::Plan& plan, const LaunchTarget& target);
 
 /// The FlashInfer step (variants/flashinfer/flashinfer_cuda.cu): the same contract as launch().
 Status launch_flashinfer(const core::Plan& plan, const variants::FlashInferShape& shape, const LaunchTarget& target);
+
+/// post_update (variants/prepare/post_update_cuda.cu): the same contract as launch().
+Status launch_post_update(const variants::PostUpdatePlan& plan, const LaunchTarget& target);
+
+/// One call's kernels onto a target: launch() of a plan, or another operation's launch.
+using Launcher = std::function<Status(const LaunchTarget& target)>;
 
 /// cudaSuccess when the current GPU can run this build's kernels; cudaErrorNoKernelImageForDevice
 /// when the library holds no code for its architecture (neither its SASS nor PTX it can compile).

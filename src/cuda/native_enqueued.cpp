@@ -11,6 +11,7 @@
 #include "cuda/launch.hpp"
 #include "cuda/plugin_functions.hpp"
 #include "cuda/record_pool.hpp"
+#include "variants/prepare/prepare_cuda.hpp"
 
 namespace advstep::cuda {
 namespace {
@@ -74,8 +75,13 @@ Status capturing(cudaStream_t stream, bool& active) {
 }  // namespace
 
 Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device) {
+  return enqueue_launcher(plan.api, [&plan](const LaunchTarget& target) { return launch(plan, target); }, stream,
+                          device);
+}
+
+Status enqueue_launcher(const char* api, const Launcher& launcher, cudaStream_t stream, int32_t device) {
   const auto runtime_failure = [&](const Status& status) {
-    return Status(StatusCode::kRuntimeError, std::string(plan.api) + ": " + status.message());
+    return Status(StatusCode::kRuntimeError, std::string(api) + ": " + status.message());
   };
   // Also keeps the two kernels of a launch adjacent (see enqueue_mutex()).
   std::unique_lock<std::mutex> lock(enqueue_mutex());
@@ -95,7 +101,7 @@ Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_
   if (Status s = active ? gpu.captured.take(lock, record) : stream_record(gpu, stream, lock, record); !s.ok()) {
     return runtime_failure(s);
   }
-  return launch(plan, {stream, record, gpu.multiprocessors});
+  return launcher({stream, record, gpu.multiprocessors});
 }
 
 // Waits for GPU @p device (cudaDeviceSynchronize), then collects (reads and clears) every record of
@@ -113,7 +119,9 @@ Status check_gpu_faults(int32_t device) {
   {
     const std::lock_guard<std::mutex> lock(enqueue_mutex());
     gpu = &gpu_records(device);
-    if (gpu->stream_pool.empty() && gpu->captured.empty()) return {};  // nothing launched on this GPU yet
+    if (gpu->stream_pool.empty() && gpu->captured.empty()) {  // no advance_step launched on this GPU yet
+      return variants::collect_prepare_fault(device);
+    }
   }
   const std::lock_guard<std::mutex> checking(gpu->check_mutex);
   // A stream of the check's own, so that no caller's stream (capturing or not) sees the collect.
@@ -138,7 +146,9 @@ Status check_gpu_faults(int32_t device) {
   if (!enqueued.ok()) return {enqueued.code(), kApi + enqueued.message()};
   FaultReport report{};
   merge_collected(collected, report);
-  return collected_fault(report);
+  // advance_step's fault first; the prepare step's (its own slot) is then left for the next check.
+  if (Status s = collected_fault(report); !s.ok()) return s;
+  return variants::collect_prepare_fault(device);
 }
 
 }  // namespace advstep::cuda

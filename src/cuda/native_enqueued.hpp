@@ -9,6 +9,7 @@
 
 #include "advstep/status.hpp"
 #include "core/plan.hpp"
+#include "cuda/launch.hpp"
 
 namespace advstep::cuda {
 
@@ -18,6 +19,10 @@ namespace advstep::cuda {
 /// of its own, kept for the process, so replays anywhere never share a verdict or touch freed memory.
 /// Allocates only the first time a stream is used, or a chunk of 64 records per 64 captures.
 Status enqueue_on_gpu_stream(const core::Plan& plan, cudaStream_t stream, int32_t device);
+
+/// The same for any operation's kernels: @p launcher enqueues them on the target it is given; @p api
+/// names the operation in a runtime error.
+Status enqueue_launcher(const char* api, const Launcher& launcher, cudaStream_t stream, int32_t device);
 
 // check_gpu_faults (the plugin's check_native_faults, cuda/plugin_functions.hpp) is defined beside
 // it, in native_enqueued.cpp: it collects the records this form keeps.

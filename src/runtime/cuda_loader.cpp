@@ -97,9 +97,19 @@ Status absent_run_native(const core::Plan& plan, int32_t /*gpu*/, void* /*stream
   return {StatusCode::kRuntimeError, core::concat(plan.api, ": no CUDA backend: ", loaded().why_not)};
 }
 
+Status absent_run_post_update(const variants::PostUpdatePlan& /*plan*/, int32_t /*gpu*/, void* /*stream*/,
+                              bool /*synchronous*/) {
+  return {StatusCode::kRuntimeError, core::concat("advstep::post_update: no CUDA backend: ", loaded().why_not)};
+}
+
 Status absent_check_native_faults(int32_t /*gpu*/) {
   return {StatusCode::kInvalidArgument,
           core::concat("advstep::check_cuda_faults: no usable GPU (", loaded().why_not, ")")};
+}
+
+Status absent_run_prepare(const variants::PreparePlan& /*plan*/, int32_t /*gpu*/, void* /*stream*/,
+                          bool /*synchronous*/) {
+  return {StatusCode::kRuntimeError, core::concat("advstep: the prepare step: no CUDA backend: ", loaded().why_not)};
 }
 
 // A loaded backend's fault check, asked only when a GPU can run (else there is no device to wait for).
@@ -116,7 +126,9 @@ const CudaPlugin& cuda_plugin() {
     const Loaded& backend = loaded();
     if (backend.plugin == nullptr) {
       return CudaPlugin{kCudaPluginVersion,         absent_backend,    absent_available,
-                        absent_check_native_tensor, absent_run_native, absent_check_native_faults};
+                        absent_check_native_tensor, absent_run_native, absent_check_native_faults,
+                        absent_run_post_update,
+                        absent_run_prepare};
     }
     CudaPlugin loaded_table = *backend.plugin;
     loaded_table.check_native_faults = runnable_check_native_faults;
