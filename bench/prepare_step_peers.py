@@ -1,13 +1,15 @@
-"""The CPU peer of prepare_inputs: one decode step with drafts, prepared the way vLLM's model runner prepares a
-step on the CPU, with numpy and (when importable) torch on the CPU; timed at R = 1 .. 4096 requests.
+"""prepare_inputs beside its CPU peers: one decode step with drafts, prepared by advstep's Python API (every check
+made) and the way vLLM's model runner prepares a step on the CPU, with numpy and (when importable) torch on the CPU;
+timed side by side at R = 1 .. 4096 requests, with the ratios and the goal (at least 10x the CPU peer at R = 256).
 
 A step (spec prepare_step.md 3.1): R requests picked from a larger state by idx_mapping, each scheduling 1 to
 1 + S tokens (the last sampled token and up to S drafts); the peer computes positions with cumsum/arange over
 the ragged query ranges, seq_lens, logits indices, the combined sampled and draft tokens, and slots through the
 flattened block table, with the -1 and 0 tails. Like the engines' own code it checks nothing: it is the speed
 to beat (with every check made) and, through the prepare-step oracle in python/tests, known to be right.
+bench/report_prepare.py joins these figures with the C++ API's (advstep_prepare_bench) for docs/benchmarks.md.
 
-Usage: prepare_step_peers.py [--requests 1,4,16,...] [--spec 3] [--impl numpy,torch] [--json OUT]
+Usage: prepare_step_peers.py [--requests 1,4,16,...] [--spec 3] [--impl advstep,numpy,torch] [--json OUT]
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ CONTEXT = 4096  # a request's computed tokens are drawn below this
 VOCABULARY = 32000
 BLOCKS = 1 << 20
 GRAPH_SIZE = 8  # seq_lens is padded to a multiple of this, as for CUDA-graph batch sizes
-TIME_BUDGET_S = 0.25
+TIME_BUDGET_S = 0.25  # per implementation and R
+GOAL_REQUESTS, GOAL_RATIO = 256, 10.0  # advstep at least 10x the CPU peer at R = 256
 
 
 @dataclass
@@ -171,32 +174,52 @@ def torch_peer(w: StepWorkload):
     return step
 
 
-PEERS = {"numpy": lambda w: (lambda: prepare_numpy(w)), "torch": torch_peer}
+def advstep_peer(w: StepWorkload):
+    """The same step through advstep.prepare_inputs on the workload's arrays (every check made); None without it."""
+    try:
+        import advstep
+    except ImportError:
+        return None
+    arrays = {name: getattr(w, name) for name in (
+        "idx_mapping", "query_start_loc", "cu_num_logits", "num_computed_tokens", "prefill_len",
+        "last_sampled_tokens", "draft_tokens", "block_tables", *StepWorkload.OUTPUTS)}
+    return lambda: advstep.prepare_inputs(**arrays, block_size=w.block_size)
 
 
-def time_step(step) -> dict:
-    """Blocks of calls timed together until TIME_BUDGET_S is spent; the median and the best block, per call (the
-    best is what the step costs when the host lets it run; the median shows how busy the host was)."""
-    start = time.perf_counter()
-    step()
-    first = time.perf_counter() - start
-    calls_per_block = max(1, min(64, int(0.01 / max(first, 1e-9))))
-    per_call, spent = [], 0.0
-    while spent < TIME_BUDGET_S or len(per_call) < 3:
-        start = time.perf_counter_ns()
-        for _ in range(calls_per_block):
-            step()
-        elapsed = time.perf_counter_ns() - start
-        per_call.append(elapsed / calls_per_block)
-        spent += elapsed * 1e-9
-    return {"ns_per_call": statistics.median(per_call), "min_ns": min(per_call), "blocks": len(per_call)}
+PEERS = {"advstep": advstep_peer, "numpy": lambda w: (lambda: prepare_numpy(w)), "torch": torch_peer}
+
+
+def time_steps(steps: dict) -> dict:
+    """The steps timed side by side: blocks of calls of each in turn (so that the host's load falls on all alike)
+    until each has spent TIME_BUDGET_S; per step and per call, the median, the 90th percentile and the best
+    block (the best is what the step costs when the host lets it run; the spread shows how busy it was)."""
+    calls_per_block, per_call, spent = {}, {name: [] for name in steps}, dict.fromkeys(steps, 0.0)
+    for name, step in steps.items():
+        start = time.perf_counter()
+        step()
+        first = time.perf_counter() - start
+        calls_per_block[name] = max(1, min(64, int(0.01 / max(first, 1e-9))))
+    while any(spent[name] < TIME_BUDGET_S or len(per_call[name]) < 3 for name in steps):
+        for name, step in steps.items():
+            start = time.perf_counter_ns()
+            for _ in range(calls_per_block[name]):
+                step()
+            elapsed = time.perf_counter_ns() - start
+            per_call[name].append(elapsed / calls_per_block[name])
+            spent[name] += elapsed * 1e-9
+    figures = {}
+    for name, samples in per_call.items():
+        ordered = sorted(samples)
+        figures[name] = {"ns_per_call": statistics.median(ordered), "p90_ns": ordered[round(0.9 * (len(ordered) - 1))],
+                         "min_ns": ordered[0], "blocks": len(ordered)}
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", default=",".join(map(str, REQUESTS)), help="comma-separated R values")
     parser.add_argument("--spec", type=int, default=SPEC, help="drafts per request at most (S)")
-    parser.add_argument("--impl", default="numpy,torch", help="peers to time: numpy, torch")
+    parser.add_argument("--impl", default="advstep,numpy,torch", help="what to time: advstep, numpy, torch")
     parser.add_argument("--torch-threads", type=int, default=1,
                         help="torch's intra-op threads (1: the step is small, and a pool only adds noise)")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -212,21 +235,35 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             pass  # its column says "absent"
     results = []
-    print(f"prepare_inputs CPU peers, S = {args.spec}, B = {BLOCK_SIZE}, torch threads = {args.torch_threads}; "
-          "microseconds per step and nanoseconds per token, best block of calls (the median is in --json)")
-    print(f"{'R':>6} {'tokens':>7}  " + "  ".join(f"{name + ' us':>11} {'ns/tok':>7}" for name in impls))
+    print(f"prepare_inputs beside its CPU peers, S = {args.spec}, B = {BLOCK_SIZE}, torch threads = "
+          f"{args.torch_threads}; microseconds per step, median / p90 of blocks of calls; ratios of the medians")
+    ratios = [name for name in ("numpy", "torch") if "advstep" in impls and name in impls]
+    print(f"{'R':>6} {'tokens':>7}  " + "  ".join(f"{name + ' us':>17}" for name in impls)
+          + "".join(f"  {'vs ' + name:>9}" for name in ratios))
+    at_goal = {}
     for requests in (int(r) for r in args.requests.split(",")):
         w = make_workload(requests, spec=args.spec)
+        steps = {name: PEERS[name](w) for name in impls}
+        figures = time_steps({name: step for name, step in steps.items() if step is not None})
         cells = []
         for name in impls:
-            step = PEERS[name](w)
-            if step is None:
-                cells.append(f"{'absent':>11} {'':>7}")
+            if name not in figures:
+                cells.append(f"{'absent':>17}")
                 continue
-            figure = time_step(step)
-            results.append({"impl": name, "requests": requests, "tokens": w.tokens, **figure})
-            cells.append(f"{figure['min_ns'] / 1e3:11.1f} {figure['min_ns'] / w.tokens:7.1f}")
+            results.append({"impl": name, "requests": requests, "tokens": w.tokens, **figures[name]})
+            cells.append(f"{figures[name]['ns_per_call'] / 1e3:8.1f} / {figures[name]['p90_ns'] / 1e3:6.1f}")
+        for name in ratios:
+            if "advstep" in figures and name in figures:
+                times = figures[name]["ns_per_call"] / figures["advstep"]["ns_per_call"]
+                cells.append(f"{times:8.1f}x")
+                if requests == GOAL_REQUESTS:
+                    at_goal[name] = times
+            else:
+                cells.append(f"{'absent':>9}")
         print(f"{requests:>6} {w.tokens:>7}  " + "  ".join(cells))
+    for name, times in at_goal.items():
+        print(f"goal: at least {GOAL_RATIO:g}x the CPU peer at R = {GOAL_REQUESTS}: advstep vs {name} {times:.1f}x -> "
+              + ("met" if times >= GOAL_RATIO else "NOT met"))
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"spec": args.spec, "block_size": BLOCK_SIZE, "torch_threads": args.torch_threads,

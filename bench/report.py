@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from report_tails import fmt, tails_section  # noqa: E402
+import report_prepare  # noqa: E402
 
 SIZES = [1, 16, 256, 1024, 4096, 65536, 1 << 20]
 # (key in the results, label, colour, line style)
@@ -280,6 +281,8 @@ def main() -> int:
     parser.add_argument("--command", default="scripts/bench.sh")
     parser.add_argument("--tails-quiet", help="advstep_tail_bench --busy 0 --json output")
     parser.add_argument("--tails-loaded", help="advstep_tail_bench --busy 2 --json output")
+    parser.add_argument("--prepare-py", action="append", default=[], help="prepare_step_peers.py --json output")
+    parser.add_argument("--prepare-cpp", help="advstep_prepare_bench --benchmark_out JSON")
     args = parser.parse_args()
     tails = {}
     for name, path in (("quiet", args.tails_quiet), ("loaded", args.tails_loaded)):
@@ -290,6 +293,8 @@ def main() -> int:
     with open(args.machine) as f:
         machine = json.load(f)
     goal_md, goal_text = goals(times, floor_bytes, tails)
+    prepare_figures, prepare_settings = report_prepare.load(args.prepare_py, args.prepare_cpp)
+    goal_text += report_prepare.goal(prepare_figures)[1]
     chart(times, args.png)
 
     md = [
@@ -372,6 +377,7 @@ def main() -> int:
         "",
         *variants_table(times),
         "",
+        *report_prepare.section(prepare_figures, prepare_settings),
     ]
     if notes:
         md += ["## Cross-check", "", *[f"- {n}" for n in notes], ""]

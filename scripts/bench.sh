@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks, side by side in one run on this machine: advstep's C API, C++ API and Python API,
-# naive C++ loops, a memcpy floor, numpy and (when installed) PyTorch. Rewrites docs/benchmarks.md
+# naive C++ loops, a memcpy floor, numpy and (when installed) PyTorch; then prepare_inputs beside
+# its vLLM-style CPU peers (numpy, PyTorch). Rewrites docs/benchmarks.md
 # and docs/benchmarks.png and prints the ratios.
 #
 # Installs what it needs: the build tools and Google Benchmark (scripts/install_deps.sh), numpy and
@@ -21,7 +22,7 @@ scripts/install_deps.sh
 echo "== building advstep_bench (Release, $build) =="
 # CPU figures: the CUDA backend is left out so that device 0 is the host whatever the machine has.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DADVSTEP_BUILD_BENCH=ON -DADVSTEP_CUDA=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target advstep_bench advstep_tail_bench
+cmake --build "$build" -j"$(nproc)" --target advstep_bench advstep_tail_bench advstep_prepare_bench
 
 echo "== Python environment ($venv) =="
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -102,6 +103,22 @@ if [ -n "$torch_python" ]; then
   py_results+=(--py "$results/torch.json")
 fi
 
+# prepare_inputs beside its CPU peers (bench/prepare_step_peers.py): the C++ API, then the Python API and numpy
+# side by side, and torch (in the same process when this interpreter has it).
+echo "== prepare_inputs: C++ API and unchecked loops =="
+"$build/bench/advstep_prepare_bench" --benchmark_out="$results/prepare_cpp.json" --benchmark_out_format=json |
+  grep -E '_median |ERROR' || true
+prepare_impls=${py_impls/numpy,advstep/advstep,numpy}
+[ "$torch_python" = "$vpy" ] && prepare_impls=$prepare_impls,torch
+echo "== prepare_inputs: Python, $prepare_impls =="
+"${peer_env[@]}" "$vpy" bench/prepare_step_peers.py --impl "$prepare_impls" --json "$results/prepare_py.json"
+prepare_results=(--prepare-py "$results/prepare_py.json" --prepare-cpp "$results/prepare_cpp.json")
+if [ -n "$torch_python" ] && [ "$torch_python" != "$vpy" ]; then
+  echo "== prepare_inputs: Python, torch ($torch_python) =="
+  "${peer_env[@]}" "$torch_python" bench/prepare_step_peers.py --impl torch --json "$results/prepare_torch.json"
+  prepare_results+=(--prepare-py "$results/prepare_torch.json")
+fi
+
 echo "== report: docs/benchmarks.md, docs/benchmarks.png =="
 "$vpy" bench/report.py --cpp "$results/cpp.json" --cpp-one-thread "$results/cpp_one_thread.json" "${py_results[@]}" --machine "$results/machine.json" \
-  --tails-quiet "$results/tails_quiet.json" --tails-loaded "$results/tails_loaded.json" --md docs/benchmarks.md --png docs/benchmarks.png --load-after "$(cut -d' ' -f1-3 /proc/loadavg)"
+  --tails-quiet "$results/tails_quiet.json" --tails-loaded "$results/tails_loaded.json" "${prepare_results[@]}" --md docs/benchmarks.md --png docs/benchmarks.png --load-after "$(cut -d' ' -f1-3 /proc/loadavg)"

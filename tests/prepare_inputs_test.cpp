@@ -267,7 +267,7 @@ TEST(PrepareInputs, ArgumentErrorsByClass) {
          s.positions = view(strided.data(), {8});
          s.positions.strides[0] = 2;
        }, "positions must be contiguous"},
-      {"CUDA tensors", [](Example1&, PrepareInputsStep& s) { s.seq_lens.device = Device::kCuda; }, "no CUDA kernel"},
+      {"tensors on two devices", [](Example1&, PrepareInputsStep& s) { s.seq_lens.device = Device::kCuda; }, "seq_lens is on another device"},
   };
   for (const FaultCase& c : invalid) {
     Example1 e;

@@ -23,6 +23,7 @@
 
 #include "advstep/export.hpp"
 #include "advstep/options.hpp"
+#include "advstep/status.hpp"
 #include "advstep/steps.hpp"
 #include "advstep/tensor_view.hpp"
 

@@ -29,6 +29,7 @@ from ._errors import INVALID_ARGUMENT, ArgumentError, DataFaultError, DeviceErro
 from ._launch import integer as _integer
 from ._flashinfer import advance_step_flashinfer
 from ._post_update import post_update
+from ._advance_drafts import advance_drafts
 from ._prepare_step import prepare_inputs
 from ._launch import launch as _launch
 from ._launch import options as _options
@@ -38,6 +39,7 @@ __all__ = [
     "DataFaultError",
     "DeviceError",
     "Error",
+    "advance_drafts",
     "advance_step",
     "advance_step_flashinfer",
     "check_cuda_faults",

@@ -37,6 +37,13 @@ def post_update(*, idx_mapping: object | None, num_computed_tokens: object | Non
     waits for check_cuda_faults()).
     """
 
+def advance_drafts(*, idx_mapping: object | None, query_start_loc: object | None, positions: object | None, input_ids: object | None, slot_mapping: object | None, block_tables: list, block_size: Sequence[int], delta: int, delta_per_row: object | None, tokens: object | None, sampled_token_ids: object | None, draft_tokens: object | None, pos_in: object | None, seq_lens: object | None, seq_base: object | None, seq_sub: object | None, token_seq_lens: object | None, pos_cap: int | None, seq_cap: int | None, on_cap: int, rewrite_query_start_loc: bool, cp_size: int, cp_rank: int, cp_interleave: int, bound: int, seq_lens_tail: int, stream: int = 0, synchronous: bool = True) -> None:
+    """
+    Runs advstep::advance_drafts on DLPack / buffer-protocol arrays: the low-level entry point behind
+    advstep.advance_drafts (block_tables a list of G tables, block_size a list of G ints, delta an int
+    with delta_per_row None or an [R] array, on_cap/bound/seq_lens_tail the library's enumerator values).
+    """
+
 SEMANTICS: tuple = ('vllm', 'ascend')
 
 BLOCK_BOUNDS: tuple = ('table', 'row')

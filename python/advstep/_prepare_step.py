@@ -2,43 +2,13 @@
 
 from __future__ import annotations
 
-import operator
 import sys
 from typing import Any, Optional, Sequence, Union
 
 from . import _core
-from ._errors import OUT_OF_RANGE, ArgumentError
+from ._prepare_args import groups, option, scalar
 
 _API = "advstep.prepare_inputs"
-_INT64 = (-(1 << 63), (1 << 63) - 1)
-
-
-def _scalar(name: str, value: Any) -> int:
-    """An int in int64 (numpy and torch integer scalars included); a bool or a non-integer is an argument error."""
-    if isinstance(value, bool):
-        raise ArgumentError(f"{_API}: {name} must be an int, not a bool (expected an int, got {value!r})",
-                            OUT_OF_RANGE)
-    try:
-        number = operator.index(value)
-    except Exception as error:  # TypeError, or whatever a hostile __index__ raises
-        raise ArgumentError(f"{_API}: {name} must be an int (expected an int, got {value!r})",
-                            OUT_OF_RANGE) from error
-    if isinstance(number, bool) or not _INT64[0] <= number <= _INT64[1]:
-        raise ArgumentError(f"{_API}: {name} must be an int64 (expected an int in [-2^63, 2^63), got {number!r})",
-                            OUT_OF_RANGE)
-    return number
-
-
-def _option(name: str, value: Any, choices: tuple[str, str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ArgumentError(f"{_API}: {name} must be one of {', '.join(repr(c) for c in choices)} (expected "
-                            f"{' or '.join(repr(c) for c in choices)}, got {value!r})", OUT_OF_RANGE)
-    return value
-
-
-def _is_table_sequence(block_tables: Any) -> bool:
-    """A list or tuple of tables (G groups), as opposed to one bare 2-D table."""
-    return isinstance(block_tables, (list, tuple))
 
 
 def prepare_inputs(
@@ -124,23 +94,18 @@ def prepare_inputs(
         An array argument is not an array.
     """
     del stream  # host only (a torch op call runs on the current stream)
-    sequence = _is_table_sequence(block_tables)
-    tables = list(block_tables) if sequence else [block_tables]
-    if _is_table_sequence(block_size):
-        sizes = [_scalar(f"block_size[{g}]", size) for g, size in enumerate(block_size)]
-    else:
-        sizes = [_scalar("block_size", block_size)]
+    tables, sizes = groups(_API, block_tables, block_size)
     arguments = dict(
         idx_mapping=idx_mapping, query_start_loc=query_start_loc, num_computed_tokens=num_computed_tokens,
         block_tables=tables, block_size=sizes, positions=positions, seq_lens=seq_lens, slot_mapping=slot_mapping,
         input_ids=input_ids, last_sampled_tokens=last_sampled_tokens, draft_tokens=draft_tokens,
         prefill_len=prefill_len, cu_num_logits=cu_num_logits, logits_indices=logits_indices,
-        num_bonus=_scalar("num_bonus", num_bonus), token_seq_lens=token_seq_lens,
-        dcp_local_seq_lens=dcp_local_seq_lens, cp_size=_scalar("cp_size", cp_size),
-        cp_rank=_scalar("cp_rank", cp_rank), cp_interleave=_scalar("cp_interleave", cp_interleave),
-        bound=_option("bound", bound, ("row", "table")),
-        seq_lens_tail=_option("seq_lens_tail", seq_lens_tail, ("zero", "keep")),
-        token_tail=_option("token_tail", token_tail, ("keep", "zero")),
+        num_bonus=scalar(_API, "num_bonus", num_bonus), token_seq_lens=token_seq_lens,
+        dcp_local_seq_lens=dcp_local_seq_lens, cp_size=scalar(_API, "cp_size", cp_size),
+        cp_rank=scalar(_API, "cp_rank", cp_rank), cp_interleave=scalar(_API, "cp_interleave", cp_interleave),
+        bound=option(_API, "bound", bound, ("row", "table")),
+        seq_lens_tail=option(_API, "seq_lens_tail", seq_lens_tail, ("zero", "keep")),
+        token_tail=option(_API, "token_tail", token_tail, ("keep", "zero")),
     )
     # torch tensors go through torch.ops.advstep.prepare_inputs, which torch.compile traces as one op.
     torch_ops = sys.modules.get("advstep._torch_prepare_step")

@@ -13,6 +13,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "advance_drafts_binding.hpp"
 #include "advstep/advance_step.hpp"
 #include "post_update_binding.hpp"
 #include "tensor_from_array.hpp"
@@ -259,6 +260,7 @@ NB_MODULE(_core, m) {
         "Runs advstep::prepare_inputs on DLPack / buffer-protocol host arrays: the low-level entry point behind\n"
         "advstep.prepare_inputs (block_tables a list of G tables, block_size a list of G ints).");
   register_post_update(m);
+  register_advance_drafts(m);
   // The names the options take, from the library: the command's choices come from here.
   m.attr("SEMANTICS") = names_tuple(advstep::semantics_names());
   m.attr("BLOCK_BOUNDS") = names_tuple(advstep::block_bound_names());

@@ -67,7 +67,8 @@ def test_typed_package() -> None:
 
 
 def test_public_names() -> None:
-    assert set(advstep.__all__) == {"ArgumentError", "DataFaultError", "DeviceError", "Error", "advance_step",
+    assert set(advstep.__all__) == {"ArgumentError", "DataFaultError", "DeviceError", "Error", "advance_drafts",
+                                    "advance_step",
                                     "advance_step_flashinfer", "check_cuda_faults", "device_available",
                                     "post_update", "prepare_inputs"}
 

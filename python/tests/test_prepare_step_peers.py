@@ -1,5 +1,6 @@
 """The benchmark's CPU peers of prepare_inputs (bench/prepare_step_peers.py) against the prepare-step oracle, on
-small seeded steps: the peer is only a fair yardstick if it computes the same step."""
+small seeded steps: the peer is only a fair yardstick if it computes the same step (and advstep's own timed call
+too: the benchmark would be void if it prepared something else)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def peer_outputs(w, name: str) -> dict:
     return {k: getattr(w, k).ravel().tolist() for k in peers.StepWorkload.OUTPUTS}
 
 
-@pytest.mark.parametrize("impl", ["numpy", "torch"])
+@pytest.mark.parametrize("impl", ["advstep", "numpy", "torch"])
 @pytest.mark.parametrize("requests", [1, 2, 3, 7, 13])
 @pytest.mark.parametrize("seed", range(4))
 def test_peer_computes_the_oracles_step(impl: str, requests: int, seed: int) -> None:
@@ -75,3 +76,26 @@ def test_main_prints_a_row_per_request_count(capsys: pytest.CaptureFixture, monk
     assert peers.main(["--requests", "1,8", "--impl", "numpy"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines[2:]] == ["1", "8"]
+
+
+def test_report_joins_the_python_and_cpp_figures(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    """bench/report_prepare.py: one row per R, the ratios of the medians, and the goal judged at R = 256."""
+    import json
+
+    import report_prepare
+
+    py = tmp_path / "py.json"
+    py.write_text(json.dumps({"spec": 3, "torch_threads": 1, "results": [
+        {"impl": impl, "requests": 256, "tokens": 600, "ns_per_call": ns, "p90_ns": ns * 2, "min_ns": ns}
+        for impl, ns in (("advstep", 1000.0), ("numpy", 12000.0), ("torch", 9000.0))]}))
+    cpp = tmp_path / "cpp.json"
+    cpp.write_text(json.dumps({"benchmarks": [
+        {"name": f"prepare_inputs/cpp_api/r=256/repeats:15/real_time_{stat}", "aggregate_name": stat,
+         "real_time": ns, "tokens": 610.0} for stat, ns in (("median", 500.0), ("p90", 700.0), ("min", 400.0))]}))
+    assert report_prepare.main(["--py", str(py), "--cpp", str(cpp)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| 256 |"))
+    assert row.split(" | ")[1:3] == ["600 / 610", "1.0 µs / 2.0 µs"]
+    assert "12.0x" in row and "9.0x" in row and "24.0x" in row
+    assert "Python API vs numpy peer 12.0x (1.0 µs vs 12.0 µs) -> met" in out
+    assert "Python API vs PyTorch CPU peer 9.0x (1.0 µs vs 9.0 µs) -> NOT met" in out

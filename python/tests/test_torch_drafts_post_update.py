@@ -149,6 +149,27 @@ def test_advance_drafts_argument_errors_are_advsteps(change: dict, code: int, me
 
 
 @needs("advance_drafts")
+@pytest.mark.parametrize("make, overload", [(lambda: example_3_first_step("int64"), "int"),
+                                            (lambda: example_5_v2("int32"), "Tensor")])
+def test_advance_drafts_python_api_on_torch_tensors_is_the_op(make: Any, overload: str) -> None:
+    """advstep.advance_drafts on torch tensors (a bare table, an int block_size) runs the overload delta names."""
+    oracle_case = make()
+    case = to_torch(oracle_case)
+    calls = []
+
+    class Recorder(torch.utils._python_dispatch.TorchDispatchMode):
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            calls.append(func)
+            return func(*args, **(kwargs or {}))
+
+    with Recorder():
+        advstep.advance_drafts(**case)
+    assert calls == [getattr(torch.ops.advstep.advance_drafts, overload)]
+    oracle_advance_drafts(**oracle_case)
+    assert values(tensors_of(case)) == {name: a.flat() for name, a in arrays_of(oracle_case).items()}
+
+
+@needs("advance_drafts")
 @pytest.mark.parametrize("make", [
     pytest.param(lambda: example_3_first_step("int32"), id="int-delta-int32"),
     pytest.param(lambda: example_3_first_step("int64"), id="int-delta-int64"),

@@ -281,19 +281,20 @@ STEP_INPUTS = ("idx_mapping", "query_start_loc", "cu_num_logits", "num_computed_
 
 
 def speculative_loop(s: dict[str, Any]) -> Any:
-    """Three steps of an engine with EAGLE-style drafts: prepare_inputs, a stand-in model and sampler (each logit's
-    token + 100), post_update, then the first draft step from each row's last accepted position."""
+    """Three steps of an engine with EAGLE-style drafts, written against the Python API: prepare_inputs, a stand-in
+    model and sampler (each logit's token + 100), post_update, then the first draft step from each row's last
+    accepted position."""
     rows = s["idx_mapping"]
     for _ in range(3):
-        torch.ops.advstep.prepare_inputs(**op_keywords({k: s[k] for k in STEP_INPUTS}))
+        advstep.prepare_inputs(**{k: s[k] for k in STEP_INPUTS})
         sampled = (s["input_ids"][s["logits_indices"]].long() + 100).view(2, 2)
-        torch.ops.advstep.post_update(
+        advstep.post_update(
             idx_mapping=rows, num_computed_tokens=s["num_computed_tokens"],
             last_sampled_tokens=s["last_sampled_tokens"], sampled_tokens=sampled, num_sampled=s["num_sampled"],
             num_rejected=s["num_rejected"], query_start_loc=s["query_start_loc"])
-        torch.ops.advstep.advance_drafts(
+        advstep.advance_drafts(
             idx_mapping=rows, query_start_loc=s["draft_query_start_loc"], positions=s["draft_positions"],
-            input_ids=s["draft_input_ids"], slot_mapping=s["draft_slot_mapping"], block_tables=[s["block_tables"]],
+            input_ids=s["draft_input_ids"], slot_mapping=s["draft_slot_mapping"], block_tables=s["block_tables"],
             block_size=4, delta=1, tokens=s["last_sampled_tokens"][rows],
             pos_in=s["num_computed_tokens"][rows].long() - 1, seq_lens=s["draft_seq_lens"], seq_base=s["seq_lens"],
             seq_sub=s["num_rejected"], pos_cap=15, seq_cap=16, rewrite_query_start_loc=True, seq_lens_tail="zero")

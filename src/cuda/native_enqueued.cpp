@@ -11,6 +11,7 @@
 #include "cuda/launch.hpp"
 #include "cuda/plugin_functions.hpp"
 #include "cuda/record_pool.hpp"
+#include "variants/prepare/prepare_cuda.hpp"
 
 namespace advstep::cuda {
 namespace {
@@ -118,7 +119,9 @@ Status check_gpu_faults(int32_t device) {
   {
     const std::lock_guard<std::mutex> lock(enqueue_mutex());
     gpu = &gpu_records(device);
-    if (gpu->stream_pool.empty() && gpu->captured.empty()) return {};  // nothing launched on this GPU yet
+    if (gpu->stream_pool.empty() && gpu->captured.empty()) {  // no advance_step launched on this GPU yet
+      return variants::collect_prepare_fault(device);
+    }
   }
   const std::lock_guard<std::mutex> checking(gpu->check_mutex);
   // A stream of the check's own, so that no caller's stream (capturing or not) sees the collect.
@@ -143,7 +146,9 @@ Status check_gpu_faults(int32_t device) {
   if (!enqueued.ok()) return {enqueued.code(), kApi + enqueued.message()};
   FaultReport report{};
   merge_collected(collected, report);
-  return collected_fault(report);
+  // advance_step's fault first; the prepare step's (its own slot) is then left for the next check.
+  if (Status s = collected_fault(report); !s.ok()) return s;
+  return variants::collect_prepare_fault(device);
 }
 
 }  // namespace advstep::cuda

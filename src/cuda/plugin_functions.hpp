@@ -13,5 +13,6 @@ runtime::CudaPlugin::CheckNativeTensor check_gpu_tensor;  // cuda_native.cpp
 runtime::CudaPlugin::RunNative run_on_gpu_stream;         // cuda_native.cpp
 runtime::CudaPlugin::CheckNativeFaults check_gpu_faults;  // native_enqueued.cpp
 runtime::CudaPlugin::RunPostUpdate run_post_update_on_gpu;  // cuda_native.cpp
+runtime::CudaPlugin::RunPrepare run_prepare_on_gpu_stream;  // variants/prepare/prepare_cuda.cu
 
 }  // namespace advstep::cuda

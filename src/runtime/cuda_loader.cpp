@@ -107,6 +107,11 @@ Status absent_check_native_faults(int32_t /*gpu*/) {
           core::concat("advstep::check_cuda_faults: no usable GPU (", loaded().why_not, ")")};
 }
 
+Status absent_run_prepare(const variants::PreparePlan& /*plan*/, int32_t /*gpu*/, void* /*stream*/,
+                          bool /*synchronous*/) {
+  return {StatusCode::kRuntimeError, core::concat("advstep: the prepare step: no CUDA backend: ", loaded().why_not)};
+}
+
 // A loaded backend's fault check, asked only when a GPU can run (else there is no device to wait for).
 Status runnable_check_native_faults(int32_t gpu) {
   const CudaPlugin& backend = *loaded().plugin;
@@ -122,7 +127,8 @@ const CudaPlugin& cuda_plugin() {
     if (backend.plugin == nullptr) {
       return CudaPlugin{kCudaPluginVersion,         absent_backend,    absent_available,
                         absent_check_native_tensor, absent_run_native, absent_check_native_faults,
-                        absent_run_post_update};
+                        absent_run_post_update,
+                        absent_run_prepare};
     }
     CudaPlugin loaded_table = *backend.plugin;
     loaded_table.check_native_faults = runnable_check_native_faults;

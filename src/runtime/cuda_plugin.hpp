@@ -21,6 +21,7 @@
 
 namespace advstep::variants {
 struct PostUpdatePlan;  // variants/prepare/post_update_plan.hpp
+struct PreparePlan;     // variants/prepare/prepare_plan.hpp
 }  // namespace advstep::variants
 
 namespace advstep::runtime {
@@ -50,6 +51,9 @@ struct CudaPlugin {
   /// Runs a checked post_update plan (the prepare step's state update) on GPU @p gpu, which holds its
   /// tensors, on @p stream, as RunNative runs an advance_step plan (the same records and reports).
   using RunPostUpdate = Status(const variants::PostUpdatePlan& plan, int32_t gpu, void* stream, bool synchronous);
+  /// Runs a checked prepare-step @p plan (prepare_inputs or advance_drafts) on GPU @p gpu, which holds
+  /// its tensors (as check_native_tensor found), on @p stream, as RunNative does.
+  using RunPrepare = Status(const variants::PreparePlan& plan, int32_t gpu, void* stream, bool synchronous);
 
   const char* version;  ///< kCudaPluginVersion of the build that made the table
   MakeBackend* make_backend;
@@ -58,10 +62,11 @@ struct CudaPlugin {
   RunNative* run_native;
   CheckNativeFaults* check_native_faults;
   RunPostUpdate* run_post_update;
+  RunPrepare* run_prepare;
 };
 
 /// Bumped whenever CudaPlugin or a type it passes changes; with the project version it must match.
-#define ADVSTEP_CUDA_PLUGIN_INTERFACE "4"
+#define ADVSTEP_CUDA_PLUGIN_INTERFACE "5"
 inline constexpr const char* kCudaPluginVersion =
     "advstep " ADVSTEP_VERSION " cuda-plugin " ADVSTEP_CUDA_PLUGIN_INTERFACE;
 inline constexpr const char* kCudaPluginEntry = "advstep_cuda_plugin";

@@ -22,6 +22,8 @@ from .errors import UsageError
 from .json_files import integer, is_integer, read_json
 from .limits import element_count
 from .names import plain_name
+from .prepare_case import PrepareSpec, from_entry
+from .prepare_ops import PREPARE_OPS
 
 #: Default value ranges (both ends included) of tensors a case file leaves out.
 TOKEN_RANGE = (0, 31999)
@@ -110,7 +112,7 @@ def _schema_message(error: Any) -> str:
     return error.message.splitlines()[0][:200]
 
 
-def load(path: str) -> list[CaseSpec]:
+def load(path: str) -> list[CaseSpec | PrepareSpec]:
     """The cases of the case file at ``path`` (advstep's JSON or a CANN ST file)."""
     data = read_json(path, "case file")
     if isinstance(data, list):
@@ -119,7 +121,8 @@ def load(path: str) -> list[CaseSpec]:
         specs = [_from_atk(entry, index, stem, path) for index, entry in enumerate(data)]
     else:
         _validate(data, "case.schema.json", path)
-        specs = [_from_own(entry, f"{path}: cases[{index}]") for index, entry in enumerate(data["cases"])]
+        specs = [from_entry(entry, f"{path}: cases[{index}]") if entry.get("op") in PREPARE_OPS
+                 else _from_own(entry, f"{path}: cases[{index}]") for index, entry in enumerate(data["cases"])]
     names = [spec.name for spec in specs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -296,15 +299,19 @@ def _plan(spec: CaseSpec) -> tuple[list[str], dict[str, tuple[int, ...]], dict[s
     return names, shapes, ranges
 
 
-def elements(spec: CaseSpec) -> dict[str, int]:
+def elements(spec: CaseSpec | PrepareSpec) -> dict[str, int]:
     """The element count of each tensor a drawn instance of ``spec`` has (without drawing it); a
     UsageError for a shape too large to count in int64 bytes."""
+    if isinstance(spec, PrepareSpec):
+        return spec.elements()
     names, shapes, _ = _plan(spec)
     return {name: element_count(list(shapes[name]), f"case {spec.name}: tensor {name}") for name in names}
 
 
-def generate(spec: CaseSpec, seed: int, index: int, copy: int, name: str) -> Case:
+def generate(spec: CaseSpec | PrepareSpec, seed: int, index: int, copy: int, name: str) -> Case:
     """One instance of ``spec``, drawn from the generator seeded by (seed, index, copy)."""
+    if isinstance(spec, PrepareSpec):
+        return spec.generate(seed, index, copy, name)
     rng = np.random.default_rng([seed, index, copy])
     names, shapes, ranges = _plan(spec)
     tensors: dict[str, np.ndarray] = {}

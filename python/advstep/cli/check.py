@@ -16,10 +16,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import sources, tensor_files, tensor_io, terms_flashinfer
+from . import prepare_terms, sources, tensor_files, tensor_io, terms_flashinfer
 from .compare import Difference, differences
 from .errors import UsageError
 from .json_files import is_integer, read_json
+from .prepare_case import PrepareCase
 from .semantics import Semantics
 from .terms import row_terms
 
@@ -110,7 +111,8 @@ def _seed_hint(stored: tensor_files.StoredCase, results_folder: str) -> str:
 
 
 def _report(stored: tensor_files.StoredCase, found: list[tuple[str, Difference]], rows: int) -> None:
-    label = "element" if stored.case.has_speculation() or stored.case.is_flashinfer else "row"
+    label = "row" if not (stored.case.has_speculation() or stored.case.is_flashinfer or
+                          isinstance(stored.case, PrepareCase)) else "element"
     for files, difference in found:
         print(f"  {difference.tensor}: {difference.count} of {difference.size} elements differ ({files})")
         for k in difference.indices[:rows].tolist():
@@ -120,6 +122,8 @@ def _report(stored: tensor_files.StoredCase, found: list[tuple[str, Difference]]
 
 
 def _terms(stored: tensor_files.StoredCase, tensor: str, index: int) -> str:
+    if isinstance(stored.case, PrepareCase):
+        return prepare_terms.element_terms(stored.case, tensor, index)
     if stored.case.is_flashinfer:
         return terms_flashinfer.element_terms(stored.case, tensor, index)
     return row_terms(stored.case, stored.semantics, index)

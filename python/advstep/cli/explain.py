@@ -1,5 +1,8 @@
 """``advstep explain INPUTS ACTUAL``: which semantics reproduce an observed output.
 
+A prepare-step case (prepare_explain.py) has no candidates: its account names, for each differing element
+and each ``--element`` asked for, the row, state row, token and formula, and a data fault's class.
+
 For every case of INPUTS (a golden or run --out folder) it computes the reference's outputs under
 every candidate: vLLM's semantics and the Ascend kernels' with 1..64 cores (and any known SoC's
 count beyond), each with the table and the row block bound. A candidate that finds a data fault
@@ -16,9 +19,11 @@ from typing import Optional
 
 import numpy as np
 
-from . import reference, sources, tensor_files, tensor_io, terms_flashinfer
+from . import prepare_explain, reference, sources, tensor_files, tensor_io, terms_flashinfer
 from .case import Case
 from .compare import Difference, differences, total_mismatches
+from .errors import UsageError
+from .prepare_case import PrepareCase
 from .semantics import BOUNDS, Semantics, candidate_core_counts, socs_with_cores
 
 
@@ -199,9 +204,19 @@ def main(args: argparse.Namespace, _: Semantics) -> int:
     common: Optional[set[Semantics]] = None
     verdicts: dict[tuple[object, ...], list[tuple[str, list[_Line], int]]] = {}  # same verdict, printed once
     groups_of: dict[tuple[object, ...], int] = {}
+    elements = [prepare_explain.parse_element(text) for text in args.element or []]
+    prepare_ok: Optional[bool] = None
+    prepare_explain.require_elements([s.case for s in cases if isinstance(s.case, PrepareCase)], elements)
     for stored in sources.progress(cases, len(cases), "explain"):
         folder = tensor_files.locate_results(args.actual, stored, single=len(cases) == 1, formats=formats)
         observed = tensor_files.read_results(folder, stored.results_shapes(), formats)
+        if isinstance(stored.case, PrepareCase):  # one operation, no candidate semantics: its own account
+            reproduced = prepare_explain.explain(stored.case, observed, args.show, elements)
+            prepare_ok = reproduced and prepare_ok is not False
+            continue
+        if elements:
+            raise UsageError(f"--element: explains the elements of prepare-step cases; {stored.case.name} is an "
+                             f"{stored.case.api} case")
         ranked = explain_case(stored.case, observed)
         size = sum(int(np.asarray(observed[n]).size) for n in stored.case.outputs)
         lines = _verdict(stored.case, ranked, args.show)
@@ -213,6 +228,12 @@ def main(args: argparse.Namespace, _: Semantics) -> int:
         common = set(matching) if common is None else common & set(matching)
     for key, same in verdicts.items():
         _print_verdict(same, int(key[-1]), groups_of[key])  # type: ignore[call-overload]
+    if prepare_ok is not None and not verdicts:
+        print(f"explain: {'every case is reproduced' if prepare_ok else 'a case is not reproduced'} by the library")
+        return 0 if prepare_ok else 1
+    if prepare_ok is False:
+        print("explain: a prepare-step case is not reproduced by the library")
+        return 1
     if common:
         print(f"explain: reproduced by {label(sorted(common, key=_order))}")
         return 0

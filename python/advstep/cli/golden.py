@@ -17,6 +17,7 @@ from . import case_files, library, out_folder, sources, tensor_files, tensor_io
 from .case import METADATA, OUTPUTS
 from .errors import Interrupted, UsageError
 from .limits import size_text
+from .prepare_case import PrepareSpec
 from .semantics import Semantics
 from .verify import verify
 
@@ -24,13 +25,14 @@ from .verify import verify
 CASE_OVERHEAD_BYTES = 64 * 1024
 
 
-def estimated_bytes(selected: list[tuple[int, case_files.CaseSpec]], count: int, formats: int = 2) -> int:
+def estimated_bytes(selected: list[tuple[int, case_files.CaseSpec | PrepareSpec]], count: int, formats: int = 2) -> int:
     """The bytes the golden files of ``count`` draws of each selected case take: every input and
     the outputs (four, or eight for FlashInfer), in each of ``formats`` formats (8 bytes an element), plus the manifests."""
     total = 0
     for _, spec in selected:
         elements = case_files.elements(spec)
-        per_copy = sum(elements.values()) + sum(elements.get(name, 0) for name in OUTPUTS + METADATA)
+        outputs = spec.outputs if isinstance(spec, PrepareSpec) else OUTPUTS + METADATA
+        per_copy = sum(elements.values()) + sum(elements.get(name, 0) for name in outputs)
         total += count * (8 * formats * per_copy + CASE_OVERHEAD_BYTES)
     return total
 

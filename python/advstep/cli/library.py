@@ -1,4 +1,4 @@
-"""Calls advstep.advance_step (or advance_step_flashinfer) on a case, on the CPU (numpy) or a GPU (CuPy or torch), and times it."""
+"""Calls advstep.advance_step (advance_step_flashinfer, or a prepare-step operation) on a case, on the CPU (numpy) or a GPU (CuPy or torch), and times it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import numpy as np
 from .. import advance_step, advance_step_flashinfer, device_available
 from .case import PYTHON_NAMES, Case
 from .errors import UsageError
+from .prepare_case import PrepareCase
+from .prepare_library import prepare_call
 from .semantics import Semantics
 
 DEVICES = ("cpu", "cuda")
@@ -42,6 +44,11 @@ class Device:
             self.synchronize = torch.cuda.synchronize
 
 
+def _keyword(case: Case, name: str) -> str:
+    """The library's keyword of the tensor file ``name`` (a prepare-step case's files carry theirs)."""
+    return name if isinstance(case, PrepareCase) else PYTHON_NAMES[name]
+
+
 def _arguments(case: Case, device: Device, read_only: dict[str, Any] | None = None) -> dict[str, Any]:
     """Fresh copies of the mutated inputs (each in its case's dtype); the read-only ones from
     ``read_only`` when given."""
@@ -49,11 +56,14 @@ def _arguments(case: Case, device: Device, read_only: dict[str, Any] | None = No
     for name, array in case.tensors.items():
         if name in case.outputs or read_only is None:
             values = np.array(array, dtype=case.dtype(name), order="C", copy=True)
-            arrays[PYTHON_NAMES[name]] = device.to_device(values)
+            arrays[_keyword(case, name)] = device.to_device(values)
     return arrays
 
 
 def _call(case: Case, semantics: Semantics, arrays: dict[str, Any]) -> None:
+    if isinstance(case, PrepareCase):
+        prepare_call(case, arrays)
+        return
     if case.is_flashinfer:  # vLLM's semantics only: no semantics keywords
         advance_step_flashinfer(case.num_seqs, case.num_queries, case.block_size, **arrays)
         return
@@ -67,14 +77,14 @@ def compute(case: Case, semantics: Semantics, device: Device) -> dict[str, np.nd
     arrays = _arguments(case, device)
     _call(case, semantics, arrays)
     device.synchronize()
-    return {name: np.asarray(device.to_host(arrays[PYTHON_NAMES[name]])).astype(np.int64) for name in case.outputs}
+    return {name: np.asarray(device.to_host(arrays[_keyword(case, name)])).astype(np.int64) for name in case.outputs}
 
 
 def time_per_call(case: Case, semantics: Semantics, device: Device, budget_s: float = 0.2) -> float:
     """The median time of one call in seconds (fresh inputs each call, synchronised), over up to
     ``budget_s`` seconds of calls."""
     read_only = {key: value for key, value in _arguments(case, device).items()
-                 if key not in {PYTHON_NAMES[name] for name in case.outputs}}
+                 if key not in {_keyword(case, name) for name in case.outputs}}
     samples: list[float] = []
     deadline = time.perf_counter() + budget_s
     while len(samples) < 3 or (time.perf_counter() < deadline and len(samples) < 1000):

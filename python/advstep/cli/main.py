@@ -6,7 +6,7 @@
     advstep golden CASE --out DIR [--seed S] [--count K] [--cases LIST] [--first K] [--force]
                    [--format npy|bin|both] [semantics flags]
     advstep check EXPECTED ACTUAL [--format npy|bin]
-    advstep explain INPUTS ACTUAL [--format npy|bin]
+    advstep explain INPUTS ACTUAL [--format npy|bin] [--element TENSOR[INDEX]]
 
 Exit status: 0 success (check: everything matches), 1 a difference (or a library/reference
 disagreement) and nothing else, 2 a bad file or argument, reported in one line naming it, 3 an
@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--show", type=_positive, default=6, help="candidate groups listed per case (default 6)")
     explain.add_argument("--format", choices=("npy", "bin"), default="both",
                          help="read only the .npy or only the .bin files (default: each that exists; they must agree)")
+    explain.add_argument("--element", action="append", metavar="TENSOR[INDEX]",
+                         help="a prepare-step case: which row b, state row r, token t and formula produced this "
+                              "element (e.g. slot_mapping[5] or slot_mapping[1,5]); may be repeated")
     return parser
 
 

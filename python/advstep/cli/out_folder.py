@@ -9,7 +9,7 @@ What ``--force`` removes is found by walking --out itself, never by following a 
 or a symbolic link: --out's own ``manifest.json`` when it is an advstep manifest, and in --out and
 each real sub-folder holding an advstep case manifest, that manifest and the tensor files the
 command writes (``inputs/``, ``expected/``, ``outputs/``: ``NAME.npy`` and ``NAME.bin`` of the
-eight tensors), then the folders this leaves empty. Anything else stays.
+tensors of advance_step and of the prepare step), then the folders this leaves empty. Anything else stays.
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from typing import Iterable, Optional
 from .case import FILE_TENSORS
 from .errors import UsageError
 from .json_files import read_json
+from .prepare_ops import FILE_NAMES
 from .tensor_files import CASE_FORMAT, SET_FORMAT, WRITTEN_FOLDERS
 
+#: Every tensor file name the command writes: advance_step's and the prepare step's.
+WRITTEN_TENSORS = FILE_TENSORS + FILE_NAMES
 #: An advstep manifest is small; a larger file named manifest.json is someone else's.
 MAX_MANIFEST_BYTES = 64 << 20
 
@@ -172,7 +175,7 @@ def _remove_case_files(folder: str) -> None:
         path = os.path.join(folder, sub)
         if not _is_real_folder(path):
             continue
-        for name in FILE_TENSORS:
+        for name in WRITTEN_TENSORS:
             for extension in (".npy", ".bin"):
                 _remove_if_file(os.path.join(path, name + extension))
         _remove_folder_if_empty(path)
@@ -223,7 +226,7 @@ def _blockers(out: str, names: list[str]) -> list[str]:
             if os.path.islink(sub_folder) or (os.path.lexists(sub_folder) and not os.path.isdir(sub_folder)):
                 found.append(f"{sub_folder} ({'a symbolic link' if os.path.islink(sub_folder) else 'not a folder'})")
                 continue
-            paths += [os.path.join(sub_folder, tensor + ext) for tensor in FILE_TENSORS for ext in (".npy", ".bin")]
+            paths += [os.path.join(sub_folder, tensor + ext) for tensor in WRITTEN_TENSORS for ext in (".npy", ".bin")]
         found += [f"{path} ({why})" for path in paths for why in [_in_the_way(path, ours)] if why]
     return found
 

@@ -19,12 +19,15 @@ from typing import Any, Optional
 import numpy as np
 
 from . import tensor_io
-from .case import (ADVANCE_STEP, ALL_INPUTS, FLASHINFER, METADATA, METADATA_DTYPES, OUTPUTS, REQUIRED_INPUTS,
+from .case import (ADVANCE_STEP, ALL_INPUTS, FLASHINFER, METADATA, METADATA_DTYPES, REQUIRED_INPUTS,
                    Case)
 from .errors import UsageError
 from .json_files import integer, read_json
 from .limits import element_count
 from .names import plain_name
+from .prepare_case import PrepareCase, settings_of
+from .prepare_ops import DTYPES as PREPARE_DTYPES
+from .prepare_ops import MAX_GROUPS, OPERATIONS, PREPARE_OPS, table_name
 from .semantics import Semantics
 
 CASE_FORMAT = "advstep-case/1"
@@ -169,6 +172,8 @@ def _read_case(folder: str, manifest: dict[str, Any], listed_as: Optional[str],
     attributes, inputs = manifest.get("attributes"), manifest.get("inputs")
     if not isinstance(attributes, dict) or not isinstance(inputs, dict):
         raise UsageError(f"{where}: malformed manifest (attributes and inputs must be objects)")
+    if manifest.get("api") in PREPARE_OPS:
+        return _read_prepare_case(folder, manifest, name, formats)
     values = {key: integer(attributes.get(key), where, field=f"attributes.{key}")
               for key in ("numSeqs", "numQueries", "blockSize")}
     op = FLASHINFER if manifest.get("api") == FLASHINFER else ADVANCE_STEP
@@ -187,6 +192,40 @@ def _read_case(folder: str, manifest: dict[str, Any], listed_as: Optional[str],
     refusal = case.refusal()
     if refusal is not None:
         raise UsageError(f"{where}: {refusal}; no golden holds such a case")
+    return StoredCase(folder, case, semantics, manifest)
+
+
+def _read_prepare_case(folder: str, manifest: dict[str, Any], name: str, formats: tuple[str, ...]) -> StoredCase:
+    """A prepare-step case folder: its tensors (the operation's, block table g as block_tables_g, int32 or
+    int64 each) and its settings (the case file's scalars and options, checked as they were there)."""
+    where = os.path.join(folder, "manifest.json")
+    op = OPERATIONS[manifest["api"]]
+    inputs = manifest["inputs"]
+    groups = sum(1 for g in range(MAX_GROUPS) if table_name(g) in inputs) if op.tables else 0
+    allowed = op.tensors + tuple(table_name(g) for g in range(groups))
+    unknown = [n for n in inputs if n not in allowed]
+    if unknown:
+        raise UsageError(f"{where}: inputs.{str(unknown[0])[:40]} is not a tensor of {op.name}"
+                         + (" (block tables are block_tables_0 .. block_tables_G-1)" if op.tables else ""))
+    missing = [n for n in op.required + (table_name(0),) * op.tables if n not in inputs]
+    if missing:
+        raise UsageError(f"{where}: input {missing[0]} is not listed")
+    shapes = {n: _shape(inputs[n], f"{where}: inputs.{n}") for n in inputs}
+    dtypes = {}
+    for n in inputs:
+        dtype = inputs[n].get("dtype", "int64")
+        if dtype not in PREPARE_DTYPES:
+            raise UsageError(f"{where}: inputs.{n}: dtype must be int32 or int64 (got {str(dtype)[:40]!r})")
+        dtypes[n] = dtype
+    settings = settings_of(op, manifest["attributes"], groups, f"{where}: attributes")
+    stray = [k for k in manifest["attributes"] if k not in settings]
+    if stray:
+        raise UsageError(f"{where}: attributes.{str(stray[0])[:40]} is not a setting of {op.name}")
+    semantics = Semantics.from_json(manifest, where)
+    tensors = {n: read_tensor(os.path.join(folder, "inputs", n), shape, formats) for n, shape in shapes.items()}
+    for n, dtype in dtypes.items():
+        fits_dtype(tensors[n], dtype, os.path.join(folder, "inputs", n))
+    case = PrepareCase(name, 0, 0, 0, tensors, op.name, {n: d for n, d in dtypes.items() if d != "int64"}, settings)
     return StoredCase(folder, case, semantics, manifest)
 
 
@@ -223,14 +262,14 @@ def locate_results(root: str, stored: StoredCase, single: bool, formats: tuple[s
     for base in bases:
         for sub in RESULT_FOLDERS:
             folder = os.path.join(base, sub) if sub else base
-            if tensor_files_of(os.path.join(folder, OUTPUTS[0]), formats) and folder not in found:
+            if tensor_files_of(os.path.join(folder, stored.case.outputs[0]), formats) and folder not in found:
                 found.append(folder)
     if len(found) > 1:
         raise UsageError(f"{root}: results for case {stored.case.name} in more than one folder "
                          f"({', '.join(found)}): keep one, or name that folder")
     if found:
         return found[0]
-    raise UsageError(f"{root}: no results for case {stored.case.name} (looked for {OUTPUTS[0]}.npy or .bin "
+    raise UsageError(f"{root}: no results for case {stored.case.name} (looked for {stored.case.outputs[0]}.npy or .bin "
                      f"under {stored.case.name}/expected, {stored.case.name}/outputs, {stored.case.name}/)")
 
 
