@@ -31,13 +31,18 @@ class Divider {
   }
 
   ADVSTEP_HOST_DEVICE int64_t quotient(int64_t n) const {
-    const uint64_t twice = static_cast<uint64_t>(n) << 1;
 #if defined(__CUDA_ARCH__)
-    const uint64_t hi = __umul64hi(multiplier_, twice);
+    // The device keeps the product's two words and a branch on l: the one-shift form below spills
+    // 4 bytes to local memory in the speculative kernels for sm_80 (ptxas -warn-spills).
+    const auto un = static_cast<uint64_t>(n);
+    const uint64_t high = __umul64hi(multiplier_, un);
+    const uint64_t low = multiplier_ * un;
+    return static_cast<int64_t>(shift_ > 0 ? high >> (shift_ - 1) : (high << 1) | (low >> 63));
 #else
+    const uint64_t twice = static_cast<uint64_t>(n) << 1;
     const auto hi = static_cast<uint64_t>((static_cast<Uint128>(multiplier_) * twice) >> 64);
-#endif
     return static_cast<int64_t>(hi >> shift_);
+#endif
   }
 
   ADVSTEP_HOST_DEVICE int64_t divisor() const { return divisor_; }
