@@ -154,7 +154,7 @@ void prepare_inputs_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
   std::vector<ImportedArray> leases;
   leases.reserve(16 + block_tables.size());
   const auto required = [&](nb::handle array, const char* name, bool written) -> TensorView {
-    leases.push_back(import_array(array, name, written));
+    leases.push_back(import_required_array(array, name, written));
     return leases.back().view;
   };
   const auto optional = [&](nb::handle array, const char* name, bool written, const char* shape) -> TensorView {

@@ -24,7 +24,7 @@ void post_update_arrays(nb::handle idx_mapping, nb::handle num_computed_tokens, 
   std::vector<ImportedArray> leases;
   leases.reserve(9);
   const auto required = [&](nb::handle array, const char* name, bool written) -> TensorView {
-    leases.push_back(import_array(array, name, written));
+    leases.push_back(import_required_array(array, name, written));
     return leases.back().view;
   };
   // An optional one: None is not given. A written one is imported writable, and a 0-d array (which

@@ -116,6 +116,16 @@ ImportedArray import_optional_array(nb::handle array, const char* name, const ch
   return imported;
 }
 
+ImportedArray import_required_array(nb::handle array, const char* name, bool written) {
+  ImportedArray imported = import_array(array, name, written);
+  if (imported.view.rank == 0) {
+    // The library would take a 0-d view for "not given" and report a required array as missing.
+    refuse(StatusCode::kOutOfRange, std::string(name) + " must not be 0-d", "an array of at least one dimension",
+           "a 0-d " + std::string(dtype_name(imported.view.dtype)) + " " + python_type_name(array));
+  }
+  return imported;
+}
+
 TensorView absent_view() {
   return TensorView{};  // rank 0: the native API reads it as "not given"
 }

@@ -14,7 +14,8 @@
 //   fails, indirect (suboffsets) buffers, no shape, an item size below 1, a len other than
 //   product(shape) * itemsize, byte strides that are not whole elements, a format that is not one
 //   element code, an item size that does not match the format, a byte order other than the machine's;
-// - a 0-d array given for an optional input (a 0-d TensorView means "not given" to the library).
+// - a 0-d array given for an optional input, or for a required one of the prepare-step operations
+//   (a 0-d TensorView means "not given" to the library).
 //
 // Read-only exporters (bytes, a read-only memoryview or numpy array, a DLPack tensor flagged
 // read-only) are accepted for the inputs the operator only reads.
@@ -48,6 +49,10 @@ ImportedArray import_array(nanobind::handle array, const char* name, bool writte
 /// Imports the optional input @p name: None gives the absent view; a 0-d array is refused (code
 /// 561002), naming @p expected_shape (for example "[N, S]"), since the library would read it as absent.
 ImportedArray import_optional_array(nanobind::handle array, const char* name, const char* expected_shape);
+
+/// Imports the required array @p name as import_array() does, refusing a 0-d array (code 561002):
+/// the library would read it as absent and report the array as missing.
+ImportedArray import_required_array(nanobind::handle array, const char* name, bool written);
 
 /// An empty [0] host view: the library reads it as "not given" (used for a missing optional).
 TensorView absent_view();
