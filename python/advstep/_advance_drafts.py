@@ -133,6 +133,10 @@ def advance_drafts(
         seq_lens_tail=_SEQ_LENS_TAIL[option(_API, "seq_lens_tail", seq_lens_tail, ("keep", "zero"))],
     )
     if stream is not None:
-        _core.advance_drafts(**arguments, stream=scalar(_API, "stream", stream))
+        handle = scalar(_API, "stream", stream)
+        if handle < 0:  # a cudaStream_t is an address: the extension takes it unsigned
+            raise ArgumentError(f"{_API}: stream must be a cudaStream_t (expected an int >= 0, got {handle})",
+                                OUT_OF_RANGE)
+        _core.advance_drafts(**arguments, stream=handle)
         return
     on_current_stream(positions, lambda stream: _core.advance_drafts(**arguments, stream=stream))

@@ -64,3 +64,9 @@ def test_a_0d_array_for_a_required_tensor_is_named_as_0d(operation, base, name: 
     shown = "block_tables[0]" if name == "block_tables" else name
     refused(operation, case, f"{shown} must not be 0-d", advstep._errors.OUT_OF_RANGE)
 
+
+
+@pytest.mark.parametrize("stream", [-1, -(2**63)])
+def test_advance_drafts_refuses_a_negative_stream(stream: int) -> None:
+    refused(advstep.advance_drafts, dict(drafts(), stream=stream), "stream must be a cudaStream_t",
+            advstep._errors.OUT_OF_RANGE)
