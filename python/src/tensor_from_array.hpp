@@ -7,6 +7,7 @@
 // - a non-array; a read-only array that the operator must write; a DLPack tensor its producer
 //   flagged as a copy (results written to it would never reach the caller's array);
 // - a device other than the host or a CUDA GPU;
+// - a torch tensor with its lazy negation or conjugation bit set (DLPack exports it without the bit);
 // - DLPack misuse: a capsule already consumed (renamed "used_dltensor"), a capsule of another name or
 //   DLPack major version, a __dlpack__ that raises or returns something other than a capsule, a
 //   tensor with a negative ndim or no shape;
