@@ -30,6 +30,7 @@ void advance_drafts_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
                            std::optional<int64_t> pos_cap, std::optional<int64_t> seq_cap, int32_t on_cap,
                            bool rewrite_query_start_loc, int64_t cp_size, int64_t cp_rank, int64_t cp_interleave,
                            int32_t bound, int32_t seq_lens_tail, uintptr_t stream, bool synchronous) {
+  const ApiName api("advstep.advance_drafts");
   AdvanceDraftsStep step;
   std::vector<ImportedArray> leases;
   leases.reserve(16 + block_tables.size());

@@ -145,6 +145,7 @@ void prepare_inputs_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
                            nb::handle token_seq_lens, nb::handle dcp_local_seq_lens, int64_t cp_size, int64_t cp_rank,
                            int64_t cp_interleave, const std::string& bound, const std::string& seq_lens_tail,
                            const std::string& token_tail) {
+  const ApiName api("advstep.prepare_inputs");
   PrepareInputsStep step;
   step.bound = parse_choice("bound", bound, "row", BlockBound::kRow, "table", BlockBound::kTable);
   step.seq_lens_tail =

@@ -31,6 +31,23 @@
 
 namespace advstep::python {
 
+/// Names the Python operation whose arrays this thread imports while it lives ("advstep.prepare_inputs"),
+/// so that every refusal starts with the operation the user called; without one it is
+/// "advstep.advance_step". @p api must outlive the guard (a string literal).
+class ApiName {
+ public:
+  explicit ApiName(const char* api);
+  ~ApiName();
+  ApiName(const ApiName&) = delete;
+  ApiName& operator=(const ApiName&) = delete;
+
+  /// The operation named on this thread now.
+  static const char* current();
+
+ private:
+  const char* previous_;
+};
+
 /// An imported array: the lease that keeps its memory alive until the call returns, and the view of it.
 struct ImportedArray {
   ArrayLease lease;  ///< releases the DLPack tensor or Py_buffer (with the GIL held) when destroyed

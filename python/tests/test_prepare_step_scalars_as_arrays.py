@@ -70,3 +70,21 @@ def test_a_0d_array_for_a_required_tensor_is_named_as_0d(operation, base, name: 
 def test_advance_drafts_refuses_a_negative_stream(stream: int) -> None:
     refused(advstep.advance_drafts, dict(drafts(), stream=stream), "stream must be a cudaStream_t",
             advstep._errors.OUT_OF_RANGE)
+
+
+@pytest.mark.parametrize("operation, base, name, bad", [
+    (advstep.prepare_inputs, prepare, "idx_mapping", [4, 0, 2]),
+    (advstep.advance_drafts, drafts, "positions", np.full(6, 7).copy().view()),
+    (advstep.post_update, update, "num_computed_tokens", None),
+])
+def test_an_import_refusal_names_the_operation_called(operation, base, name: str, bad) -> None:
+    """The refusals of the array import (not an array, read-only) name the operation, not advance_step."""
+    case = base()
+    if isinstance(bad, np.ndarray):
+        bad.flags.writeable = False
+    case[name] = bad
+    api = f"advstep.{operation.__name__}: {name} must be"
+    with pytest.raises(advstep.ArgumentError, match=f"^{api}"):
+        operation(**case)
+    with pytest.raises(advstep.ArgumentError, match="^advstep.advance_step: "):  # and advance_step keeps its name
+        advstep.advance_step([1], np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros((1, 1)), 1, 1, 1)
