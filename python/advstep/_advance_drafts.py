@@ -109,7 +109,8 @@ def advance_drafts(
         "pad"; F5 a block index past the bound or a negative block id; F6 a value that does not fit its
         output; F7 a sampled_token_ids row starting with -1. Nothing is modified on any error.
     TypeError
-        An array argument is not an array.
+        An unknown keyword argument. (An array argument that is not an array is an ArgumentError: 161001
+        for None where an array is required, 161002 otherwise.)
     """
     tables, sizes = groups(_API, block_tables, block_size)
     per_row = None
