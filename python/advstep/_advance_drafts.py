@@ -110,7 +110,8 @@ def advance_drafts(
         "pad"; F5 a block index past the bound or a negative block id; F6 a value that does not fit its
         output; F7 a sampled_token_ids row starting with -1. Nothing is modified on any error.
     TypeError
-        An array argument is not an array.
+        An unknown keyword argument. (An array argument that is not an array is an ArgumentError: 161001
+        for None where an array is required, 161002 otherwise.)
     """
     tables, sizes = groups(_API, block_tables, block_size)
     per_row = None
@@ -146,6 +147,10 @@ def advance_drafts(
                                               bound=bound, seq_lens_tail=seq_lens_tail))
         return
     if stream is not None:
-        _core.advance_drafts(**arguments, stream=scalar(_API, "stream", stream))
+        handle = scalar(_API, "stream", stream)
+        if handle < 0:  # a cudaStream_t is an address: the extension takes it unsigned
+            raise ArgumentError(f"{_API}: stream must be a cudaStream_t (expected an int >= 0, got {handle})",
+                                OUT_OF_RANGE)
+        _core.advance_drafts(**arguments, stream=handle)
         return
     on_current_stream(positions, lambda stream: _core.advance_drafts(**arguments, stream=stream))

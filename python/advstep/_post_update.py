@@ -70,7 +70,8 @@ def post_update(
         F8 n outside [0, K], rho outside [0, L], the history write outside [0, Wt). Nothing is modified on
         any error.
     TypeError
-        An array argument is not an array, or stream is not an integer.
+        stream is not an integer. (An array argument that is not an array is an ArgumentError: 161001 for
+        None where an array is required, 161002 otherwise.)
     """
     arrays = dict(idx_mapping=idx_mapping, num_computed_tokens=num_computed_tokens,
                   last_sampled_tokens=last_sampled_tokens, sampled_tokens=sampled_tokens, num_sampled=num_sampled,

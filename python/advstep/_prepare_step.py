@@ -91,7 +91,8 @@ def prepare_inputs(
         a row's logits/drafts count; F5 a block index past the bound or a negative block id; F6 a value
         that does not fit its output. Nothing is modified on any error.
     TypeError
-        An array argument is not an array.
+        An unknown keyword argument. (An array argument that is not an array is an ArgumentError: 161001
+        for None where an array is required, 161002 otherwise.)
     """
     del stream  # host only (a torch op call runs on the current stream)
     tables, sizes = groups(_API, block_tables, block_size)

@@ -30,11 +30,12 @@ void advance_drafts_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
                            std::optional<int64_t> pos_cap, std::optional<int64_t> seq_cap, int32_t on_cap,
                            bool rewrite_query_start_loc, int64_t cp_size, int64_t cp_rank, int64_t cp_interleave,
                            int32_t bound, int32_t seq_lens_tail, uintptr_t stream, bool synchronous) {
+  const ApiName api("advstep.advance_drafts");
   AdvanceDraftsStep step;
   std::vector<ImportedArray> leases;
   leases.reserve(16 + block_tables.size());
   const auto required = [&](nb::handle array, const char* name, bool written) -> TensorView {
-    leases.push_back(import_array(array, name, written));
+    leases.push_back(import_required_array(array, name, written));
     return leases.back().view;
   };
   const auto optional = [&](nb::handle array, const char* name, bool written, const char* shape) -> TensorView {

@@ -11,10 +11,8 @@
 
 namespace advstep::python {
 
-/// The name a Python user calls; every refusal starts with it.
-inline constexpr const char* kApi = "advstep.advance_step";
-
-/// Raises advstep.ArgumentError with @p code: "advstep.advance_step: <what> (expected <expected>, got <got>)".
+/// Raises advstep.ArgumentError with @p code: "<api>: <what> (expected <expected>, got <got>)", with
+/// <api> the operation an ApiName of this thread names (advstep.advance_step without one).
 [[noreturn]] void refuse(StatusCode code, const std::string& what, const std::string& expected, const std::string& got);
 
 /// refuse() for the Python exception now pending (raised by the array's own code): its type and

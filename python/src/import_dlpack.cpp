@@ -117,9 +117,46 @@ TensorView describe(const dlpack::Tensor& tensor, uint64_t flags, const std::str
   return view;
 }
 
+// torch's __dlpack__ exports a tensor whose lazy negation or conjugation bit is set as its stored
+// memory, without the bit: the library would read, and write, the negation of the tensor's values.
+// Such a tensor (a torch.Tensor of an imported torch, is_neg() or is_conj() true) is refused.
+void refuse_lazy_torch_bits(nb::handle array, const char* name) {
+  PyObject* const torch = PyImport_GetModule(nb::str("torch").ptr());  // only a torch already imported
+  if (torch == nullptr) {
+    PyErr_Clear();
+    return;
+  }
+  const nb::object module = nb::steal(torch);
+  PyObject* const tensor_type = PyObject_GetAttrString(module.ptr(), "Tensor");
+  if (tensor_type == nullptr) {
+    PyErr_Clear();
+    return;
+  }
+  const nb::object type = nb::steal(tensor_type);
+  const int is_tensor = PyObject_IsInstance(array.ptr(), type.ptr());
+  if (is_tensor < 0) refuse_raised(std::string("checking ") + name + "'s type failed", "an array");
+  if (is_tensor == 0) return;
+  for (const char* bit : {"is_neg", "is_conj"}) {
+    PyObject* const set = PyObject_CallMethod(array.ptr(), bit, nullptr);
+    if (set == nullptr) refuse_raised(std::string(name) + "." + bit + "() failed", "a torch tensor's bit");
+    const int truth = PyObject_IsTrue(set);
+    Py_DECREF(set);
+    if (truth < 0) refuse_raised(std::string(name) + "." + bit + "() failed", "a torch tensor's bit");
+    if (truth == 1) {
+      refuse(StatusCode::kInvalidArgument,
+             std::string(name) + " has torch's lazy " + (bit[3] == 'n' ? "negation" : "conjugation") +
+                 " bit set (DLPack would export the values without it)",
+             std::string("a tensor with the bit resolved (") + name +
+                 (bit[3] == 'n' ? ".resolve_neg())" : ".resolve_conj())"),
+             std::string(bit) + "() True");
+    }
+  }
+}
+
 }  // namespace
 
 nb::object call_dlpack(nb::handle array, const char* name) {
+  refuse_lazy_torch_bits(array, name);
   PyObject* method = PyObject_GetAttrString(array.ptr(), "__dlpack__");
   if (method == nullptr) {
     if (PyErr_ExceptionMatches(PyExc_AttributeError)) {

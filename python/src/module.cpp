@@ -145,6 +145,7 @@ void prepare_inputs_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
                            nb::handle token_seq_lens, nb::handle dcp_local_seq_lens, int64_t cp_size, int64_t cp_rank,
                            int64_t cp_interleave, const std::string& bound, const std::string& seq_lens_tail,
                            const std::string& token_tail) {
+  const ApiName api("advstep.prepare_inputs");
   PrepareInputsStep step;
   step.bound = parse_choice("bound", bound, "row", BlockBound::kRow, "table", BlockBound::kTable);
   step.seq_lens_tail =
@@ -154,7 +155,7 @@ void prepare_inputs_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
   std::vector<ImportedArray> leases;
   leases.reserve(16 + block_tables.size());
   const auto required = [&](nb::handle array, const char* name, bool written) -> TensorView {
-    leases.push_back(import_array(array, name, written));
+    leases.push_back(import_required_array(array, name, written));
     return leases.back().view;
   };
   const auto optional = [&](nb::handle array, const char* name, bool written, const char* shape) -> TensorView {

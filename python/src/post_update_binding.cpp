@@ -20,11 +20,12 @@ void post_update_arrays(nb::handle idx_mapping, nb::handle num_computed_tokens, 
                         nb::handle sampled_tokens, nb::handle num_sampled, nb::handle num_rejected,
                         nb::handle query_start_loc, nb::handle total_len, nb::handle all_token_ids, uintptr_t stream,
                         bool synchronous) {
+  const ApiName api("advstep.post_update");
   // Imported in the signature's order; each lease lives until the call returns.
   std::vector<ImportedArray> leases;
   leases.reserve(9);
   const auto required = [&](nb::handle array, const char* name, bool written) -> TensorView {
-    leases.push_back(import_array(array, name, written));
+    leases.push_back(import_required_array(array, name, written));
     return leases.back().view;
   };
   // An optional one: None is not given. A written one is imported writable, and a 0-d array (which

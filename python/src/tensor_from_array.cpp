@@ -21,8 +21,10 @@ std::string safe_str(PyObject* object) {
   return result;
 }
 
+thread_local const char* named_api = "advstep.advance_step";
+
 std::string full_message(const std::string& what, const std::string& expected, const std::string& got) {
-  return std::string(kApi) + ": " + what + " (expected " + expected + ", got " + got + ")";
+  return std::string(ApiName::current()) + ": " + what + " (expected " + expected + ", got " + got + ")";
 }
 
 /// Raises advstep's exception for @p code and @p message, with @p cause (a new reference or null,
@@ -95,7 +97,7 @@ ImportedArray import_array(nb::handle array, const char* name, bool written) {
   // None is a missing argument (CANN's null pointer); anything else is not an array.
   const StatusCode code = array.is_none() ? StatusCode::kNullPointer : StatusCode::kInvalidArgument;
   raise_status_caused_by(static_cast<int32_t>(code),
-                         std::string(kApi) + ": " + name +
+                         std::string(ApiName::current()) + ": " + name +
                              " must be an array supporting DLPack or the buffer protocol (got " +
                              python_type_name(array) + ")",
                          nullptr);
@@ -114,6 +116,28 @@ ImportedArray import_optional_array(nb::handle array, const char* name, const ch
            expected_shape, "a 0-d " + std::string(dtype_name(imported.view.dtype)) + " " + python_type_name(array));
   }
   return imported;
+}
+
+ImportedArray import_required_array(nb::handle array, const char* name, bool written) {
+  ImportedArray imported = import_array(array, name, written);
+  if (imported.view.rank == 0) {
+    // The library would take a 0-d view for "not given" and report a required array as missing.
+    refuse(StatusCode::kOutOfRange, std::string(name) + " must not be 0-d", "an array of at least one dimension",
+           "a 0-d " + std::string(dtype_name(imported.view.dtype)) + " " + python_type_name(array));
+  }
+  return imported;
+}
+
+ApiName::ApiName(const char* api) : previous_(named_api) {
+  named_api = api;
+}
+
+ApiName::~ApiName() {
+  named_api = previous_;
+}
+
+const char* ApiName::current() {
+  return named_api;
 }
 
 TensorView absent_view() {

@@ -7,6 +7,7 @@
 // - a non-array; a read-only array that the operator must write; a DLPack tensor its producer
 //   flagged as a copy (results written to it would never reach the caller's array);
 // - a device other than the host or a CUDA GPU;
+// - a torch tensor with its lazy negation or conjugation bit set (DLPack exports it without the bit);
 // - DLPack misuse: a capsule already consumed (renamed "used_dltensor"), a capsule of another name or
 //   DLPack major version, a __dlpack__ that raises or returns something other than a capsule, a
 //   tensor with a negative ndim or no shape;
@@ -14,7 +15,8 @@
 //   fails, indirect (suboffsets) buffers, no shape, an item size below 1, a len other than
 //   product(shape) * itemsize, byte strides that are not whole elements, a format that is not one
 //   element code, an item size that does not match the format, a byte order other than the machine's;
-// - a 0-d array given for an optional input (a 0-d TensorView means "not given" to the library).
+// - a 0-d array given for an optional input, or for a required one of the prepare-step operations
+//   (a 0-d TensorView means "not given" to the library).
 //
 // Read-only exporters (bytes, a read-only memoryview or numpy array, a DLPack tensor flagged
 // read-only) are accepted for the inputs the operator only reads.
@@ -28,6 +30,23 @@
 #include "array_lease.hpp"
 
 namespace advstep::python {
+
+/// Names the Python operation whose arrays this thread imports while it lives ("advstep.prepare_inputs"),
+/// so that every refusal starts with the operation the user called; without one it is
+/// "advstep.advance_step". @p api must outlive the guard (a string literal).
+class ApiName {
+ public:
+  explicit ApiName(const char* api);
+  ~ApiName();
+  ApiName(const ApiName&) = delete;
+  ApiName& operator=(const ApiName&) = delete;
+
+  /// The operation named on this thread now.
+  static const char* current();
+
+ private:
+  const char* previous_;
+};
 
 /// An imported array: the lease that keeps its memory alive until the call returns, and the view of it.
 struct ImportedArray {
@@ -48,6 +67,10 @@ ImportedArray import_array(nanobind::handle array, const char* name, bool writte
 /// Imports the optional input @p name: None gives the absent view; a 0-d array is refused (code
 /// 561002), naming @p expected_shape (for example "[N, S]"), since the library would read it as absent.
 ImportedArray import_optional_array(nanobind::handle array, const char* name, const char* expected_shape);
+
+/// Imports the required array @p name as import_array() does, refusing a 0-d array (code 561002):
+/// the library would read it as absent and report the array as missing.
+ImportedArray import_required_array(nanobind::handle array, const char* name, bool written);
 
 /// An empty [0] host view: the library reads it as "not given" (used for a missing optional).
 TensorView absent_view();
