@@ -112,6 +112,22 @@ def _schema_message(error: Any) -> str:
     return error.message.splitlines()[0][:200]
 
 
+_OPERATIONS = (ADVANCE_STEP, FLASHINFER) + PREPARE_OPS
+
+
+def _check_ops(data: Any, path: str) -> None:
+    """An unknown "op" named as such, before the schema (whose fallback case would ask for another
+    operation's fields instead)."""
+    cases = data.get("cases") if isinstance(data, dict) else None
+    if not isinstance(cases, list):
+        return
+    for index, entry in enumerate(cases):
+        if isinstance(entry, dict) and "op" in entry and not (isinstance(entry["op"], str) and
+                                                                entry["op"] in _OPERATIONS):
+            raise UsageError(f"{path}: cases[{index}].op: {repr(entry['op'])[:40]} is not an operation "
+                             f"(expected one of {', '.join(_OPERATIONS)})")
+
+
 def load(path: str) -> list[CaseSpec | PrepareSpec]:
     """The cases of the case file at ``path`` (advstep's JSON or a CANN ST file)."""
     data = read_json(path, "case file")
@@ -120,6 +136,7 @@ def load(path: str) -> list[CaseSpec | PrepareSpec]:
         stem = os.path.splitext(os.path.basename(path))[0]
         specs = [_from_atk(entry, index, stem, path) for index, entry in enumerate(data)]
     else:
+        _check_ops(data, path)
         _validate(data, "case.schema.json", path)
         specs = [from_entry(entry, f"{path}: cases[{index}]") if entry.get("op") in PREPARE_OPS
                  else _from_own(entry, f"{path}: cases[{index}]") for index, entry in enumerate(data["cases"])]
