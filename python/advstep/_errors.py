@@ -48,14 +48,22 @@ class DeviceError(Error, RuntimeError):
     """The device or its stream failed while the operator ran."""
 
 
-#: The C++ API's name, which the library's messages start with, and the one a Python user calls.
-_CPP_NAME, _PYTHON_NAME = "advstep::advance_step", "advstep.advance_step"
+#: The operations whose messages start with their C++ name ("advstep::prepare_inputs: ..."); a Python
+#: user calls each as advstep.<name>, so that is the name the exception's message starts with.
+_OPERATIONS = ("advance_step", "prepare_inputs", "advance_drafts", "post_update")
+
+
+def _python_name(message: str) -> str:
+    for operation in _OPERATIONS:
+        cpp_name = f"advstep::{operation}"
+        if message.startswith(cpp_name):
+            return f"advstep.{operation}" + message[len(cpp_name):]
+    return message
 
 
 def from_status(code: int, message: str) -> Error:
     """Return the exception for a failed status ``code`` with the library's ``message``."""
-    if message.startswith(_CPP_NAME):
-        message = _PYTHON_NAME + message[len(_CPP_NAME):]
+    message = _python_name(message)
     if code in _ARGUMENT_CODES:
         return ArgumentError(message, code)
     if code == DATA_FAULT:

@@ -52,3 +52,12 @@ def test_keyword_messages_name_the_python_function(keywords: dict) -> None:
     with pytest.raises(advstep.ArgumentError) as raised:
         advstep.advance_step(**_arrays(), num_seqs=4, num_queries=2, block_size=4, **keywords)
     assert str(raised.value).startswith("advstep.advance_step: "), str(raised.value)
+
+
+@pytest.mark.parametrize("operation", ["prepare_inputs", "advance_drafts", "post_update"])
+def test_prepare_step_messages_name_the_python_function(operation: str) -> None:
+    from advstep._errors import DATA_FAULT, from_status
+
+    error = from_status(DATA_FAULT, f"advstep::{operation}: data fault F1 at b = 2, r = 4: idx_mapping[2] = 4")
+    assert str(error) == f"advstep.{operation}: data fault F1 at b = 2, r = 4: idx_mapping[2] = 4"
+    assert isinstance(error, advstep.DataFaultError) and error.code == DATA_FAULT

@@ -15,7 +15,7 @@
 
 namespace advstep::variants {
 
-using core::concat;
+using core::deferred_concat;
 
 Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on_device, std::vector<Named>* tensors) {
   const ArgumentRules check("advstep::advance_drafts");
@@ -60,33 +60,33 @@ Status make_advance_plan(const AdvanceDraftsStep& s, PreparePlan& plan, bool& on
   if (Status st = check_dtypes(check, all); !st.ok()) return st;
   // 3: shapes.
   const int64_t rows = s.idx_mapping.rank == 1 ? s.idx_mapping.shape[0] : 0;
-  const std::string per_row = concat("1-D with at least R = ", rows, " elements");
+  const auto per_row = deferred_concat("1-D with at least R = ", rows, " elements");
   if (Status st = check.vector(idx, "1-D [R]", 0); !st.ok()) return st;
-  if (Status st = check.vector(qsl, concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1); !st.ok()) {
+  if (Status st = check.vector(qsl, deferred_concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1); !st.ok()) {
     return st;
   }
   if (Status st = check.vector(positions, "1-D [M]", 0); !st.ok()) return st;
   const int64_t m = positions.dim(0);
-  if (Status st = check.vector(input_ids, concat("[M] = [", m, "]"), 0, m); !st.ok()) return st;
+  if (Status st = check.vector(input_ids, deferred_concat("[M] = [", m, "]"), 0, m); !st.ok()) return st;
   if (Status st = check_slot_mapping(check, slots, static_cast<int64_t>(s.block_tables.size()), m); !st.ok()) return st;
   for (const Named& table : tables) {
     if (Status st = check.matrix(table, "2-D [Rb, W]"); !st.ok()) return st;
   }
   if (Status st = check.vector(delta, per_row, rows); !st.ok()) return st;
   if (Status st = check.vector(tokens, per_row, rows); !st.ok()) return st;
-  if (Status st = check.matrix(sampled, concat("2-D [R, K] with R >= ", rows, " and K >= 1"), rows, 1); !st.ok()) {
+  if (Status st = check.matrix(sampled, deferred_concat("2-D [R, K] with R >= ", rows, " and K >= 1"), rows, 1); !st.ok()) {
     return st;
   }
   if (Status st = check.matrix(drafts, "2-D [Rmax, S]"); !st.ok()) return st;
   // pos_in is read per token: all of [0, M), or one per row when every row is one token (10.1).
   const int64_t pos_in_need = rewrite ? rows : m;
-  if (Status st = check.vector(pos_in, concat("1-D with at least ", pos_in_need, " elements"), pos_in_need); !st.ok()) {
+  if (Status st = check.vector(pos_in, deferred_concat("1-D with at least ", pos_in_need, " elements"), pos_in_need); !st.ok()) {
     return st;
   }
   if (Status st = check.vector(seq_lens, per_row, rows); !st.ok()) return st;
   if (Status st = check.vector(seq_base, per_row, rows); !st.ok()) return st;
   if (Status st = check.vector(seq_sub, per_row, rows); !st.ok()) return st;
-  if (Status st = check.vector(token_seq_lens, concat("[M] = [", m, "]"), 0, m); !st.ok()) return st;
+  if (Status st = check.vector(token_seq_lens, deferred_concat("[M] = [", m, "]"), 0, m); !st.ok()) return st;
   // 4: scalars and options.
   if (Status st = check_groups(check, s.block_size, s.block_tables.size(), s.cp_size, s.cp_rank, s.cp_interleave);
       !st.ok()) {

@@ -80,15 +80,8 @@ Status ArgumentRules::dtype(const Named& tensor) const {
               dtype_name(tensor.view->dtype));
 }
 
-Status ArgumentRules::shape(bool ok, const Named& tensor, const std::string& rule) const {
-  if (ok || !tensor.given()) return {};
+Status ArgumentRules::shape_failure(const Named& tensor, const std::string& rule) const {
   return fail(StatusCode::kOutOfRange, concat(tensor.name, " must be ", rule), rule, shape_text(*tensor.view));
-}
-
-Status ArgumentRules::vector(const Named& tensor, const std::string& rule, int64_t at_least, int64_t exactly) const {
-  const bool ok = tensor.view->rank == 1 && tensor.dim(0) >= 0 &&
-                  (exactly >= 0 ? tensor.dim(0) == exactly : tensor.dim(0) >= at_least);
-  return shape(ok, tensor, rule);
 }
 
 Status ArgumentRules::state_vector(const Named& tensor, bool allow_column) const {
@@ -97,13 +90,7 @@ Status ArgumentRules::state_vector(const Named& tensor, bool allow_column) const
   return shape(ok, tensor, allow_column ? "[Rmax] or [Rmax, 1]" : "[Rmax]");
 }
 
-Status ArgumentRules::matrix(const Named& tensor, const std::string& rule, int64_t min_rows,
-                             int64_t min_columns) const {
-  return shape(tensor.view->rank == 2 && tensor.dim(0) >= min_rows && tensor.dim(1) >= min_columns, tensor, rule);
-}
-
-Status ArgumentRules::scalar(bool ok, const std::string& name, const std::string& rule, int64_t value) const {
-  if (ok) return {};
+Status ArgumentRules::scalar_failure(const std::string& name, const std::string& rule, int64_t value) const {
   return fail(StatusCode::kOutOfRange, concat(name, " must be ", rule), rule, std::to_string(value));
 }
 

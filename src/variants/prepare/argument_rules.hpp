@@ -10,6 +10,7 @@
 
 #include "advstep/status.hpp"
 #include "advstep/tensor_view.hpp"
+#include "core/message.hpp"
 #include "variants/prepare/index_tensor.hpp"
 
 namespace advstep::variants {
@@ -42,18 +43,34 @@ class ArgumentRules {
   [[nodiscard]] Status needed(bool when, const Named& tensor, const char* because) const;
   /// Class 2: int32 or int64.
   [[nodiscard]] Status dtype(const Named& tensor) const;
-  /// Class 3: @p ok, else "name must be rule".
-  [[nodiscard]] Status shape(bool ok, const Named& tensor, const std::string& rule) const;
+  /// Class 3: @p ok, else "name must be rule". A rule (here and below) is text, or a
+  /// core::deferred_concat that makes it only when the check fails.
+  template <typename Rule>
+  [[nodiscard]] Status shape(bool ok, const Named& tensor, const Rule& rule) const {
+    if (ok || !tensor.given()) return {};
+    return shape_failure(tensor, core::text_of(rule));
+  }
   /// Class 3: 1-D with exactly @p exactly elements (when >= 0), else with at least @p at_least.
-  [[nodiscard]] Status vector(const Named& tensor, const std::string& rule, int64_t at_least,
-                              int64_t exactly = -1) const;
+  template <typename Rule>
+  [[nodiscard]] Status vector(const Named& tensor, const Rule& rule, int64_t at_least, int64_t exactly = -1) const {
+    const bool ok = tensor.view->rank == 1 && tensor.dim(0) >= 0 &&
+                    (exactly >= 0 ? tensor.dim(0) == exactly : tensor.dim(0) >= at_least);
+    return shape(ok, tensor, rule);
+  }
   /// Class 3: a state vector [Rmax], or also [Rmax, 1] with @p allow_column.
   [[nodiscard]] Status state_vector(const Named& tensor, bool allow_column) const;
   /// Class 3: 2-D with at least @p min_rows rows and @p min_columns columns.
-  [[nodiscard]] Status matrix(const Named& tensor, const std::string& rule, int64_t min_rows = 0,
-                              int64_t min_columns = 0) const;
-  /// Class 4: @p ok, else "name must be rule" with the value.
-  [[nodiscard]] Status scalar(bool ok, const std::string& name, const std::string& rule, int64_t value) const;
+  template <typename Rule>
+  [[nodiscard]] Status matrix(const Named& tensor, const Rule& rule, int64_t min_rows = 0,
+                              int64_t min_columns = 0) const {
+    return shape(tensor.view->rank == 2 && tensor.dim(0) >= min_rows && tensor.dim(1) >= min_columns, tensor, rule);
+  }
+  /// Class 4: @p ok, else "name must be rule" with the value (@p name may be deferred too).
+  template <typename Name, typename Rule>
+  [[nodiscard]] Status scalar(bool ok, const Name& name, const Rule& rule, int64_t value) const {
+    if (ok) return {};
+    return scalar_failure(core::text_of(name), core::text_of(rule), value);
+  }
   /// Class 5: outputs contiguous, every view inside the address space and aligned, and no output
   /// overlapping another given tensor (inputs may share memory).
   [[nodiscard]] Status memory(const std::vector<Named>& tensors) const;
@@ -61,6 +78,9 @@ class ArgumentRules {
   [[nodiscard]] Status host_only(const std::vector<Named>& tensors) const;
 
  private:
+  [[nodiscard]] Status shape_failure(const Named& tensor, const std::string& rule) const;
+  [[nodiscard]] Status scalar_failure(const std::string& name, const std::string& rule, int64_t value) const;
+
   const char* api_;
 };
 

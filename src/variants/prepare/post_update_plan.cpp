@@ -48,13 +48,13 @@ Status make_post_update_plan(const PostUpdateStep& s, PostUpdatePlan& plan) {
   const int64_t rows = idx.dim(0);
   if (Status st = rules.state_vector(nc, false); !st.ok()) return st;
   if (Status st = rules.state_vector(last, true); !st.ok()) return st;
-  if (Status st = rules.matrix(sampled, concat("2-D [R, K] with R >= ", rows, " and K >= 1"), rows, 1); !st.ok()) {
+  if (Status st = rules.matrix(sampled, core::deferred_concat("2-D [R, K] with R >= ", rows, " and K >= 1"), rows, 1); !st.ok()) {
     return st;
   }
-  const std::string per_row = concat("1-D with at least R = ", rows, " elements");
+  const auto per_row = core::deferred_concat("1-D with at least R = ", rows, " elements");
   if (Status st = rules.vector(num_sampled, per_row, rows); !st.ok()) return st;
   if (Status st = rules.vector(num_rejected, per_row, rows); !st.ok()) return st;
-  if (Status st = rules.vector(qsl, concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1);
+  if (Status st = rules.vector(qsl, core::deferred_concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1);
       !st.ok()) {
     return st;
   }

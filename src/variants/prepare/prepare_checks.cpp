@@ -13,6 +13,7 @@ namespace advstep::variants {
 namespace {
 
 using core::concat;
+using core::deferred_concat;
 
 bool same_view(const TensorView& a, const TensorView& b) {
   return a.data == b.data && a.dtype == b.dtype && a.device == b.device && a.rank == b.rank && a.shape == b.shape &&
@@ -31,9 +32,10 @@ Status check_dtypes(const ArgumentRules& rules, const std::vector<Named>& tensor
 Status check_slot_mapping(const ArgumentRules& rules, const Named& slots, int64_t groups, int64_t tokens) {
   const bool ok = (slots.view->rank == 2 && slots.dim(0) == groups && slots.dim(1) == tokens) ||
                   (slots.view->rank == 1 && groups == 1 && slots.dim(0) == tokens);
-  return rules.shape(ok, slots,
-                     concat("[", groups, ", ", tokens, "]", groups == 1 ? concat(" or [", tokens, "]") : "",
-                            " (G = ", groups, " tables, M = ", tokens, ")"));
+  return rules.shape(ok, slots, [groups, tokens] {
+    return concat("[", groups, ", ", tokens, "]", groups == 1 ? concat(" or [", tokens, "]") : "", " (G = ", groups,
+                  " tables, M = ", tokens, ")");
+  });
 }
 
 Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& block_size, size_t tables, int64_t cp_size,
@@ -47,13 +49,13 @@ Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& bloc
                       concat(block_size.size(), " sizes"));
   }
   for (size_t g = 0; g < block_size.size(); ++g) {
-    if (Status st = rules.scalar(block_size[g] >= 1, concat("block_size[", g, "]"), ">= 1", block_size[g]); !st.ok()) {
+    if (Status st = rules.scalar(block_size[g] >= 1, deferred_concat("block_size[", g, "]"), ">= 1", block_size[g]); !st.ok()) {
       return st;
     }
   }
   if (Status st = rules.scalar(cp_size >= 1, "cp_size", ">= 1", cp_size); !st.ok()) return st;
   if (Status st =
-          rules.scalar(cp_rank >= 0 && cp_rank < cp_size, "cp_rank", concat("in [0, ", cp_size - 1, "]"), cp_rank);
+          rules.scalar(cp_rank >= 0 && cp_rank < cp_size, "cp_rank", deferred_concat("in [0, ", cp_size - 1, "]"), cp_rank);
       !st.ok()) {
     return st;
   }
@@ -62,7 +64,7 @@ Status check_groups(const ArgumentRules& rules, const std::vector<int64_t>& bloc
     for (size_t g = 0; g < block_size.size(); ++g) {
       const int64_t size = block_size[g];
       if (Status st = rules.scalar(cp_interleave <= size && size % cp_interleave == 0, "cp_interleave",
-                                   concat("a divisor of block_size ", size, " (group ", g, ") when cp_size > 1"),
+                                   deferred_concat("a divisor of block_size ", size, " (group ", g, ") when cp_size > 1"),
                                    cp_interleave);
           !st.ok()) {
         return st;
@@ -111,7 +113,7 @@ Status check_memory_and_device(const ArgumentRules& rules, const std::vector<Nam
 
 std::vector<Named> named_tables(const std::vector<TensorView>& tables) {
   std::vector<Named> named;
-  for (size_t g = 0; g < tables.size(); ++g) named.push_back({concat("block_tables[", g, "]"), &tables[g], false});
+  for (size_t g = 0; g < tables.size(); ++g) named.push_back({"block_tables[" + std::to_string(g) + "]", &tables[g], false});
   return named;
 }
 

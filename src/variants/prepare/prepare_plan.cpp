@@ -14,7 +14,7 @@
 
 namespace advstep::variants {
 
-using core::concat;
+using core::deferred_concat;
 
 Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on_device, std::vector<Named>* tensors) {
   const ArgumentRules check("advstep::prepare_inputs");
@@ -54,28 +54,28 @@ Status make_prepare_plan(const PrepareInputsStep& s, PreparePlan& plan, bool& on
   // 3: shapes.
   const int64_t rows = s.idx_mapping.rank == 1 ? s.idx_mapping.shape[0] : 0;
   if (Status st = check.vector(idx, "1-D [R]", 0); !st.ok()) return st;
-  if (Status st = check.vector(qsl, concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1); !st.ok()) {
+  if (Status st = check.vector(qsl, deferred_concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1); !st.ok()) {
     return st;
   }
   if (Status st = check.state_vector(nc, false); !st.ok()) return st;
   if (Status st = check.vector(positions, "1-D [M]", 0); !st.ok()) return st;
   const int64_t tokens = positions.dim(0);
-  if (Status st = check.vector(seq_lens, concat("1-D with at least R = ", rows, " elements"), rows); !st.ok()) {
+  if (Status st = check.vector(seq_lens, deferred_concat("1-D with at least R = ", rows, " elements"), rows); !st.ok()) {
     return st;
   }
   const auto groups = static_cast<int64_t>(s.block_tables.size());
   if (Status st = check_slot_mapping(check, slots, groups, tokens); !st.ok()) return st;
-  if (Status st = check.vector(input_ids, concat("[M] = [", tokens, "]"), 0, tokens); !st.ok()) return st;
+  if (Status st = check.vector(input_ids, deferred_concat("[M] = [", tokens, "]"), 0, tokens); !st.ok()) return st;
   if (Status st = check.state_vector(last, true); !st.ok()) return st;
   if (Status st = check.matrix(drafts, "2-D [Rmax, S]"); !st.ok()) return st;
   if (Status st = check.state_vector(prefill, false); !st.ok()) return st;
-  if (Status st = check.vector(cu, concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1); !st.ok()) {
+  if (Status st = check.vector(cu, deferred_concat("1-D with at least R + 1 = ", rows + 1, " elements"), rows + 1); !st.ok()) {
     return st;
   }
   if (Status st = check.vector(logits, "1-D", 0); !st.ok()) return st;
-  if (Status st = check.vector(token_seq_lens, concat("[M] = [", tokens, "]"), 0, tokens); !st.ok()) return st;
+  if (Status st = check.vector(token_seq_lens, deferred_concat("[M] = [", tokens, "]"), 0, tokens); !st.ok()) return st;
   const int64_t seq_rows = seq_lens.dim(0);
-  if (Status st = check.vector(dcp, concat("[Rs] = [", seq_rows, "] as seq_lens"), 0, seq_rows); !st.ok()) return st;
+  if (Status st = check.vector(dcp, deferred_concat("[Rs] = [", seq_rows, "] as seq_lens"), 0, seq_rows); !st.ok()) return st;
   for (const Named& table : tables) {
     if (Status st = check.matrix(table, "2-D [Rb, W]"); !st.ok()) return st;
   }

@@ -60,7 +60,10 @@ ADVSTEP_HOST_DEVICE inline PrepareFault token_slot(const PreparePlan& p, int32_t
     slot_value = -1;
     return {};
   }
-  const int64_t row = table.columns == 0 ? 0 : static_cast<int64_t>(entry / table.columns);
+  // entry >= 0 here; one that fits 64 bits (every real table) is split by a 64-bit division.
+  const int64_t row = table.columns == 0    ? 0
+                      : entry <= INT64_MAX ? static_cast<int64_t>(entry) / table.columns
+                                           : static_cast<int64_t>(entry / table.columns);
   const auto block_id = table.at(row, static_cast<int64_t>(entry - static_cast<Wide>(row) * table.columns));
   if (block_id < 0) {
     PrepareFault fault = make_fault(PrepareReason::kNegativeBlockId, at, block_id, column);
