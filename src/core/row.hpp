@@ -12,6 +12,7 @@
 
 #include "core/divider.hpp"
 #include "core/host_device.hpp"
+#include "core/step_formulas.hpp"
 
 namespace advstep::core {
 
@@ -106,7 +107,7 @@ ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int6
   const int64_t offset = pos - block * block_size;
   const int64_t row_start = seq * table.stride;  // < numel: dim0 == N > seq
   // One comparison: the row's width under the row bound, what is left of the table otherwise.
-  if (block >= (table.row_bound ? table.stride : table.numel - row_start)) {
+  if (block_column_outside(block, row_start, table.stride, table.numel, table.row_bound)) {
     return block_index_fault(table, seq, column, block, row_start, pos);
   }
   const auto block_id = static_cast<int64_t>(table.entries[row_start + block]);
@@ -116,7 +117,7 @@ ADVSTEP_HOST_DEVICE inline RowFault slot_of(const BlockTable<Block>& table, int6
       block_id > table.block_size.quotient(std::numeric_limits<int64_t>::max() - offset)) {
     return {FaultKind::kSlotOverflow, seq, column, block_id, pos};
   }
-  slot = block_id * block_size + offset;
+  slot = slot_in_block(block_id, block_size, offset);
   return {};
 }
 

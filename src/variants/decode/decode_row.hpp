@@ -6,6 +6,7 @@
 
 #include "core/host_device.hpp"
 #include "core/row.hpp"
+#include "core/step_formulas.hpp"
 
 namespace advstep::core {
 
@@ -59,7 +60,7 @@ ADVSTEP_HOST_DEVICE inline void store_plain_row(const PlainStep<SeqLen, Block>& 
   step.input_tokens[i] = row.token;
   step.input_positions[i] = row.position;
   // Unsigned: Ascend semantics wraps a length of 2^63 - 1 as its kernel does; vLLM's never gets there.
-  step.seq_lens[i] = static_cast<SeqLen>(static_cast<int64_t>(static_cast<uint64_t>(row.position) + 1));
+  step.seq_lens[i] = static_cast<SeqLen>(static_cast<int64_t>(length_through(static_cast<uint64_t>(row.position))));
   step.slot_mapping[i] = row.slot;
 }
 

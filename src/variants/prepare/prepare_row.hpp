@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/host_device.hpp"
+#include "core/step_formulas.hpp"
 #include "variants/prepare/index_tensor.hpp"
 
 namespace advstep::variants {
@@ -27,7 +28,7 @@ ADVSTEP_HOST_DEVICE inline Wide state_position(int64_t num_computed, int64_t j) 
 /// then marked @p capped.
 ADVSTEP_HOST_DEVICE inline Wide advance_position(int64_t previous, int64_t delta, bool has_cap, int64_t cap, bool pad,
                                                  bool& capped) {
-  const Wide position = static_cast<Wide>(previous) + delta;
+  const Wide position = core::advanced_position<Wide>(previous, delta);
   capped = false;
   if (!has_cap || position <= cap) return position;
   if (!pad) return cap;
@@ -83,11 +84,11 @@ ADVSTEP_HOST_DEVICE inline bool is_local(Wide position, int64_t block_size, int6
 ADVSTEP_HOST_DEVICE inline Wide slot(int64_t block_id, Wide position, int64_t block_size, int64_t cp_size,
                                      int64_t interleave) {
   if (cp_size == 1 && position >= 0 && position <= INT64_MAX) {  // id * B + P % B, without a 128-bit divide
-    return static_cast<Wide>(block_id) * block_size + static_cast<int64_t>(position) % block_size;
+    return core::slot_in_block<Wide>(block_id, block_size, static_cast<int64_t>(position) % block_size);
   }
   const Wide offset = position % (static_cast<Wide>(block_size) * cp_size);
-  return static_cast<Wide>(block_id) * block_size + (offset / (static_cast<Wide>(interleave) * cp_size)) * interleave +
-         offset % interleave;
+  return core::slot_in_block<Wide>(
+      block_id, block_size, (offset / (static_cast<Wide>(interleave) * cp_size)) * interleave + offset % interleave);
 }
 
 /// 2.7: the tokens of a length-s sequence this DCP rank holds.

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "core/host_device.hpp"
+#include "core/step_formulas.hpp"
 #include "variants/prepare/prepare_fault.hpp"
 #include "variants/prepare/prepare_plan.hpp"
 #include "variants/prepare/prepare_row.hpp"
@@ -48,10 +49,10 @@ ADVSTEP_HOST_DEVICE inline PrepareFault token_slot(const PreparePlan& p, int32_t
   const PrepareGroup& group = p.groups[g];
   const IndexInput& table = group.table;
   const Wide column = block_column(position, group.block_size, p.cp_size);
-  const Wide entry = static_cast<Wide>(at.r) * table.columns + column;
-  const bool outside =
-      p.bound == BlockBound::kRow ? column >= table.columns : entry >= static_cast<Wide>(table.rows) * table.columns;
-  if (outside) {
+  const Wide row_start = static_cast<Wide>(at.r) * table.columns;
+  const Wide entry = row_start + column;
+  if (core::block_column_outside<Wide>(column, row_start, table.columns, static_cast<Wide>(table.rows) * table.columns,
+                                       p.bound == BlockBound::kRow)) {
     PrepareFault fault = make_fault(PrepareReason::kBlockIndex, at, column, position);
     fault.group = g;
     return fault;
@@ -87,7 +88,9 @@ ADVSTEP_PREPARE_CALL PrepareFault prepare_token(const PreparePlan& p, const Prep
   const int64_t t = at.t;
   if (PrepareFault f = put(p.positions, PrepareOutput::kPositions, t, position, at, write); !f.ok()) return f;
   if (p.token_seq_lens.given) {
-    if (PrepareFault f = put(p.token_seq_lens, PrepareOutput::kTokenSeqLens, t, position + 1, at, write); !f.ok()) {
+    if (PrepareFault f =
+            put(p.token_seq_lens, PrepareOutput::kTokenSeqLens, t, core::length_through(position), at, write);
+        !f.ok()) {
       return f;
     }
   }

@@ -7,6 +7,7 @@
 
 #include "core/host_device.hpp"
 #include "core/row.hpp"
+#include "core/step_formulas.hpp"
 
 namespace advstep::core {
 
@@ -44,7 +45,10 @@ ADVSTEP_HOST_DEVICE inline RowFault speculative_cell(const SpeculativeStep<SeqLe
     return {FaultKind::kPositionOverflow, i, j, old_pos, accepted};
   }
   if (old_pos < -1 - accepted) return {FaultKind::kNegativePosition, i, j, old_pos, accepted};
-  cell.position = old_pos + accepted + 1;
+  // Modular uint64: the checks above put the sum in [0, INT64_MAX], while delta = accepted + 1
+  // alone would overflow int64 for accepted = INT64_MAX.
+  cell.position =
+      static_cast<int64_t>(advanced_position(static_cast<uint64_t>(old_pos), static_cast<uint64_t>(accepted) + 1));
   if (!next_length_fits<SeqLen>(cell.position)) return {FaultKind::kSeqLenOverflow, i, j, cell.position, 0};
   return slot_of(step.table, i, j, cell.position, cell.slot);
 }
@@ -54,7 +58,7 @@ ADVSTEP_HOST_DEVICE inline void store_speculative_cell(const SpeculativeStep<Seq
                                                        const SpeculativeCell& cell) {
   const int64_t k = i * (step.spec_num + 1) + j;
   step.input_positions[k] = cell.position;
-  step.seq_lens[k] = static_cast<SeqLen>(cell.position + 1);
+  step.seq_lens[k] = static_cast<SeqLen>(length_through(cell.position));
   step.slot_mapping[k] = cell.slot;
 }
 
