@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include <nanobind/nanobind.h>
@@ -15,6 +14,7 @@
 
 #include "advstep/advance_step.hpp"
 #include "advstep/prepare_step.hpp"
+#include "step_arrays.hpp"
 #include "tensor_from_array.hpp"
 
 namespace nb = nanobind;
@@ -32,46 +32,24 @@ void advance_drafts_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
                            int32_t bound, int32_t seq_lens_tail, uintptr_t stream, bool synchronous) {
   const ApiName api("advstep.advance_drafts");
   AdvanceDraftsStep step;
-  std::vector<ImportedArray> leases;
-  leases.reserve(16 + block_tables.size());
-  const auto required = [&](nb::handle array, const char* name, bool written) -> TensorView {
-    leases.push_back(import_required_array(array, name, written));
-    return leases.back().view;
-  };
-  const auto optional = [&](nb::handle array, const char* name, bool written, const char* shape) -> TensorView {
-    if (array.is_none()) return TensorView{};
-    if (!written) {
-      leases.push_back(import_optional_array(array, name, shape));
-      return leases.back().view;
-    }
-    leases.push_back(import_array(array, name, true));
-    if (leases.back().view.rank == 0) {
-      raise_status(561002, ("advstep::advance_drafts: " + std::string(name) + " must not be 0-d (expected " + shape +
-                            ", got [])")
-                               .c_str());
-    }
-    return leases.back().view;
-  };
-  step.idx_mapping = required(idx_mapping, "idx_mapping", false);
-  step.query_start_loc = required(query_start_loc, "query_start_loc", rewrite_query_start_loc);
-  step.positions = required(positions, "positions", true);
-  step.input_ids = required(input_ids, "input_ids", true);
-  step.slot_mapping = required(slot_mapping, "slot_mapping", true);
-  for (size_t g = 0; g < block_tables.size(); ++g) {
-    const std::string name = "block_tables[" + std::to_string(g) + "]";
-    step.block_tables.push_back(required(block_tables[g], name.c_str(), false));
-  }
+  StepArrays arrays("advstep::advance_drafts", 16 + block_tables.size());
+  step.idx_mapping = arrays.required(idx_mapping, "idx_mapping", false);
+  step.query_start_loc = arrays.required(query_start_loc, "query_start_loc", rewrite_query_start_loc);
+  step.positions = arrays.required(positions, "positions", true);
+  step.input_ids = arrays.required(input_ids, "input_ids", true);
+  step.slot_mapping = arrays.required(slot_mapping, "slot_mapping", true);
+  step.block_tables = arrays.block_tables(block_tables);
   step.block_size = std::move(block_size);
   step.delta = delta;
-  step.delta_per_row = optional(delta_per_row, "delta", false, "[R]");
-  step.tokens = optional(tokens, "tokens", false, "[R]");
-  step.sampled_token_ids = optional(sampled_token_ids, "sampled_token_ids", false, "[R, K]");
-  step.draft_tokens = optional(draft_tokens, "draft_tokens", false, "[Rmax, S]");
-  step.pos_in = optional(pos_in, "pos_in", false, "[M]");
-  step.seq_lens = optional(seq_lens, "seq_lens", true, "[Rs]");
-  step.seq_base = optional(seq_base, "seq_base", false, "[R]");
-  step.seq_sub = optional(seq_sub, "seq_sub", false, "[R]");
-  step.token_seq_lens = optional(token_seq_lens, "token_seq_lens", true, "[M]");
+  step.delta_per_row = arrays.optional(delta_per_row, "delta", false, "[R]");
+  step.tokens = arrays.optional(tokens, "tokens", false, "[R]");
+  step.sampled_token_ids = arrays.optional(sampled_token_ids, "sampled_token_ids", false, "[R, K]");
+  step.draft_tokens = arrays.optional(draft_tokens, "draft_tokens", false, "[Rmax, S]");
+  step.pos_in = arrays.optional(pos_in, "pos_in", false, "[M]");
+  step.seq_lens = arrays.optional(seq_lens, "seq_lens", true, "[Rs]");
+  step.seq_base = arrays.optional(seq_base, "seq_base", false, "[R]");
+  step.seq_sub = arrays.optional(seq_sub, "seq_sub", false, "[R]");
+  step.token_seq_lens = arrays.optional(token_seq_lens, "token_seq_lens", true, "[M]");
   step.pos_cap = pos_cap;
   step.seq_cap = seq_cap;
   step.on_cap = static_cast<OnCap>(on_cap);
@@ -82,16 +60,13 @@ void advance_drafts_arrays(nb::handle idx_mapping, nb::handle query_start_loc, n
   step.bound = static_cast<BlockBound>(bound);
   step.seq_lens_tail = static_cast<SeqLensTail>(seq_lens_tail);
   void* const cuda_stream = reinterpret_cast<void*>(stream);
-  try {
-    nb::gil_scoped_release release;
+  run_without_gil([&] {
     if (synchronous) {
       advance_drafts(step, cuda_stream);
     } else {
       advance_drafts_async(step, cuda_stream);
     }
-  } catch (const Error& error) {
-    raise_status(static_cast<int32_t>(error.code()), error.what());
-  }
+  });
 }
 
 }  // namespace

@@ -7,15 +7,15 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <vector>
 
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/string.h>
-#include <nanobind/stl/vector.h>
 
 #include "advance_drafts_binding.hpp"
 #include "advstep/advance_step.hpp"
 #include "post_update_binding.hpp"
+#include "prepare_inputs_binding.hpp"
+#include "step_arrays.hpp"
 #include "tensor_from_array.hpp"
 
 namespace nb = nanobind;
@@ -53,16 +53,13 @@ Options parse_options(const std::string& semantics, int64_t ascend_cores, const 
 /// Runs @p step with the GIL released; a library error becomes the package's exception.
 void run_step(const Step& step, const Options& options, uintptr_t stream, bool synchronous) {
   void* const cuda_stream = reinterpret_cast<void*>(stream);
-  try {
-    nb::gil_scoped_release release;
+  run_without_gil([&] {
     if (synchronous) {
       advance_step(step, options, cuda_stream);
     } else {
       advance_step_async(step, options, cuda_stream);
     }
-  } catch (const Error& error) {  // the GIL is held again here
-    raise_status(static_cast<int32_t>(error.code()), error.what());
-  }
+  });
 }
 
 /// The six arrays every variant's step starts with, imported in the order and with the
@@ -126,83 +123,6 @@ void advance_step_flashinfer_arrays(int64_t num_seqs, int64_t num_queries, int64
            Options{}, stream, synchronous);
 }
 
-/// "zero"/"keep" and "row"/"table" as the library's enumerators; a bad name is an argument error.
-template <typename Enum>
-Enum parse_choice(const char* parameter, const std::string& value, const char* first, Enum first_value,
-                  const char* second, Enum second_value) {
-  if (value == first) return first_value;
-  if (value == second) return second_value;
-  raise_status(561002, ("advstep::prepare_inputs: " + std::string(parameter) + " must be '" + first + "' or '" +
-                        second + "' (expected '" + first + "' or '" + second + "', got '" + value + "')")
-                           .c_str());
-}
-
-void prepare_inputs_arrays(nb::handle idx_mapping, nb::handle query_start_loc, nb::handle num_computed_tokens,
-                           nb::list block_tables, std::vector<int64_t> block_size, nb::handle positions,
-                           nb::handle seq_lens, nb::handle slot_mapping, nb::handle input_ids,
-                           nb::handle last_sampled_tokens, nb::handle draft_tokens, nb::handle prefill_len,
-                           nb::handle cu_num_logits, nb::handle logits_indices, int64_t num_bonus,
-                           nb::handle token_seq_lens, nb::handle dcp_local_seq_lens, int64_t cp_size, int64_t cp_rank,
-                           int64_t cp_interleave, const std::string& bound, const std::string& seq_lens_tail,
-                           const std::string& token_tail) {
-  const ApiName api("advstep.prepare_inputs");
-  PrepareInputsStep step;
-  step.bound = parse_choice("bound", bound, "row", BlockBound::kRow, "table", BlockBound::kTable);
-  step.seq_lens_tail =
-      parse_choice("seq_lens_tail", seq_lens_tail, "zero", SeqLensTail::kZero, "keep", SeqLensTail::kKeep);
-  step.token_tail = parse_choice("token_tail", token_tail, "keep", TokenTail::kKeep, "zero", TokenTail::kZero);
-  // Imported in the signature's order; each lease lives until the call returns.
-  std::vector<ImportedArray> leases;
-  leases.reserve(16 + block_tables.size());
-  const auto required = [&](nb::handle array, const char* name, bool written) -> TensorView {
-    leases.push_back(import_required_array(array, name, written));
-    return leases.back().view;
-  };
-  const auto optional = [&](nb::handle array, const char* name, bool written, const char* shape) -> TensorView {
-    if (array.is_none()) return TensorView{};
-    if (!written) {
-      leases.push_back(import_optional_array(array, name, shape));
-      return leases.back().view;
-    }
-    leases.push_back(import_array(array, name, true));
-    if (leases.back().view.rank == 0) {
-      raise_status(561002, ("advstep::prepare_inputs: " + std::string(name) + " must not be 0-d (expected " + shape +
-                            ", got [])")
-                               .c_str());
-    }
-    return leases.back().view;
-  };
-  step.idx_mapping = required(idx_mapping, "idx_mapping", false);
-  step.query_start_loc = required(query_start_loc, "query_start_loc", false);
-  step.num_computed_tokens = required(num_computed_tokens, "num_computed_tokens", false);
-  for (size_t g = 0; g < block_tables.size(); ++g) {
-    const std::string name = "block_tables[" + std::to_string(g) + "]";
-    step.block_tables.push_back(required(block_tables[g], name.c_str(), false));
-  }
-  step.block_size = std::move(block_size);
-  step.positions = required(positions, "positions", true);
-  step.seq_lens = required(seq_lens, "seq_lens", true);
-  step.slot_mapping = required(slot_mapping, "slot_mapping", true);
-  step.input_ids = optional(input_ids, "input_ids", true, "[M]");
-  step.last_sampled_tokens = optional(last_sampled_tokens, "last_sampled_tokens", false, "[Rmax]");
-  step.draft_tokens = optional(draft_tokens, "draft_tokens", false, "[Rmax, S]");
-  step.prefill_len = optional(prefill_len, "prefill_len", false, "[Rmax]");
-  step.cu_num_logits = optional(cu_num_logits, "cu_num_logits", false, "[R + 1]");
-  step.logits_indices = optional(logits_indices, "logits_indices", true, "[L]");
-  step.token_seq_lens = optional(token_seq_lens, "token_seq_lens", true, "[M]");
-  step.dcp_local_seq_lens = optional(dcp_local_seq_lens, "dcp_local_seq_lens", true, "[Rs]");
-  step.num_bonus = num_bonus;
-  step.cp_size = cp_size;
-  step.cp_rank = cp_rank;
-  step.cp_interleave = cp_interleave;
-  try {
-    nb::gil_scoped_release release;
-    prepare_inputs(step);
-  } catch (const Error& error) {
-    raise_status(static_cast<int32_t>(error.code()), error.what());
-  }
-}
-
 nb::tuple names_tuple(std::span<const char* const> names) {
   nb::list list;
   for (const char* name : names) list.append(nb::str(name));
@@ -210,12 +130,7 @@ nb::tuple names_tuple(std::span<const char* const> names) {
 }
 
 void check_cuda_faults_of(int32_t device) {
-  try {
-    nb::gil_scoped_release release;
-    check_cuda_faults(device);
-  } catch (const Error& error) {
-    raise_status(static_cast<int32_t>(error.code()), error.what());
-  }
+  run_without_gil([&] { check_cuda_faults(device); });
 }
 
 bool device_available_by_name(const std::string& device) {
@@ -250,16 +165,7 @@ NB_MODULE(_core, m) {
         "Runs advstep::advance_step on an advstep::FlashInferStep (vLLM's advance_step_flashinfer), in place:\n"
         "the low-level entry point behind advstep.advance_step_flashinfer (stream and synchronous as for\n"
         "advance_step).");
-  m.def("prepare_inputs", &prepare_inputs_arrays, nb::kw_only(), nb::arg("idx_mapping").none(),
-        nb::arg("query_start_loc").none(), nb::arg("num_computed_tokens").none(), nb::arg("block_tables"),
-        nb::arg("block_size"), nb::arg("positions").none(), nb::arg("seq_lens").none(), nb::arg("slot_mapping").none(),
-        nb::arg("input_ids").none(), nb::arg("last_sampled_tokens").none(), nb::arg("draft_tokens").none(),
-        nb::arg("prefill_len").none(), nb::arg("cu_num_logits").none(), nb::arg("logits_indices").none(),
-        nb::arg("num_bonus").noconvert(), nb::arg("token_seq_lens").none(), nb::arg("dcp_local_seq_lens").none(),
-        nb::arg("cp_size").noconvert(), nb::arg("cp_rank").noconvert(), nb::arg("cp_interleave").noconvert(),
-        nb::arg("bound"), nb::arg("seq_lens_tail"), nb::arg("token_tail"),
-        "Runs advstep::prepare_inputs on DLPack / buffer-protocol host arrays: the low-level entry point behind\n"
-        "advstep.prepare_inputs (block_tables a list of G tables, block_size a list of G ints).");
+  register_prepare_inputs(m);
   register_post_update(m);
   register_advance_drafts(m);
   // The names the options take, from the library: the command's choices come from here.
