@@ -16,6 +16,7 @@ from prepare_step_arrays import Array, array, full
 from prepare_step_oracle import ArgumentError as OracleArgumentError
 from prepare_step_oracle import Fault
 from prepare_step_oracle import advance_drafts as oracle_advance_drafts
+from prepare_step_sweep import parse_fault, seeded_case
 
 OUTPUTS = ("query_start_loc", "positions", "input_ids", "slot_mapping", "seq_lens", "token_seq_lens")
 
@@ -49,11 +50,6 @@ def values(a) -> list[int]:
     return [int(x) for x in a.reshape(-1).tolist()]
 
 
-def parse_fault(message: str) -> tuple:
-    match = re.search(r"advance_drafts: data fault (F\d)(?: at ([^:]*))?:", message)
-    assert match, message
-    place = dict(re.findall(r"([brt]) = (-?\d+)", match.group(2) or ""))
-    return (match.group(1),) + tuple(int(place[k]) if k in place else None for k in "brt")
 
 
 def run_both(case: dict):
@@ -70,7 +66,7 @@ def run_both(case: dict):
         advstep.advance_drafts(**arrays)
         got = ("ok", {k: values(arrays[k]) for k in before})
     except advstep.DataFaultError as error:
-        got = ("fault",) + parse_fault(str(error))
+        got = ("fault",) + parse_fault(str(error), operation="advance_drafts")
         for k, old in before.items():
             assert values(arrays[k]) == old, f"{k} written despite a fault"
     return expected, got
@@ -245,11 +241,7 @@ SEEDS = range(400)
 
 
 def outcome(seed: int):
-    rng = random.Random(seed)
-    case = random_case(rng)
-    if seed % 2 == 0:
-        plant_fault(rng, case)
-    return run_both(case)
+    return run_both(seeded_case(seed, random_case, plant_fault, 2))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

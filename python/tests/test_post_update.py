@@ -6,7 +6,6 @@ planted faults (the same class at the same b and r, and nothing written); the ar
 from __future__ import annotations
 
 import random
-import re
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ import advstep
 from prepare_step_arrays import Array, array, full
 from prepare_step_oracle import ArgumentError as OracleArgumentError
 from prepare_step_oracle import Fault, post_update as oracle_post_update, sampler_counts
+from prepare_step_sweep import parse_fault, seeded_case
 
 STATE = ("num_computed_tokens", "last_sampled_tokens", "total_len", "all_token_ids")
 
@@ -34,11 +34,6 @@ def values(a) -> list[int]:
     return [int(x) for x in np.asarray(a).reshape(-1).tolist()]
 
 
-def parse_fault(message: str) -> tuple:
-    match = re.search(r"data fault (F\d)(?: at ([^:]*))?:", message)
-    assert match, message
-    place = dict(re.findall(r"([brt]) = (-?\d+)", match.group(2) or ""))
-    return (match.group(1),) + tuple(int(place[k]) if k in place else None for k in "br")
 
 
 def run_both(case: dict):
@@ -55,7 +50,7 @@ def run_both(case: dict):
         advstep.post_update(**arrays)
         got = ("ok", {k: values(arrays[k]) for k in before})
     except advstep.DataFaultError as error:
-        got = ("fault",) + parse_fault(str(error))
+        got = ("fault",) + parse_fault(str(error), "br")
         for k, a in before.items():
             assert np.array_equal(arrays[k], a), f"{k} written despite a fault"
     return expected, got
@@ -225,10 +220,7 @@ def plant_fault(rng: random.Random, case: dict) -> None:
 
 @pytest.mark.parametrize("seed", range(400))
 def test_random_cases_match_the_oracle(seed: int) -> None:
-    rng = random.Random(seed)
-    case = random_case(rng)
-    if seed % 2 == 0:
-        plant_fault(rng, case)
+    case = seeded_case(seed, random_case, plant_fault, 2)
     try:
         expected, got = run_both(case)
     except OracleArgumentError:
@@ -240,10 +232,7 @@ def test_random_cases_cover_faults_and_success() -> None:
     """The sweep above is not vacuous: it meets successes, every fault class post_update has, and duplicates."""
     seen = set()
     for seed in range(400):
-        rng = random.Random(seed)
-        case = random_case(rng)
-        if seed % 2 == 0:
-            plant_fault(rng, case)
+        case = seeded_case(seed, random_case, plant_fault, 2)
         try:
             oracle_post_update(**case)
             seen.add("ok")

@@ -5,8 +5,6 @@ value; seeded random cases against the independent oracle (prepare_step_oracle.p
 from __future__ import annotations
 
 import random
-import re
-from typing import Optional
 
 import numpy as np
 import pytest
@@ -15,6 +13,7 @@ import advstep
 from prepare_step_arrays import Array, array, full
 from prepare_step_oracle import ArgumentError as OracleArgumentError
 from prepare_step_oracle import Fault, prepare_inputs as oracle_prepare_inputs
+from prepare_step_sweep import parse_fault, seeded_case
 
 OUTPUTS = ("positions", "seq_lens", "slot_mapping", "input_ids", "logits_indices", "token_seq_lens",
            "dcp_local_seq_lens")
@@ -58,11 +57,6 @@ def run_both(case: dict):
     return expected, got
 
 
-def parse_fault(message: str) -> tuple:
-    match = re.search(r"data fault (F\d)(?: at ([^:]*))?:", message)
-    assert match, message
-    place = dict(re.findall(r"([brt]) = (-?\d+)", match.group(2) or ""))
-    return (match.group(1),) + tuple(int(place[k]) if k in place else None for k in "brt")
 
 
 # -- the worked examples (spec section 6)
@@ -219,10 +213,7 @@ def plant_fault(rng: random.Random, case: dict) -> None:
 
 @pytest.mark.parametrize("seed", range(300))
 def test_random_cases_match_the_oracle(seed: int) -> None:
-    rng = random.Random(seed)
-    case = random_case(rng)
-    if seed % 3 == 0:
-        plant_fault(rng, case)
+    case = seeded_case(seed, random_case, plant_fault, 3)
     try:
         expected, got = run_both(case)
     except OracleArgumentError:
@@ -234,10 +225,7 @@ def test_random_cases_cover_faults_and_success() -> None:
     """The sweep above is not vacuous: it meets successes and every applicable fault class."""
     seen = set()
     for seed in range(300):
-        rng = random.Random(seed)
-        case = random_case(rng)
-        if seed % 3 == 0:
-            plant_fault(rng, case)
+        case = seeded_case(seed, random_case, plant_fault, 3)
         try:
             expected, _ = run_both(case)
         except OracleArgumentError:

@@ -13,6 +13,7 @@ import advstep
 from conftest import import_torch
 from prepare_step_arrays import array, full
 from prepare_step_oracle import prepare_inputs as oracle_prepare_inputs
+from prepare_step_sweep import seeded_case
 from test_prepare_inputs import example_1, plant_fault, random_case
 from torch_prepare_step_cases import OracleArgumentError, compare, op_keywords, tensors_of, to_torch, values
 
@@ -91,10 +92,7 @@ def test_prepare_inputs_example_2_strided_drafts(dtype: str) -> None:
 def test_prepare_inputs_random_cases_match_the_oracle(seed: int) -> None:
     """test_prepare_inputs.py's random cases (every option, int32 and int64, one fault planted in every third),
     through torch.ops: the same values, or the same fault class at the same b, r, t with nothing written."""
-    rng = random.Random(seed)
-    case = random_case(rng)
-    if seed % 3 == 0:
-        plant_fault(rng, case)
+    case = seeded_case(seed, random_case, plant_fault, 3)
     try:
         expected, got = compare(oracle_prepare_inputs, run_prepare_inputs, case)
     except OracleArgumentError:
@@ -177,10 +175,7 @@ def test_prepare_inputs_random_sweep_meets_success_and_faults() -> None:
     """The sweep above is not vacuous: it meets successes and the fault classes prepare_inputs has."""
     seen = set()
     for seed in range(120):
-        rng = random.Random(seed)
-        case = random_case(rng)
-        if seed % 3 == 0:
-            plant_fault(rng, case)
+        case = seeded_case(seed, random_case, plant_fault, 3)
         try:
             expected, _ = compare(oracle_prepare_inputs, lambda case: None, case)
         except OracleArgumentError:

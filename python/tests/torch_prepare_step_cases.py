@@ -8,7 +8,6 @@ returns what each did: ("ok", every tensor's values) or ("fault", class, b, r, t
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 import advstep
@@ -16,6 +15,7 @@ from conftest import import_torch
 from prepare_step_arrays import Array
 from prepare_step_checks import ArgumentError as OracleArgumentError
 from prepare_step_oracle import Fault
+from prepare_step_sweep import parse_fault
 
 torch = import_torch()
 
@@ -73,12 +73,6 @@ def op_keywords(case: dict[str, Any]) -> dict[str, Any]:
     return keywords
 
 
-def parse_fault(message: str) -> tuple[Any, ...]:
-    """(class, b, r, t) of a DataFaultError's message ("data fault F5 at b = 1, r = 3, t = 4: ...")."""
-    match = re.search(r"data fault (F\d)(?: at ([^:]*))?:", message)
-    assert match, message
-    place = dict(re.findall(r"([brt]) = (-?\d+)", match.group(2) or ""))
-    return (match.group(1),) + tuple(int(place[k]) if k in place else None for k in "brt")
 
 
 def compare(oracle: Callable[..., None], run: Callable[[dict[str, Any]], None], case: dict[str, Any]) -> tuple:
