@@ -11,36 +11,18 @@
 
 #include "advstep/advance_step.hpp"
 #include "advstep/prepare_step.hpp"
+#include "support/host_values.hpp"
 
 namespace advstep::testing {
 namespace {
 
-using Values = std::vector<int64_t>;
-
-/// Host values as int64 (or int32), viewed as [n] or [rows, columns].
-struct Host {
-  Values wide;
-  std::vector<int32_t> small;
-  bool narrow = false;
-
-  Host(Values values, bool as_int32 = false) : wide(std::move(values)), narrow(as_int32) {
-    for (const int64_t v : wide) small.push_back(static_cast<int32_t>(v));
-  }
-  TensorView vec() { return narrow ? view(small.data(), {size()}) : view(wide.data(), {size()}); }
-  TensorView mat(int64_t rows) {
-    return narrow ? view(small.data(), {rows, size() / rows}) : view(wide.data(), {rows, size() / rows});
-  }
-  [[nodiscard]] int64_t size() const { return static_cast<int64_t>(wide.size()); }
-  [[nodiscard]] Values values() const { return narrow ? Values(small.begin(), small.end()) : wide; }
-};
-
 /// Spec Ex 3: EAGLE reaching max_model_len (MML = 12, B = 4, W = 3, M = 6), its first draft step.
 struct Example3 {
-  Host idx{{2, 0}}, qsl{{9, 9, 9, 9, 9}}, target_seq_lens{{12, 9}}, rejected{{0, 1}}, pos_in{{11, 7}};
-  Host tokens{{500, 600}};
-  Host table{{6, 7, 8, 0, 0, 0, 3, 4, 5}};
-  Host positions{Values(6, 7)}, seq_lens{Values(4, 7), true}, slots{Values(6, 7)}, input_ids{Values(6, 7), true};
-  Host positions32{Values(6, 7), true};  // an int32 positions, for the F6 cases
+  HostValues idx{{2, 0}}, qsl{{9, 9, 9, 9, 9}}, target_seq_lens{{12, 9}}, rejected{{0, 1}}, pos_in{{11, 7}};
+  HostValues tokens{{500, 600}};
+  HostValues table{{6, 7, 8, 0, 0, 0, 3, 4, 5}};
+  HostValues positions{Values(6, 7)}, seq_lens{Values(4, 7), true}, slots{Values(6, 7)}, input_ids{Values(6, 7), true};
+  HostValues positions32{Values(6, 7), true};  // an int32 positions, for the F6 cases
 
   AdvanceDraftsStep step() {
     AdvanceDraftsStep s;
@@ -79,7 +61,7 @@ TEST(AdvanceDrafts, Example3FirstAndSecondEagleStep) {
   EXPECT_EQ(e.slots.values(), (Values{23, 32, -1, -1, -1, -1}));
 
   // Step 2: the in-place pairs (positions and seq_lens as read at entry), that step's tokens, no rewrite.
-  Host next{{501, 601}};
+  HostValues next{{501, 601}};
   AdvanceDraftsStep s = e.step();
   s.tokens = next.vec();
   s.pos_in = TensorView{};
@@ -107,9 +89,9 @@ TEST(AdvanceDrafts, Example3WithPadding) {
 
 TEST(AdvanceDrafts, Example3PerRowDeltaAndTwoGroups) {
   Example3 e;
-  Host delta{{0, 2}};
-  Host second{{1, 1, 1, 0, 0, 0, 2, 2, 2}, true};
-  Host slots2{Values(12, 7)};
+  HostValues delta{{0, 2}};
+  HostValues second{{1, 1, 1, 0, 0, 0, 2, 2, 2}, true};
+  HostValues slots2{Values(12, 7)};
   AdvanceDraftsStep s = e.step();
   s.delta_per_row = delta.vec();
   s.delta = 99;  // ignored with a per-row delta
@@ -125,9 +107,9 @@ TEST(AdvanceDrafts, Example3PerRowDeltaAndTwoGroups) {
 
 /// Spec Ex 5's V2 through advance_drafts (section 5): qsl [0, E, 2E], delta = acceptedNum + 1, lastToken.
 TEST(AdvanceDrafts, Example5AdvanceStepV2) {
-  Host idx{{0, 1}}, qsl{{0, 2, 4}}, table{{1, 2, 3, 4}}, positions{{5, 6, 2, 3}}, delta{{1, 2}};
-  Host sampled{{7, -1, 8, 9}}, spec{{70, 90}};
-  Host input_ids{Values(4, 0)}, seq_lens{Values(4, 0), true}, slots{Values(4, 0), true};
+  HostValues idx{{0, 1}}, qsl{{0, 2, 4}}, table{{1, 2, 3, 4}}, positions{{5, 6, 2, 3}}, delta{{1, 2}};
+  HostValues sampled{{7, -1, 8, 9}}, spec{{70, 90}};
+  HostValues input_ids{Values(4, 0)}, seq_lens{Values(4, 0), true}, slots{Values(4, 0), true};
   AdvanceDraftsStep s;
   s.idx_mapping = idx.vec();
   s.query_start_loc = qsl.vec();
@@ -250,7 +232,7 @@ TEST(AdvanceDrafts, EveryDataFaultClassWritesNothing) {
 
 TEST(AdvanceDrafts, SampledRowStartingEmptyIsF7) {
   Example3 e;
-  Host sampled{{5, -1, -1, 6}};
+  HostValues sampled{{5, -1, -1, 6}};
   AdvanceDraftsStep s = e.step();
   s.tokens = TensorView{};
   s.sampled_token_ids = sampled.mat(2);

@@ -11,36 +11,18 @@
 #include <vector>
 
 #include "advstep/advance_step.hpp"
+#include "support/host_values.hpp"
 
 namespace advstep::testing {
 namespace {
 
-using Values = std::vector<int64_t>;
-
-/// Host values as int64 (or int32), viewed as [n] or [rows, columns].
-struct Host {
-  Values wide;
-  std::vector<int32_t> small;
-  bool narrow = false;
-
-  Host(Values values, bool as_int32 = false) : wide(std::move(values)), narrow(as_int32) {
-    for (const int64_t v : wide) small.push_back(static_cast<int32_t>(v));
-  }
-  TensorView vec() { return narrow ? view(small.data(), {size()}) : view(wide.data(), {size()}); }
-  TensorView mat(int64_t rows) {
-    return narrow ? view(small.data(), {rows, size() / rows}) : view(wide.data(), {rows, size() / rows});
-  }
-  [[nodiscard]] int64_t size() const { return static_cast<int64_t>(wide.size()); }
-  [[nodiscard]] Values values() const { return narrow ? Values(small.begin(), small.end()) : wide; }
-};
-
 /// Spec Ex 1: CUDA-graph padding (R = 3, graph size 4, M = 8, B = 4, W = 3).
 struct Example1 {
-  Host idx{{4, 0, 2}}, qsl{{0, 1, 2, 3, 3, 3, 3}}, cu{{0, 1, 2, 3}}, nc{{9, 0, 3, 0, 6, 0}};
-  Host last{{101, 0, 102, 0, 104, 0}};
-  Host table{{10, 11, 12, 0, 0, 0, 5, 6, 0, 0, 0, 0, 20, 21, 0, 0, 0, 0}};
-  Host positions{Values(8, 7)}, seq_lens{Values(6, 5)}, slots{Values(8, 7)}, input_ids{Values(8, 7)};
-  Host logits{Values(3, 7)};
+  HostValues idx{{4, 0, 2}}, qsl{{0, 1, 2, 3, 3, 3, 3}}, cu{{0, 1, 2, 3}}, nc{{9, 0, 3, 0, 6, 0}};
+  HostValues last{{101, 0, 102, 0, 104, 0}};
+  HostValues table{{10, 11, 12, 0, 0, 0, 5, 6, 0, 0, 0, 0, 20, 21, 0, 0, 0, 0}};
+  HostValues positions{Values(8, 7)}, seq_lens{Values(6, 5)}, slots{Values(8, 7)}, input_ids{Values(8, 7)};
+  HostValues logits{Values(3, 7)};
 
   PrepareInputsStep step() {
     PrepareInputsStep s;
@@ -87,12 +69,12 @@ TEST(PrepareInputs, Example1WithAdvanceStepV1Tails) {
 TEST(PrepareInputs, Example2RaggedBatchWithDrafts) {
   const int64_t p = 55;  // a prompt token, left as it is
   for (const bool narrow : {false, true}) {
-    Host idx{{1, 3, 0}, narrow}, qsl{{0, 5, 8, 10}, narrow}, cu{{0, 1, 4, 6}, narrow};
-    Host nc{{12, 4, 0, 7}, narrow}, prefill{{2, 10, 0, 5}, narrow}, last{{200, 0, 0, 300}};
-    Host drafts{{201, 0, 0, 0, 0, 0, 301, 302}};
-    Host table{{1, 5, 6, 8, 2, 3, 4, 0, 0, 0, 0, 0, 7, 9, 11, 0}, narrow};
-    Host positions{Values(12, -9)}, seq_lens{Values(4, -9), narrow}, slots{Values(12, -9), narrow};
-    Host input_ids{{p, p, p, p, p, -9, -9, -9, -9, -9, -9, -9}, narrow}, logits{Values(6, -9), narrow};
+    HostValues idx{{1, 3, 0}, narrow}, qsl{{0, 5, 8, 10}, narrow}, cu{{0, 1, 4, 6}, narrow};
+    HostValues nc{{12, 4, 0, 7}, narrow}, prefill{{2, 10, 0, 5}, narrow}, last{{200, 0, 0, 300}};
+    HostValues drafts{{201, 0, 0, 0, 0, 0, 301, 302}};
+    HostValues table{{1, 5, 6, 8, 2, 3, 4, 0, 0, 0, 0, 0, 7, 9, 11, 0}, narrow};
+    HostValues positions{Values(12, -9)}, seq_lens{Values(4, -9), narrow}, slots{Values(12, -9), narrow};
+    HostValues input_ids{{p, p, p, p, p, -9, -9, -9, -9, -9, -9, -9}, narrow}, logits{Values(6, -9), narrow};
     PrepareInputsStep s;
     s.idx_mapping = idx.vec();
     s.query_start_loc = qsl.vec();
@@ -124,8 +106,8 @@ TEST(PrepareInputs, Example4DecodeContextParallel) {
     int64_t local;
   };
   for (const Case& c : {Case{1, {-1, 20, -1, 21, -1, 22}, 3}, Case{2, {-1, -1, 20, 21, -1, -1}, 2}}) {
-    Host idx{{0}}, qsl{{0, 6}}, nc{{0}}, table{{10, 11}};
-    Host positions{Values(6, 0)}, seq_lens{Values(1, 0)}, slots{Values(6, 0)}, dcp{Values(1, 0)};
+    HostValues idx{{0}}, qsl{{0, 6}}, nc{{0}}, table{{10, 11}};
+    HostValues positions{Values(6, 0)}, seq_lens{Values(1, 0)}, slots{Values(6, 0)}, dcp{Values(1, 0)};
     PrepareInputsStep s;
     s.idx_mapping = idx.vec();
     s.query_start_loc = qsl.vec();
@@ -147,9 +129,9 @@ TEST(PrepareInputs, Example4DecodeContextParallel) {
 }
 
 TEST(PrepareInputs, TwoGroupsFillSlotMappingRowByGroup) {
-  Host idx{{1}}, qsl{{0, 2, 2}}, nc{{0, 5}};
-  Host t0{{0, 0, 0, 0, 3, 4, 5, 6}, true}, t1{{0, 0, 9, 8}};  // [2, 4] with B = 2 (int32); [2, 2] with B = 4
-  Host positions{Values(3, 0)}, seq_lens{Values(1, 0)}, slots{Values(6, 0)}, token_seq_lens{Values(3, 0)};
+  HostValues idx{{1}}, qsl{{0, 2, 2}}, nc{{0, 5}};
+  HostValues t0{{0, 0, 0, 0, 3, 4, 5, 6}, true}, t1{{0, 0, 9, 8}};  // [2, 4] with B = 2 (int32); [2, 2] with B = 4
+  HostValues positions{Values(3, 0)}, seq_lens{Values(1, 0)}, slots{Values(6, 0)}, token_seq_lens{Values(3, 0)};
   PrepareInputsStep s;
   s.idx_mapping = idx.vec();
   s.query_start_loc = qsl.vec();
@@ -215,12 +197,12 @@ TEST(PrepareInputs, EveryDataFaultClassWritesNothing) {
       {"negative block id", [](Example1& e, PrepareInputsStep&) { e.table.wide[13] = -1; }, "block id -1"},
       {"slot past int32", [](Example1& e, PrepareInputsStep& s) {
          e.table.wide[13] = int64_t{1} << 29;  // 2^29 * 4 + 2 >= 2^31
-         e.slots = Host(Values(8, 7), true);
+         e.slots = HostValues(Values(8, 7), true);
          s.slot_mapping = e.slots.vec();
        }, "F6 at b = 0, r = 4, t = 0: slot_mapping[0] = 2147483650 does not fit int32"},
       {"token past int32", [](Example1& e, PrepareInputsStep& s) {
          e.last.wide[0] = int64_t{1} << 40;
-         e.input_ids = Host(Values(8, 7), true);
+         e.input_ids = HostValues(Values(8, 7), true);
          s.input_ids = e.input_ids.vec();
        }, "F6 at b = 1, r = 0, t = 1: input_ids[1]"},
       {"seq_lens past int64", [](Example1& e, PrepareInputsStep&) { e.nc.wide[4] = INT64_MAX; },
@@ -305,7 +287,7 @@ TEST(PrepareInputs, ArgumentErrorsByClass) {
 TEST(PrepareInputs, StridedInputViewsAreRead) {
   // draft_tokens[:, 1:] style view and a column last_sampled_tokens: inputs may be views (spec 10.3).
   Example1 e;
-  Host wide_nc{{9, -5, 0, -5, 3, -5, 0, -5, 6, -5, 0, -5}};
+  HostValues wide_nc{{9, -5, 0, -5, 3, -5, 0, -5, 6, -5, 0, -5}};
   PrepareInputsStep s = e.step();
   s.num_computed_tokens = view(wide_nc.wide.data(), {6});
   s.num_computed_tokens.strides[0] = 2;
