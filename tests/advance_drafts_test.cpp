@@ -143,6 +143,16 @@ void expect_refused(Example3& e, const AdvanceDraftsStep& step, StatusCode code,
   EXPECT_EQ(e.outputs(), before) << text;
 }
 
+/// Makes @p s take query_start_loc as @p qsl gives it (no rewrite, and so no pos_in), for the cases
+/// that plant faults in the rows' own layout. The values are written in place: the step's view
+/// reads e.qsl's storage.
+void keep_query_start_loc(Example3& e, AdvanceDraftsStep& s, const Values& qsl) {
+  ASSERT_EQ(qsl.size(), e.qsl.wide.size());
+  s.rewrite_query_start_loc = false;
+  for (size_t i = 0; i < qsl.size(); ++i) e.qsl.set(i, qsl[i]);
+  s.pos_in = TensorView{};
+}
+
 struct Case {
   const char* name;
   std::function<void(Example3&, AdvanceDraftsStep&)> plant;
@@ -165,18 +175,10 @@ TEST(AdvanceDrafts, EveryDataFaultClassWritesNothing) {
           {"row index past Rmax", [](Example3& e, AdvanceDraftsStep&) { e.idx.wide[1] = 3; },
            "advance_drafts: data fault F1 at b = 1, r = 3"},
           {"qsl[R] past M",
-           [](Example3& e, AdvanceDraftsStep& s) {
-             s.rewrite_query_start_loc = false;
-             e.qsl.wide = {0, 1, 7, 7, 7};
-             s.pos_in = TensorView{};
-           },
+           [](Example3& e, AdvanceDraftsStep& s) { keep_query_start_loc(e, s, {0, 1, 7, 7, 7}); },
            "F2 at b = 2: query_start_loc[R = 2] = 7 exceeds M = 6"},
           {"decreasing qsl",
-           [](Example3& e, AdvanceDraftsStep& s) {
-             s.rewrite_query_start_loc = false;
-             e.qsl.wide = {0, 2, 1, 1, 1};
-             s.pos_in = TensorView{};
-           },
+           [](Example3& e, AdvanceDraftsStep& s) { keep_query_start_loc(e, s, {0, 2, 1, 1, 1}); },
            "F2 at b = 1"},
           {"more rows than tokens, rewritten",
            [](Example3& e, AdvanceDraftsStep& s) {
@@ -192,18 +194,10 @@ TEST(AdvanceDrafts, EveryDataFaultClassWritesNothing) {
           {"negative new position", [](Example3& e, AdvanceDraftsStep&) { e.pos_in.wide[1] = -2; },
            "F3 at b = 1, r = 0, t = 1: new position -2 + 1 is negative"},
           {"two tokens, no drafts",
-           [](Example3& e, AdvanceDraftsStep& s) {
-             s.rewrite_query_start_loc = false;
-             e.qsl.wide = {0, 1, 3, 3, 3};
-             s.pos_in = TensorView{};
-           },
+           [](Example3& e, AdvanceDraftsStep& s) { keep_query_start_loc(e, s, {0, 1, 3, 3, 3}); },
            "F4 at b = 1, r = 0: row has L - 1 = 1 drafts, more than draft_tokens' width S = 0"},
           {"empty row",
-           [](Example3& e, AdvanceDraftsStep& s) {
-             s.rewrite_query_start_loc = false;
-             e.qsl.wide = {0, 0, 1, 1, 1};
-             s.pos_in = TensorView{};
-           },
+           [](Example3& e, AdvanceDraftsStep& s) { keep_query_start_loc(e, s, {0, 0, 1, 1, 1}); },
            "F4 at b = 0, r = 2: row has no token"},
           {"block index past the row", [](Example3&, AdvanceDraftsStep& s) { s.pos_cap.reset(); },
            "F5 at b = 0, r = 2, t = 0: group 0: block index 3 of position 12 leaves its row of W = 3"},
