@@ -141,8 +141,15 @@ def _table_list(block_tables: Any) -> Any:
 
 
 def routes(tensors: Sequence[Any], optional: Sequence[Any], block_tables: Any = ()) -> bool:
-    """Whether a Python API call goes through its torch op: every array given is a torch.Tensor."""
-    return all_tensors(tuple(tensors) + tuple(_table_list(block_tables)), tuple(optional))
+    """Whether a Python API call goes through its torch op: every array given is a torch.Tensor, and none
+    has a lazy negation or conjugation bit (those take the direct path, whose importer refuses them by name:
+    torch would hand the op a resolved copy, and the op's writes would be lost)."""
+    given = tuple(tensors) + tuple(_table_list(block_tables))
+    if not all_tensors(given, tuple(optional)):
+        return False
+    if torch.compiler.is_compiling():  # Dynamo cannot trace is_neg() (a bool); the traced op is functionalized
+        return True
+    return not any(t.is_neg() or t.is_conj() for t in given + tuple(o for o in optional if o is not None))
 
 
 def call(op_name: str, kwargs: dict[str, Any]) -> None:
