@@ -7,6 +7,7 @@
 #include "core/fault.hpp"
 #include "core/message.hpp"
 #include "core/plan.hpp"
+#include "native/describe_view.hpp"
 #include "runtime/cuda_plugin.hpp"
 #include "native/device_memory.hpp"
 #include "runtime/device.hpp"
@@ -14,19 +15,7 @@
 namespace advstep {
 namespace {
 
-core::TensorDesc describe(const TensorView& view) {
-  core::TensorDesc desc;
-  desc.data = view.data;
-  desc.type = view.dtype == DType::kInt32   ? core::ElementType::kInt32
-              : view.dtype == DType::kInt64 ? core::ElementType::kInt64
-                                            : core::ElementType::kUnsupported;
-  desc.type_name = dtype_name(view.dtype);
-  desc.device = view.device;
-  desc.rank = view.rank;
-  desc.dims = view.shape;
-  desc.strides = view.strides;
-  return desc;
-}
+using native::describe;
 
 /// The tensors of one call, by role; an optional one left as a default TensorView is not given.
 using Views = std::array<const TensorView*, core::kRoleCount>;

@@ -3,6 +3,7 @@
 // caller's stream for CUDA tensors (synchronised by post_update, only enqueued by the async form).
 #include "advstep/prepare_step.hpp"
 #include "core/tensor_desc.hpp"
+#include "native/describe_view.hpp"
 #include "native/device_memory.hpp"
 #include "runtime/cuda_plugin.hpp"
 #include "variants/prepare/post_update_plan.hpp"
@@ -12,17 +13,7 @@ namespace {
 
 constexpr const char* kApi = "advstep::post_update";
 
-core::TensorDesc describe(const TensorView& view) {
-  core::TensorDesc desc;
-  desc.data = view.data;
-  desc.type = view.dtype == DType::kInt32 ? core::ElementType::kInt32 : core::ElementType::kInt64;
-  desc.type_name = dtype_name(view.dtype);
-  desc.device = view.device;
-  desc.rank = view.rank;
-  desc.dims = view.shape;
-  desc.strides = view.strides;
-  return desc;
-}
+using native::describe;
 
 void run_post_update(const PostUpdateStep& step, Stream stream, bool synchronous) {
   variants::PostUpdatePlan plan;

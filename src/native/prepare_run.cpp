@@ -5,25 +5,11 @@
 
 #include "advstep/advance_step.hpp"
 #include "core/tensor_desc.hpp"
+#include "native/describe_view.hpp"
 #include "runtime/cuda_plugin.hpp"
 #include "variants/prepare/prepare_plan.hpp"
 
 namespace advstep::native {
-namespace {
-
-core::TensorDesc describe(const TensorView& view) {
-  core::TensorDesc desc;
-  desc.data = view.data;
-  desc.type = view.dtype == DType::kInt32 ? core::ElementType::kInt32 : core::ElementType::kInt64;
-  desc.type_name = dtype_name(view.dtype);
-  desc.device = view.device;
-  desc.rank = view.rank;
-  desc.dims = view.shape;
-  desc.strides = view.strides;
-  return desc;
-}
-
-}  // namespace
 
 void run_prepare_plan(const variants::PreparePlan& plan, const std::vector<variants::Named>& tensors, bool on_device,
                       Stream stream, bool wait) {
